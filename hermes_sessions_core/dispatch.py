@@ -1,0 +1,323 @@
+"""The only module that calls hooks: one typed method per hook, routing and isolation.
+
+pluggy stops a hook call at the first exception, so every call that merges answers from several
+sources runs one implementation at a time. Reads and listings turn a raising source into a
+:class:`~hermes_sessions_core.models.Problem` (logged once per distinct failure); writes let
+errors propagate, because a save that failed must say so.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from .errors import HermesSessionsError, ReadOnlySessionError, SessionNotFound
+from .models import Problem, Session, SessionRow, SourceInfo, SourceListing, Transcript, is_valid_session_id
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from .hookspecs import ListRequest, SourceContext
+    from .manager import SessionsPluginManager
+
+__all__ = ["Dispatcher", "Source"]
+
+logger = logging.getLogger(__name__)
+
+
+class Source:
+    """A registered plugin that describes itself as a source."""
+
+    __slots__ = ("name", "info", "plugin", "distribution")
+
+    def __init__(self, name: str, info: SourceInfo, plugin: object, distribution: str | None):
+        self.name = name
+        self.info = info
+        self.plugin = plugin
+        self.distribution = distribution
+
+    def __repr__(self) -> str:
+        return f"Source({self.name!r}, writable={self.info.writable})"
+
+
+class Dispatcher:
+    """Calls hooks for one store. Build once per store from its plugin manager."""
+
+    def __init__(self, manager: SessionsPluginManager) -> None:
+        self.manager = manager
+        self._logged: set[tuple[str, str, str, str]] = set()
+        self._lock = threading.Lock()
+        self.problems: list[Problem] = list(manager.load_problems)
+        self.sources: dict[str, Source] = {}
+        self._describe_sources()
+
+    # ── sources ──────────────────────────────────────────────────────────────────────────
+
+    def _describe_sources(self) -> None:
+        for impl in self._impls("hermes_sessions_source_info"):
+            name = impl.plugin_name
+            try:
+                info = impl.function()
+            except Exception as error:
+                self._record(name, "hermes_sessions_source_info", error)
+                continue
+            from .models import SourceInfo
+
+            if not isinstance(info, SourceInfo):
+                self._record(
+                    name,
+                    "hermes_sessions_source_info",
+                    TypeError(f"returned {type(info).__name__}, expected SourceInfo"),
+                )
+                continue
+            if info.name in self.sources:
+                self._record(
+                    name,
+                    "hermes_sessions_source_info",
+                    ValueError(
+                        f"source name {info.name!r} is already provided by plugin "
+                        f"{self.sources[info.name].plugin!r}; this plugin was not used"
+                    ),
+                )
+                continue
+            clash = self._prefix_clash(info)
+            if clash is not None:
+                self._record(
+                    name,
+                    "hermes_sessions_source_info",
+                    ValueError(f"claims ids starting {clash!r}, already owned by another source"),
+                )
+                continue
+            self.sources[info.name] = Source(name, info, impl.plugin, self._distribution(name))
+
+    def _prefix_clash(self, info: SourceInfo) -> str | None:
+        for source in self.sources.values():
+            for prefix in info.id_prefixes:
+                for owned in source.info.id_prefixes:
+                    if prefix.startswith(owned) or owned.startswith(prefix):
+                        return prefix
+        return None
+
+    def _distribution(self, plugin_name: str) -> str | None:
+        record = self.manager.record_of(plugin_name)
+        if record is None or record.distribution is None:
+            return None
+        return f"{record.distribution} {record.version or ''}".strip()
+
+    def ordered_sources(self) -> list[Source]:
+        return sorted(self.sources.values(), key=lambda s: (s.info.priority, s.name))
+
+    def source_for_plugin(self, plugin_name: str) -> Source | None:
+        for source in self.sources.values():
+            if source.name == plugin_name:
+                return source
+        return None
+
+    def candidates(self, session_id: str) -> list[Source]:
+        """Sources that may hold ``session_id``: the prefix owner, else the unprefixed ones."""
+        ordered = self.ordered_sources()
+        owners = [s for s in ordered if s.info.owns_prefix(session_id)]
+        if owners:
+            return owners
+        return [s for s in ordered if not s.info.id_prefixes]
+
+    def writable_source(self) -> Source | None:
+        for source in self.ordered_sources():
+            if source.info.writable:
+                return source
+        return None
+
+    # ── hooks ────────────────────────────────────────────────────────────────────────────
+
+    def list_rows(
+        self, context: SourceContext, request: ListRequest, enabled: Callable[[str], bool]
+    ) -> list[SourceListing]:
+        """Every enabled source's listing, one at a time; a raising source gives a problem."""
+        answers: list[SourceListing] = []
+        for source in self.ordered_sources():
+            if not enabled(source.info.name):
+                continue
+            hook = "hermes_sessions_list_rows"
+            try:
+                result = self._call_one(source, hook, context=context, request=request)
+            except Exception as error:
+                answers.append(
+                    SourceListing(source.info.name, problems=(self._record_source(source, hook, error),))
+                )
+                continue
+            if result is None:
+                continue
+            answers.append(self._checked_listing(source, result))
+        return answers
+
+    def load_session(
+        self, context: SourceContext, session_id: str, metadata_only: bool
+    ) -> tuple[Session, Source]:
+        """The first source that holds ``session_id`` loads it; raise SessionNotFound if none."""
+        if not is_valid_session_id(session_id):
+            raise SessionNotFound(session_id)
+        hook = "hermes_sessions_load_session"
+        for source in self.candidates(session_id):
+            try:
+                session = self._call_one(
+                    source, hook, context=context, session_id=session_id,
+                    metadata_only=metadata_only,
+                )
+            except HermesSessionsError:
+                raise
+            except Exception as error:
+                self._record_source(source, hook, error)
+                continue
+            if session is None:
+                continue
+            if not isinstance(session, Session):
+                self._record_source(
+                    source, hook, TypeError(f"returned {type(session).__name__}, expected Session")
+                )
+                continue
+            return session, source
+        raise SessionNotFound(session_id)
+
+    def read_messages(
+        self, context: SourceContext, session_id: str, limit: int | None = None
+    ) -> Transcript | None:
+        hook = "hermes_sessions_read_messages"
+        if not is_valid_session_id(session_id):
+            return None
+        for source in self.candidates(session_id):
+            try:
+                transcript = self._call_one(
+                    source, hook, context=context, session_id=session_id, limit=limit
+                )
+            except Exception as error:
+                self._record_source(source, hook, error)
+                continue
+            if transcript is None:
+                continue
+            if not isinstance(transcript, Transcript):
+                self._record_source(
+                    source, hook,
+                    TypeError(f"returned {type(transcript).__name__}, expected Transcript"),
+                )
+                continue
+            return transcript
+        return None
+
+    def save_session(self, context: SourceContext, session: Session, skip_index: bool) -> Source:
+        """Route a save to the writable store; errors propagate to the caller."""
+        source = self.writable_source()
+        for owner in self.candidates(session.session_id):
+            if owner.info.id_prefixes and not owner.info.writable:
+                raise ReadOnlySessionError(session.session_id, owner.info.name)
+        if source is None:
+            raise HermesSessionsError(
+                "no writable source is registered: is the json_fs plugin blocked or broken? "
+                "Run `hermes-sessions plugins`."
+            )
+        result = self._call_one(
+            source, "hermes_sessions_save_session", context=context, session=session,
+            skip_index=skip_index,
+        )
+        if result is not True:
+            raise HermesSessionsError(
+                f"source {source.info.name!r} declined to save session {session.session_id!r}"
+            )
+        return source
+
+    def delete_session(self, context: SourceContext, session_id: str) -> bool:
+        """Delete from the writable store; read-only owners refuse with a clear error."""
+        for owner in self.candidates(session_id):
+            if owner.info.id_prefixes and not owner.info.writable:
+                raise ReadOnlySessionError(session_id, owner.info.name, action="delete")
+        source = self.writable_source()
+        if source is None:
+            return False
+        result = self._call_one(
+            source, "hermes_sessions_delete_session", context=context, session_id=session_id
+        )
+        return bool(result)
+
+    def lineage_metadata(
+        self, context: SourceContext, profile: str, session_ids: frozenset[str]
+    ) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
+        """Merge every source's lineage answer; earlier sources win per key."""
+        merged: dict[str, dict[str, Any]] = {}
+        problems: list[Problem] = []
+        hook = "hermes_sessions_lineage_metadata"
+        for source in self.ordered_sources():
+            if not self._implements(source, hook):
+                continue
+            try:
+                answer = self._call_one(
+                    source, hook, context=context, profile=profile, session_ids=session_ids
+                )
+            except Exception as error:
+                problems.append(self._record_source(source, hook, error))
+                continue
+            if not isinstance(answer, Mapping):
+                continue
+            for session_id, keys in answer.items():
+                if session_id in session_ids and isinstance(keys, Mapping):
+                    slot = merged.setdefault(session_id, {})
+                    for key, value in keys.items():
+                        slot.setdefault(key, value)
+        return merged, problems
+
+    # ── plumbing ─────────────────────────────────────────────────────────────────────────
+
+    def _impls(self, hook_name: str) -> list[pluggy.HookImpl]:
+        caller = getattr(self.manager.hook, hook_name)
+        return list(caller.get_hookimpls())
+
+    def _implements(self, source: Source, hook_name: str) -> bool:
+        return any(impl.plugin is source.plugin for impl in self._impls(hook_name))
+
+    def _call_one(self, source: Source, hook_name: str, **kwargs: Any) -> Any:
+        for impl in self._impls(hook_name):
+            if impl.plugin is source.plugin:
+                return impl.function(**{name: kwargs[name] for name in impl.argnames})
+        return None
+
+    def _checked_listing(self, source: Source, result: object) -> SourceListing:
+        hook = "hermes_sessions_list_rows"
+        if not isinstance(result, SourceListing):
+            problem = self._record_source(
+                source, hook, TypeError(f"returned {type(result).__name__}, expected SourceListing")
+            )
+            return SourceListing(source.info.name, problems=(problem,))
+        good: list[SessionRow] = []
+        bad = 0
+        for row in result.rows:
+            if isinstance(row, SessionRow) and is_valid_session_id(row.get("session_id")):
+                good.append(row)
+            else:
+                bad += 1
+        problems = list(result.problems)
+        if bad:
+            problems.append(
+                self._record_source(
+                    source, hook,
+                    ValueError(f"{bad} malformed row(s) dropped (not SessionRow or invalid id)"),
+                )
+            )
+        if bad or result.source != source.info.name:
+            return SourceListing(source.info.name, tuple(good), tuple(problems))
+        return result
+
+    def _record_source(self, source: Source, hook: str, error: BaseException) -> Problem:
+        return self._record(source.name, hook, error, source.distribution)
+
+    def _record(
+        self, name: str, hook: str, error: BaseException, distribution: str | None = None
+    ) -> Problem:
+        problem = Problem.from_exception(name, hook, error, distribution=distribution)
+        key = (problem.source, problem.hook, problem.error_type, problem.message)
+        with self._lock:
+            first = key not in self._logged
+            if first:
+                self._logged.add(key)
+                self.problems.append(problem)
+        if first:
+            logger.warning("hermes-sessions source failed: %s", problem.describe(), exc_info=error)
+        return problem

@@ -1,0 +1,111 @@
+"""Typed errors: each names the culprit (session, path, plugin) and what to do about it."""
+
+from __future__ import annotations
+
+__all__ = [
+    "HermesSessionsError",
+    "InvalidSessionId",
+    "SessionNotFound",
+    "SessionUnreadable",
+    "ReadOnlySessionError",
+    "PartialSessionSaveError",
+    "InvalidProfileName",
+    "StorageError",
+    "MissingDependencyError",
+]
+
+
+class HermesSessionsError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+
+class InvalidSessionId(HermesSessionsError, ValueError):
+    """A write named an id that breaks S1.2; nothing was touched."""
+
+    def __init__(self, session_id: object) -> None:
+        self.session_id = session_id
+        super().__init__(
+            f"invalid session id {session_id!r}: ids use only 0-9, a-z, '_' and '-', "
+            "are not empty and do not start with '_'"
+        )
+
+
+class SessionNotFound(HermesSessionsError, KeyError):
+    """No source holds this id (a malformed id is also "not found", S1.3).
+
+    A ``KeyError`` too, because the original module raised ``KeyError(sid)``.
+    """
+
+    def __init__(self, session_id: object) -> None:
+        self.session_id = session_id
+        super().__init__(session_id)
+
+    def __str__(self) -> str:
+        return f"session {self.session_id!r} not found"
+
+
+class SessionUnreadable(HermesSessionsError):
+    """The session's file exists but does not parse; its bytes are left as they are."""
+
+    def __init__(self, session_id: str, path: str, cause: str) -> None:
+        self.session_id = session_id
+        self.path = path
+        self.cause = cause
+        super().__init__(
+            f"session {session_id!r} is unreadable ({path}): {cause}. "
+            "The file was left untouched; `hermes-sessions doctor` reports such files."
+        )
+
+
+class ReadOnlySessionError(HermesSessionsError, PermissionError):
+    """A read-only session (another agent's transcript) cannot be changed (S1.17)."""
+
+    def __init__(self, session_id: str, source: str, action: str = "save") -> None:
+        self.session_id = session_id
+        self.source = source
+        super().__init__(
+            f"cannot {action} session {session_id!r}: it belongs to the read-only source "
+            f"{source!r}. Import a copy to continue it."
+        )
+
+
+class PartialSessionSaveError(HermesSessionsError, RuntimeError):
+    """Saving a partially loaded session would wipe its transcript (#1558, S2.15)."""
+
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+        super().__init__(
+            f"refusing to save session {session_id!r}: it was loaded partially "
+            "(metadata only), so saving it would overwrite the stored messages. "
+            "Reload it in full (metadata_only=False) before changing it."
+        )
+
+
+class InvalidProfileName(HermesSessionsError, ValueError):
+    """A profile name breaks S7.2 or escapes ``<base>/profiles`` (S7.3)."""
+
+    def __init__(self, name: object, reason: str = "") -> None:
+        self.name = name
+        detail = f": {reason}" if reason else ""
+        super().__init__(
+            f"invalid profile name {name!r}{detail}; names match [a-z0-9][a-z0-9_-]{{0,63}}"
+        )
+
+
+class StorageError(HermesSessionsError, OSError):
+    """A storage operation failed; the previous state on storage is intact."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class MissingDependencyError(HermesSessionsError, ImportError):
+    """An optional backend needs an extra that is not installed."""
+
+    def __init__(self, what: str, extra: str, module: str) -> None:
+        self.extra = extra
+        super().__init__(
+            f"{what} needs the optional package {module!r}: "
+            f"pip install 'hermes-sessions[{extra}]'"
+        )

@@ -1,0 +1,174 @@
+"""The contract between the core and every source plugin, and its reference.
+
+A source is any object (usually a module) with ``@hookimpl`` functions named below. The core
+calls list-like hooks one implementation at a time, so a source that raises is reported as a
+:class:`~hermes_sessions_core.models.Problem` and the others still answer (S6.14). An
+implementation may accept any subset of a hook's arguments, as pluggy allows.
+
+Every hook gets a :class:`SourceContext`: where things live, this source's settings, and the
+host's live streams. Sources keep no global configuration of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .locations import Locations
+    from .models import Session, SourceInfo, SourceListing, Transcript
+
+__all__ = [
+    "PROJECT_NAME",
+    "ENTRY_POINT_GROUP",
+    "hookspec",
+    "hookimpl",
+    "SourceContext",
+    "ListRequest",
+    "HOOK_NAMES",
+]
+
+PROJECT_NAME = "hermes_sessions"
+ENTRY_POINT_GROUP = "hermes_sessions.plugins"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What a hook needs to know about the calling store.
+
+    ``settings`` holds this store's per-source options keyed by source name (for example
+    ``{"claude_code": {"max_files": 200}}``); read them with :meth:`setting`.
+    ``live_stream_ids`` is the host's set of running streams at the time of the call.
+    """
+
+    locations: Locations
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    live_stream_ids: frozenset[str] = frozenset()
+
+    def setting(self, source: str, key: str, default: Any = None) -> Any:
+        return self.settings.get(source, {}).get(key, default)
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """What the sidebar asks each source for.
+
+    ``profile`` is the active profile; sources with per-profile data (the agent store) read
+    that profile's data, or every profile in ``profiles`` when ``all_profiles`` is set.
+    ``limit`` is the per-source row limit after projection (``None``: the source's default).
+    ``in_memory_ids`` are sessions that exist only in the store's memory so far; a writable
+    store keeps index rows for them (S2.35). Filtering by profile, archive, cron and drafts is
+    the aggregator's job; sources may pre-filter only where it saves real work.
+    """
+
+    profile: str
+    profiles: tuple[str, ...] = ()
+    all_profiles: bool = False
+    include_archived: bool = False
+    include_cron: bool = False
+    limit: int | None = None
+    in_memory_ids: frozenset[str] = frozenset()
+
+
+class HermesSessionsSpec:
+    """Hook specifications. Every hook name starts with ``hermes_sessions_``."""
+
+    @hookspec(firstresult=False)
+    def hermes_sessions_source_info(self) -> SourceInfo:
+        """Describe this source: name, label, writable or read-only, owned id prefixes.
+
+        Called once per plugin when the store starts and by ``hermes-sessions plugins``.
+        Must return a :class:`~hermes_sessions_core.models.SourceInfo`; a plugin without
+        this hook is not treated as a source (it may still implement helper hooks).
+
+        Example::
+
+            @hookimpl
+            def hermes_sessions_source_info():
+                return SourceInfo(name="codex", label="Codex", writable=False,
+                                  id_prefixes=("codex_",))
+        """
+
+    @hookspec
+    def hermes_sessions_list_rows(
+        self, context: SourceContext, request: ListRequest
+    ) -> SourceListing | None:
+        """Return this source's sidebar rows for ``request``.
+
+        Called once per listing, one source at a time. Return a
+        :class:`~hermes_sessions_core.models.SourceListing` whose rows carry at least
+        ``session_id``, ``title``, ``created_at``, ``updated_at``, ``message_count`` and
+        ``profile`` (S1.12), already limited by the source's own limit. Put files or rows
+        you had to skip into ``problems`` instead of raising. ``None`` means "nothing to
+        add" (disabled, no data). Raising is isolated: the source is reported and skipped.
+        """
+
+    @hookspec(firstresult=True)
+    def hermes_sessions_load_session(
+        self, context: SourceContext, session_id: str, metadata_only: bool
+    ) -> Session | None:
+        """Load one session as a fresh :class:`~hermes_sessions_core.models.Session`.
+
+        Called with a valid id (S1.2), routed to the source that owns its prefix, else to
+        sources in priority order. With ``metadata_only`` a source may skip the transcript and
+        must then flag the object partial (``Session.mark_partial``) so it cannot be saved
+        (S2.15). Return ``None`` when this source does not hold the id. Raise
+        :class:`~hermes_sessions_core.errors.SessionUnreadable` for data that exists but does
+        not parse. Stops at first non-None result.
+        """
+
+    @hookspec(firstresult=True)
+    def hermes_sessions_read_messages(
+        self, context: SourceContext, session_id: str, limit: int | None
+    ) -> Transcript | None:
+        """Return the transcript of one session as a :class:`~hermes_sessions_core.models.Transcript`.
+
+        Called to open read-only and external sessions (S6.12). ``limit`` caps the messages
+        returned (the most recent ones); ``None`` means the source's default. Return ``None``
+        when this source does not hold the id. Must not raise for damaged data: skip what
+        cannot be read. Stops at first non-None result.
+        """
+
+    @hookspec(firstresult=True)
+    def hermes_sessions_save_session(
+        self, context: SourceContext, session: Session, skip_index: bool
+    ) -> bool | None:
+        """Persist ``session`` durably; only writable sources implement this.
+
+        Called by the store after its own checks (valid id, not partial, not read-only) with
+        the session's per-session lock held. Write atomically: after a crash the stored
+        session is either the old or the new one (S2.3). ``skip_index`` defers sidebar index
+        upkeep (S2.6). Return ``True`` once saved, ``None`` to decline. Errors propagate to
+        the caller, who keeps the in-memory session so the save can be retried. Stops at
+        first non-None result.
+        """
+
+    @hookspec(firstresult=True)
+    def hermes_sessions_delete_session(self, context: SourceContext, session_id: str) -> bool | None:
+        """Delete one session and everything derived from it (backup, index row, S2.26).
+
+        Called only on the source that holds the session. Return ``True`` if anything
+        existed, ``False`` if nothing did, ``None`` if this source does not manage the id.
+        Read-only sources do not implement it. Stops at first non-None result.
+        """
+
+    @hookspec
+    def hermes_sessions_lineage_metadata(
+        self, context: SourceContext, profile: str, session_ids: frozenset[str]
+    ) -> Mapping[str, Mapping[str, Any]] | None:
+        """Return lineage keys for some of ``session_ids`` in ``profile`` (S6.11, S3.19).
+
+        Called once per profile for the first rows of the sidebar. Return
+        ``{session_id: {"parent_session_id": …, "_lineage_root_id": …, …}}`` for the ids this
+        source knows; the aggregator only adds keys a row lacks. ``None`` or ``{}``: nothing.
+        """
+
+
+HOOK_NAMES: tuple[str, ...] = tuple(
+    name for name in vars(HermesSessionsSpec) if name.startswith("hermes_sessions_")
+)

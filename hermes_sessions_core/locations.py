@@ -1,0 +1,255 @@
+"""Where things live (S7): homes, profiles, the state dir, defaults. Read when asked, never at import.
+
+Nothing here writes the environment or creates folders (S7.9); every location can be passed
+explicitly, and :meth:`Locations.from_environment` fills the rest from the variables the Web UI
+reads today.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+from .errors import InvalidProfileName
+
+__all__ = [
+    "Locations",
+    "DEFAULT_PROFILE",
+    "validate_profile_name",
+    "split_profile_home",
+]
+
+DEFAULT_PROFILE = "default"
+_PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def validate_profile_name(name: str) -> str:
+    """Return ``name`` if it is a valid profile name (S7.2), else raise InvalidProfileName."""
+    if not isinstance(name, str) or _PROFILE_NAME.fullmatch(name) is None:
+        raise InvalidProfileName(name)
+    return name
+
+
+def split_profile_home(path: Path) -> tuple[Path, str | None]:
+    """``<base>/profiles/<name>`` → ``(<base>, <name>)``; any other path → ``(path, None)`` (S7.1)."""
+    if path.parent.name == "profiles" and _PROFILE_NAME.fullmatch(path.name):
+        return path.parent.parent, path.name
+    return path, None
+
+
+def _resolved(value: str | os.PathLike[str]) -> Path:
+    return Path(os.path.expanduser(os.fspath(value))).resolve()
+
+
+@dataclass(frozen=True)
+class Locations:
+    """Resolved locations for one store. Build with :meth:`from_environment`.
+
+    ``state_dir`` holds Web UI sessions (``sessions/``) and ``projects.json``; ``session_url``
+    overrides the sessions folder with any fsspec URL (``memory://…``, ``s3://bucket/prefix``).
+    """
+
+    base_home: Path
+    state_dir: Path
+    default_profile: str = DEFAULT_PROFILE
+    root_aliases: frozenset[str] = frozenset({DEFAULT_PROFILE})
+    session_url: str | None = None
+    claude_projects_dirs: tuple[Path, ...] | None = None
+    default_workspace_override: str | None = None
+    environ: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
+
+    # ── construction ─────────────────────────────────────────────────────────────────────
+
+    @classmethod
+    def from_environment(
+        cls,
+        *,
+        base_home: str | os.PathLike[str] | None = None,
+        state_dir: str | os.PathLike[str] | None = None,
+        session_url: str | None = None,
+        profile: str | None = None,
+        root_profile_name: str | None = None,
+        claude_projects_dir: str | os.PathLike[str] | None = None,
+        default_workspace: str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Locations:
+        """Resolve every location; explicit arguments win over the environment (S7.1, S7.7).
+
+        ``profile`` sets the default active profile; ``root_profile_name`` is the renamed
+        root profile's name, a second alias of ``default`` (S7.4).
+        """
+        env: Mapping[str, str] = os.environ if environ is None else environ
+        profile_from_home: str | None = None
+        if base_home is not None:
+            base = _resolved(base_home)
+        else:
+            raw = env.get("HERMES_BASE_HOME") or env.get("HERMES_HOME") or "~/.hermes"
+            base = _resolved(raw)
+        base, profile_from_home = split_profile_home(base)
+        if state_dir is not None:
+            state = _resolved(state_dir)
+        elif env.get("HERMES_WEBUI_STATE_DIR"):
+            state = _resolved(env["HERMES_WEBUI_STATE_DIR"])
+        elif env.get("HERMES_HOME"):
+            state = _resolved(env["HERMES_HOME"]) / "webui"
+        else:
+            state = _resolved("~/.hermes") / "webui"
+        aliases = {DEFAULT_PROFILE}
+        if root_profile_name:
+            aliases.add(validate_profile_name(root_profile_name))
+        default_profile = profile or profile_from_home or DEFAULT_PROFILE
+        validate_profile_name(default_profile)
+        claude_dirs = None
+        if claude_projects_dir is not None:
+            claude_dirs = (Path(os.path.expanduser(os.fspath(claude_projects_dir))),)
+        return cls(
+            base_home=base,
+            state_dir=state,
+            default_profile=default_profile,
+            root_aliases=frozenset(aliases),
+            session_url=session_url,
+            claude_projects_dirs=claude_dirs,
+            default_workspace_override=(
+                os.fspath(default_workspace) if default_workspace is not None else None
+            ),
+            environ=None if environ is None else dict(environ),
+        )
+
+    def with_profile(self, profile: str) -> Locations:
+        return replace(self, default_profile=validate_profile_name(profile))
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        """The given environment, else the live process environment (read per call)."""
+        return os.environ if self.environ is None else self.environ
+
+    # ── sessions and projects ────────────────────────────────────────────────────────────
+
+    @property
+    def session_dir(self) -> Path:
+        return self.state_dir / "sessions"
+
+    @property
+    def sessions_url(self) -> str:
+        """Where Web UI sessions live, as an fsspec URL or local path."""
+        return self.session_url or str(self.session_dir)
+
+    @property
+    def projects_file(self) -> Path:
+        return self.state_dir / "projects.json"
+
+    # ── profiles ─────────────────────────────────────────────────────────────────────────
+
+    def is_root_profile(self, name: str | None) -> bool:
+        return (name or DEFAULT_PROFILE) in self.root_aliases
+
+    def profiles_match(self, left: str | None, right: str | None) -> bool:
+        """Equal names, or both root aliases; a missing name is ``default`` (S7.4)."""
+        a = left or DEFAULT_PROFILE
+        b = right or DEFAULT_PROFILE
+        return a == b or (a in self.root_aliases and b in self.root_aliases)
+
+    def profile_home(self, name: str | None = None) -> Path:
+        """The profile's home: the base for root aliases, else ``<base>/profiles/<name>`` (S7.3)."""
+        if not name or self.is_root_profile(name):
+            return self.base_home
+        validate_profile_name(name)
+        profiles_dir = (self.base_home / "profiles").resolve()
+        home = (profiles_dir / name).resolve()
+        if home.parent != profiles_dir:
+            raise InvalidProfileName(name, f"resolves outside {profiles_dir}")
+        return home
+
+    def active_profile(self, explicit: str | None = None) -> str:
+        """The call's profile, else ``<base>/active_profile``, else the default (S7.5)."""
+        if explicit:
+            return validate_profile_name(explicit)
+        if self.default_profile != DEFAULT_PROFILE:
+            return self.default_profile
+        try:
+            text = (self.base_home / "active_profile").read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            return DEFAULT_PROFILE
+        if text and _PROFILE_NAME.fullmatch(text):
+            return text
+        return DEFAULT_PROFILE
+
+    def known_profiles(self) -> list[str]:
+        """``default`` plus every valid folder name under ``<base>/profiles``."""
+        names = [DEFAULT_PROFILE]
+        try:
+            entries = sorted(os.scandir(self.base_home / "profiles"), key=lambda e: e.name)
+        except OSError:
+            return names
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and _PROFILE_NAME.fullmatch(entry.name):
+                if entry.name not in names:
+                    names.append(entry.name)
+        return names
+
+    def state_db(self, profile: str | None = None) -> Path:
+        return self.profile_home(profile) / "state.db"
+
+    def cron_jobs_file(self, profile: str | None = None) -> Path:
+        return self.profile_home(profile) / "cron" / "jobs.json"
+
+    def core_transcript(self, session_id: str, profile: str | None = None) -> Path:
+        return self.profile_home(profile) / "sessions" / f"session_{session_id}.json"
+
+    def gateway_index(self, profile: str | None = None) -> Path:
+        return self.profile_home(profile) / "sessions" / "sessions.json"
+
+    # ── defaults ─────────────────────────────────────────────────────────────────────────
+
+    @property
+    def default_workspace(self) -> str:
+        """``HERMES_WEBUI_DEFAULT_WORKSPACE``, else ``~/workspace`` or ``~/work`` if present,
+        else ``<state dir>/workspace`` (S7.8). Never created here."""
+        if self.default_workspace_override:
+            return str(_resolved(self.default_workspace_override))
+        configured = self.env.get("HERMES_WEBUI_DEFAULT_WORKSPACE")
+        if configured:
+            return str(_resolved(configured))
+        home = Path(os.path.expanduser("~"))
+        for candidate in (home / "workspace", home / "work"):
+            if candidate.is_dir():
+                return str(candidate.resolve())
+        return str(self.state_dir / "workspace")
+
+    def default_model(self, configured: object = None) -> str:
+        """First of HERMES_MODEL, OPENAI_MODEL, LLM_MODEL, the host's configured default,
+        HERMES_WEBUI_DEFAULT_MODEL, else ``""`` (S7.8)."""
+        for name in ("HERMES_MODEL", "OPENAI_MODEL", "LLM_MODEL"):
+            if self.env.get(name):
+                return self.env[name]
+        if isinstance(configured, Mapping):
+            model = configured.get("model")
+            if isinstance(model, Mapping) and model.get("default"):
+                return str(model["default"])
+            if isinstance(model, str) and model:
+                return model
+        elif isinstance(configured, str) and configured:
+            return configured
+        return self.env.get("HERMES_WEBUI_DEFAULT_MODEL", "")
+
+    def claude_projects_roots(self) -> tuple[Path, ...]:
+        """Claude Code roots in precedence order (S4.1, S7.7); the environment is read per call."""
+        if self.claude_projects_dirs is not None:
+            return self.claude_projects_dirs
+        env = self.env
+        override = env.get("HERMES_WEBUI_CLAUDE_PROJECTS_DIR")
+        if override:
+            return (Path(os.path.expanduser(override)),)
+        config_dirs = [part.strip() for part in env.get("CLAUDE_CONFIG_DIR", "").split(",")]
+        roots = [Path(os.path.expanduser(part)) / "projects" for part in config_dirs if part]
+        if roots:
+            return tuple(roots)
+        home = Path(os.path.expanduser("~"))
+        defaults = [home / ".claude" / "projects"]
+        extra = home / ".config" / "claude" / "projects"
+        if extra.is_dir():
+            defaults.append(extra)
+        return tuple(defaults)

@@ -1,0 +1,169 @@
+"""Build a fresh plugin manager: built-in sources first, then third-party entry points.
+
+Importing this module registers nothing. Each call to :func:`make_plugin_manager` loads every
+plugin inside its own ``try``: a plugin that fails to import, has an invalid hook or repeats a
+name becomes a :class:`~hermes_sessions_core.models.Problem`, is logged once, and the others load.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any, Iterable
+
+import pluggy
+
+from .hookspecs import ENTRY_POINT_GROUP, PROJECT_NAME, HermesSessionsSpec
+from .models import Problem
+
+__all__ = [
+    "BUILTIN_PLUGINS",
+    "BLOCK_ENV_VAR",
+    "PluginRecord",
+    "SessionsPluginManager",
+    "make_plugin_manager",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Built-in sources as (plugin name, module). Registered explicitly, in this order.
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("json_fs", "hermes_sessions_json_fs"),
+    ("agent_state_db", "hermes_sessions_agent_state_db"),
+    ("claude_code", "hermes_sessions_claude_code"),
+)
+
+#: Comma-separated plugin names to block, in addition to the ``blocked`` argument.
+BLOCK_ENV_VAR = "HERMES_SESSIONS_BLOCKED_PLUGINS"
+
+
+@dataclass(frozen=True)
+class PluginRecord:
+    """Where a registered plugin came from, for reports."""
+
+    name: str
+    origin: str  # "builtin" or "entry point"
+    module: str
+    distribution: str | None = None
+    version: str | None = None
+
+
+class SessionsPluginManager(pluggy.PluginManager):
+    """A pluggy manager that also remembers where each plugin came from and what failed."""
+
+    def __init__(self) -> None:
+        super().__init__(PROJECT_NAME)
+        self.add_hookspecs(HermesSessionsSpec)
+        self.load_problems: list[Problem] = []
+        self.records: dict[str, PluginRecord] = {}
+
+    def register_source(
+        self, plugin: Any, record: PluginRecord
+    ) -> bool:
+        """Register ``plugin`` under ``record.name``; failures become load problems."""
+        if self.is_blocked(record.name):
+            logger.info("hermes-sessions plugin %r is blocked by configuration", record.name)
+            return False
+        try:
+            self.register(plugin, name=record.name)
+        except (pluggy.PluginValidationError, ValueError) as error:
+            self._report(record, "register", error)
+            return False
+        self.records[record.name] = record
+        return True
+
+    def record_of(self, name: str) -> PluginRecord | None:
+        return self.records.get(name)
+
+    def _report(self, record: PluginRecord, hook: str, error: BaseException) -> None:
+        problem = Problem.from_exception(
+            record.name, hook, error, distribution=_dist_label(record)
+        )
+        self.load_problems.append(problem)
+        logger.warning("hermes-sessions plugin failed to load: %s", problem.describe())
+
+
+def _dist_label(record: PluginRecord) -> str | None:
+    if record.distribution is None:
+        return None
+    return f"{record.distribution} {record.version or ''}".strip()
+
+
+def blocked_names(blocked: Iterable[str] = (), environ: dict[str, str] | None = None) -> set[str]:
+    env = os.environ if environ is None else environ
+    names = {name.strip() for name in blocked if name.strip()}
+    names.update(part.strip() for part in env.get(BLOCK_ENV_VAR, "").split(",") if part.strip())
+    return names
+
+
+def make_plugin_manager(
+    *,
+    builtins: bool | Iterable[str] = True,
+    entry_points: bool = True,
+    blocked: Iterable[str] = (),
+    extra_plugins: Iterable[tuple[str, Any]] = (),
+    environ: dict[str, str] | None = None,
+) -> SessionsPluginManager:
+    """A new manager with the built-in sources and the installed third-party ones.
+
+    ``builtins`` may name a subset of built-in sources; ``entry_points=False`` skips the
+    ``hermes_sessions.plugins`` group (tests do). ``blocked`` names (plus the
+    ``HERMES_SESSIONS_BLOCKED_PLUGINS`` variable) are never registered. ``extra_plugins`` are
+    ``(name, plugin)`` pairs registered after the built-ins.
+    """
+    manager = SessionsPluginManager()
+    for name in blocked_names(blocked, environ):
+        manager.set_blocked(name)
+    wanted = None if builtins is True else set(builtins or ())
+    for name, module_name in BUILTIN_PLUGINS:
+        if wanted is not None and name not in wanted:
+            continue
+        record = PluginRecord(name=name, origin="builtin", module=module_name)
+        if manager.is_blocked(name):
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as error:  # a broken built-in must not take the sidebar down
+            manager._report(record, "import", error)
+            continue
+        manager.register_source(module, record)
+    for name, plugin in extra_plugins:
+        module_name = getattr(plugin, "__name__", type(plugin).__name__)
+        manager.register_source(plugin, PluginRecord(name=name, origin="extra", module=module_name))
+    if entry_points:
+        _load_entry_points(manager)
+    return manager
+
+
+def _load_entry_points(manager: SessionsPluginManager) -> None:
+    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = getattr(entry_point, "dist", None)
+        record = PluginRecord(
+            name=entry_point.name,
+            origin="entry point",
+            module=entry_point.value,
+            distribution=dist.metadata["Name"] if dist is not None else None,
+            version=dist.version if dist is not None else None,
+        )
+        if manager.is_blocked(entry_point.name):
+            logger.info("hermes-sessions plugin %r is blocked by configuration", entry_point.name)
+            continue
+        if manager.has_plugin(entry_point.name) or entry_point.name in manager.records:
+            manager._report(
+                record,
+                "register",
+                ValueError(
+                    f"plugin name {entry_point.name!r} is already registered by "
+                    f"{manager.records[entry_point.name].module if entry_point.name in manager.records else 'another plugin'}"
+                ),
+            )
+            continue
+        try:
+            plugin = entry_point.load()
+        except Exception as error:
+            manager._report(record, "import", error)
+            continue
+        manager.register_source(plugin, record)

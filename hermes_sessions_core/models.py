@@ -1,0 +1,614 @@
+"""The session model, its on-disk shape (S1), and the typed records that cross the plugin boundary.
+
+A :class:`Session` is the mutable working object the host appends messages to. Everything a
+source hands to the core (rows, transcripts, listings, source descriptions, problems) is a
+frozen record, so a caller can never alter a value a source has cached (S0.2).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Iterable, Iterator, Mapping
+
+from .errors import InvalidSessionId, PartialSessionSaveError
+from .times import to_epoch
+
+__all__ = [
+    "METADATA_FIELDS",
+    "ROW_ONLY_FIELDS",
+    "MESSAGING_IDENTITY_FIELDS",
+    "WORKTREE_FIELDS",
+    "Session",
+    "SessionRow",
+    "Transcript",
+    "SourceInfo",
+    "SourceListing",
+    "SidebarListing",
+    "Problem",
+    "rows_from_dicts",
+    "new_session_id",
+    "is_valid_session_id",
+    "require_valid_session_id",
+    "title_from",
+    "message_timestamp",
+    "last_message_timestamp",
+    "count_user_messages",
+]
+
+#: Group 1 of a session file, in order (S1.4). Always written, null when unset.
+METADATA_FIELDS: tuple[str, ...] = (
+    "session_id", "title", "workspace", "model", "model_provider", "created_at", "updated_at",
+    "pinned", "archived", "project_id", "profile",
+    "input_tokens", "output_tokens", "estimated_cost",
+    "personality", "active_stream_id",
+    "pending_user_message", "pending_attachments", "pending_started_at",
+    "compression_anchor_visible_idx", "compression_anchor_message_key",
+    "compression_anchor_summary",
+    "context_length", "threshold_tokens", "last_prompt_tokens",
+    "gateway_routing", "gateway_routing_history", "llm_title_generated",
+    "parent_session_id",
+    "worktree_path", "worktree_branch", "worktree_repo_root", "worktree_created_at",
+    "is_cli_session", "source_tag", "raw_source", "session_source", "source_label", "read_only",
+    "enabled_toolsets", "composer_draft", "message_count",
+)
+_METADATA_SET = frozenset(METADATA_FIELDS)
+
+#: Computed for rows, never written into a session file (S1.5).
+ROW_ONLY_FIELDS: frozenset[str] = frozenset(
+    {"is_streaming", "last_message_at", "user_message_count", "has_pending_user_message"}
+)
+MESSAGING_IDENTITY_FIELDS: tuple[str, ...] = (
+    "user_id", "chat_id", "chat_type", "thread_id", "session_key", "platform",
+)
+WORKTREE_FIELDS: tuple[str, ...] = (
+    "worktree_path", "worktree_branch", "worktree_repo_root", "worktree_created_at",
+)
+_TRANSCRIPT_FIELDS = frozenset({"messages", "tool_calls"})
+_NEVER_WRITTEN = ROW_ONLY_FIELDS | _TRANSCRIPT_FIELDS
+
+_SESSION_ID = re.compile(r"[0-9a-z_-]+")
+
+
+# ── ids ──────────────────────────────────────────────────────────────────────────────────────
+
+
+def new_session_id() -> str:
+    """12 lowercase hex characters from a random UUID (S1.1)."""
+    return uuid.uuid4().hex[:12]
+
+
+def is_valid_session_id(session_id: object) -> bool:
+    """The one id rule (S1.2): ``[0-9a-z_-]+``, not starting with ``_`` (store files)."""
+    return (
+        isinstance(session_id, str)
+        and bool(session_id)
+        and not session_id.startswith("_")
+        and _SESSION_ID.fullmatch(session_id) is not None
+    )
+
+
+def require_valid_session_id(session_id: object) -> str:
+    """Return the id, or raise :class:`InvalidSessionId` naming it (writes, S1.3)."""
+    if not is_valid_session_id(session_id):
+        raise InvalidSessionId(session_id)
+    return session_id  # type: ignore[return-value]
+
+
+# ── messages ─────────────────────────────────────────────────────────────────────────────────
+
+
+def message_timestamp(message: object) -> float | None:
+    """A message's time: ``_ts`` preferred over ``timestamp`` (S1.10), as epoch seconds."""
+    if not isinstance(message, dict):
+        return None
+    raw = message.get("_ts")
+    if raw is None:
+        raw = message.get("timestamp")
+    return to_epoch(raw)
+
+
+def last_message_timestamp(messages: object) -> float | None:
+    """Time of the last non-``tool`` message that has a usable time (S1.14)."""
+    if not isinstance(messages, list):
+        return None
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "tool":
+            continue
+        stamp = message_timestamp(message)
+        if stamp:
+            return stamp
+    return None
+
+
+def count_user_messages(messages: object) -> int:
+    """Messages whose role, trimmed and lower-cased, is ``user`` (S1.15)."""
+    if not isinstance(messages, list):
+        return 0
+    return sum(
+        1
+        for message in messages
+        if isinstance(message, dict) and str(message.get("role", "")).strip().lower() == "user"
+    )
+
+
+def title_from(messages: Iterable[Any], fallback: str = "Untitled") -> str:
+    """The first non-empty user text, list parts joined by spaces, cut to 64 (S1.11)."""
+    for message in messages:
+        if not isinstance(message, dict) or message.get("role") != "user":
+            continue
+        content = message.get("content", "")
+        if isinstance(content, list):
+            content = " ".join(
+                str(part.get("text", ""))
+                for part in content
+                if isinstance(part, dict) and part.get("type") == "text"
+            )
+        text = str(content if content is not None else "").strip()
+        if text:
+            return text[:64]
+    return fallback
+
+
+# ── paths ────────────────────────────────────────────────────────────────────────────────────
+
+
+@functools.lru_cache(maxsize=4096)
+def _absolute_path(value: str) -> str:
+    """``~`` expanded, symlinks resolved (S1.8); cached because workspaces repeat."""
+    return os.path.realpath(os.path.expanduser(value))
+
+
+def _as_bool(value: object) -> bool:
+    return bool(value)
+
+
+def _as_count(value: object) -> Any:
+    return value if value else 0
+
+
+# ── the session ──────────────────────────────────────────────────────────────────────────────
+
+
+class Session:
+    """One conversation: metadata, displayed ``messages``, ``tool_calls`` and any other fields.
+
+    Unknown fields passed to the constructor are kept as attributes and written back in file
+    group 3 (S1.7). Attributes starting with ``_`` are runtime state and never written.
+    ``save()`` works once a store has bound the session (:meth:`SessionStore.new_session`,
+    :meth:`SessionStore.get`); it refuses partially loaded sessions (S2.15).
+    """
+
+    # Annotations for the fields every session has; the rest live in __dict__.
+    session_id: str
+    title: str
+    workspace: str
+    messages: list[Any]
+    tool_calls: list[Any]
+    created_at: Any
+    updated_at: Any
+
+    def __init__(
+        self,
+        session_id: str | None = None,
+        title: str | None = "Untitled",
+        workspace: str | os.PathLike[str] | None = None,
+        model: str | None = None,
+        messages: list[Any] | None = None,
+        tool_calls: list[Any] | None = None,
+        created_at: Any = None,
+        updated_at: Any = None,
+        **fields: Any,
+    ) -> None:
+        self._partial: str | None = None
+        self._store: Any = None
+        self._row_hints: dict[str, Any] = {}
+        self.session_id = session_id or new_session_id()
+        self.title = title if title else "Untitled"
+        default_workspace = fields.pop("_default_workspace", None)
+        self.workspace = self._normalise_workspace(workspace, default_workspace)
+        self.model = model
+        now = time.time()
+        self.created_at = created_at or now
+        self.updated_at = updated_at or now
+        self.messages = messages if isinstance(messages, list) else []
+        self.tool_calls = tool_calls if isinstance(tool_calls, list) else []
+        provider = fields.pop("model_provider", None)
+        self.model_provider = str(provider).strip().lower() or None if provider else None
+        self.pinned = _as_bool(fields.pop("pinned", False))
+        self.archived = _as_bool(fields.pop("archived", False))
+        self.project_id = fields.pop("project_id", None) or None
+        self.profile = fields.pop("profile", None)
+        self.input_tokens = _as_count(fields.pop("input_tokens", 0))
+        self.output_tokens = _as_count(fields.pop("output_tokens", 0))
+        for name in (
+            "estimated_cost", "personality", "active_stream_id", "pending_user_message",
+            "pending_started_at", "compression_anchor_visible_idx",
+            "compression_anchor_message_key", "compression_anchor_summary", "context_length",
+            "threshold_tokens", "last_prompt_tokens", "parent_session_id",
+            "worktree_created_at", "source_tag", "raw_source", "session_source", "source_label",
+            "enabled_toolsets",
+        ):
+            setattr(self, name, fields.pop(name, None))
+        attachments = fields.pop("pending_attachments", None)
+        self.pending_attachments = attachments if isinstance(attachments, list) else []
+        routing = fields.pop("gateway_routing", None)
+        self.gateway_routing = routing if isinstance(routing, dict) else None
+        history = fields.pop("gateway_routing_history", None)
+        self.gateway_routing_history = history if isinstance(history, list) else []
+        self.llm_title_generated = _as_bool(fields.pop("llm_title_generated", False))
+        worktree_path = fields.pop("worktree_path", None)
+        self.worktree_path = _absolute_path(str(worktree_path)) if worktree_path else None
+        branch = fields.pop("worktree_branch", None)
+        self.worktree_branch = str(branch) if branch else None
+        repo_root = fields.pop("worktree_repo_root", None)
+        self.worktree_repo_root = _absolute_path(str(repo_root)) if repo_root else None
+        self.is_cli_session = _as_bool(fields.pop("is_cli_session", False))
+        self.read_only = _as_bool(fields.pop("read_only", False))
+        draft = fields.pop("composer_draft", None)
+        self.composer_draft = draft if isinstance(draft, dict) else {}
+        context = fields.pop("context_messages", None)
+        self.context_messages = context if isinstance(context, list) else []
+        # The recorded count is recomputed at save time (S1.6); drop the stale value.
+        recorded_count = fields.pop("message_count", None)
+        if isinstance(recorded_count, int) and not isinstance(recorded_count, bool):
+            self._row_hints["message_count"] = recorded_count
+        for name in ROW_ONLY_FIELDS:
+            fields.pop(name, None)
+        for name, value in fields.items():
+            if name.startswith("_"):
+                continue
+            setattr(self, name, value)
+
+    @staticmethod
+    def _normalise_workspace(
+        workspace: str | os.PathLike[str] | None, default_workspace: str | None
+    ) -> str:
+        text = os.fspath(workspace) if workspace else ""
+        if not text:
+            # Never the process's working directory (S8.7).
+            if default_workspace is None:
+                from .locations import Locations
+
+                default_workspace = Locations.from_environment().default_workspace
+            text = default_workspace
+        return _absolute_path(str(text))
+
+    # ── record conversion ────────────────────────────────────────────────────────────────
+
+    @classmethod
+    def from_record(
+        cls, record: Mapping[str, Any], *, default_workspace: str | None = None
+    ) -> Session:
+        """Build a session from a decoded session file, keeping unknown fields (S1.7)."""
+        fields = {str(key): value for key, value in record.items()}
+        fields["_default_workspace"] = default_workspace
+        return cls(**fields)
+
+    def to_record(self) -> dict[str, Any]:
+        """The session file's object: group 1, ``messages``, ``tool_calls``, the rest (S1.4)."""
+        values = self.__dict__
+        record: dict[str, Any] = {}
+        for name in METADATA_FIELDS:
+            record[name] = values.get(name)
+        record["message_count"] = len(self.messages)
+        record["messages"] = self.messages
+        record["tool_calls"] = self.tool_calls
+        for name, value in values.items():
+            if name.startswith("_") or name in _METADATA_SET or name in _NEVER_WRITTEN:
+                continue
+            record[name] = value
+        return record
+
+    # ── rows ─────────────────────────────────────────────────────────────────────────────
+
+    @property
+    def is_partial(self) -> bool:
+        """True for metadata-only, tail-window or page loads: such objects cannot be saved."""
+        return self._partial is not None
+
+    def mark_partial(self, reason: str, **row_hints: Any) -> None:
+        """Flag this object as a partial load; ``row_hints`` are recorded row values (S1.15)."""
+        self._partial = reason
+        self._row_hints.update({k: v for k, v in row_hints.items() if v is not None})
+
+    @property
+    def message_count(self) -> int:
+        if self._partial is not None and "message_count" in self._row_hints:
+            return int(self._row_hints["message_count"])
+        return len(self.messages)
+
+    def compact(
+        self, include_runtime: bool = False, active_stream_ids: Iterable[str] | None = None
+    ) -> dict[str, Any]:
+        """The sidebar row as a plain dict (S1.12-S1.16), the original's ``compact()``."""
+        pending = bool(self.pending_user_message)
+        partial = self._partial is not None
+        hints = self._row_hints
+        count = self.message_count
+        if pending:
+            count = max(count, 1)
+        if partial and "last_message_at" in hints:
+            last_at = hints["last_message_at"]
+        else:
+            last_at = last_message_timestamp(self.messages) or self.updated_at
+        if pending and self.pending_started_at:
+            last_at = self.pending_started_at
+        if partial:
+            user_count = hints.get("user_message_count")
+        else:
+            user_count = count_user_messages(self.messages)
+        streaming = False
+        if include_runtime and self.active_stream_id:
+            live = active_stream_ids if active_stream_ids is not None else ()
+            streaming = self.active_stream_id in live
+        get = self.__dict__.get
+        row: dict[str, Any] = {
+            "session_id": self.session_id,
+            "title": self.title,
+            "workspace": self.workspace,
+            "model": get("model"),
+            "model_provider": get("model_provider"),
+            "message_count": count,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "last_message_at": last_at,
+            "pinned": get("pinned", False),
+            "archived": get("archived", False),
+            "project_id": get("project_id"),
+            "profile": get("profile"),
+            "input_tokens": get("input_tokens", 0),
+            "output_tokens": get("output_tokens", 0),
+            "estimated_cost": get("estimated_cost"),
+            "personality": get("personality"),
+            "compression_anchor_visible_idx": get("compression_anchor_visible_idx"),
+            "compression_anchor_message_key": get("compression_anchor_message_key"),
+            "compression_anchor_summary": get("compression_anchor_summary"),
+            "context_length": get("context_length"),
+            "threshold_tokens": get("threshold_tokens"),
+            "last_prompt_tokens": get("last_prompt_tokens"),
+            "gateway_routing": get("gateway_routing"),
+            "gateway_routing_history": get("gateway_routing_history"),
+        }
+        if get("parent_session_id"):
+            row["parent_session_id"] = get("parent_session_id")
+        if get("worktree_path"):
+            for name in WORKTREE_FIELDS:
+                row[name] = get(name)
+        row["user_message_count"] = user_count
+        row["active_stream_id"] = get("active_stream_id")
+        row["pending_user_message"] = get("pending_user_message")
+        row["has_pending_user_message"] = pending
+        for name in (
+            "is_cli_session", "source_tag", "raw_source", "session_source", "source_label",
+            "read_only", "enabled_toolsets",
+        ):
+            row[name] = get(name)
+        draft = get("composer_draft")
+        row["composer_draft"] = draft if isinstance(draft, dict) else {}
+        row["is_streaming"] = streaming
+        for name in MESSAGING_IDENTITY_FIELDS:
+            if get(name) is not None:
+                row[name] = get(name)
+        return row
+
+    def to_row(self, active_stream_ids: Iterable[str] | None = None) -> SessionRow:
+        """The sidebar row as a frozen record, with ``is_streaming`` from the live streams."""
+        return SessionRow.adopt(
+            self.compact(include_runtime=active_stream_ids is not None,
+                         active_stream_ids=active_stream_ids)
+        )
+
+    # ── persistence through the bound store ─────────────────────────────────────────────
+
+    def bind(self, store: Any) -> Session:
+        """Attach the store that :meth:`save` writes through."""
+        self._store = store
+        return self
+
+    def save(self, touch_updated_at: bool = True, skip_index: bool = False) -> None:
+        """Save through the bound store (S2.6); partial loads are refused first (S2.15)."""
+        if self._partial is not None:
+            raise PartialSessionSaveError(self.session_id)
+        if self._store is None:
+            raise RuntimeError(
+                f"session {self.session_id!r} is not bound to a store: create or load it "
+                "through SessionStore, or call store.save(session)"
+            )
+        self._store.save(self, touch_updated_at=touch_updated_at, skip_index=skip_index)
+
+    def __repr__(self) -> str:
+        partial = f", partial={self._partial!r}" if self._partial else ""
+        return (
+            f"Session(session_id={self.session_id!r}, title={self.title!r}, "
+            f"messages={len(self.messages)}{partial})"
+        )
+
+
+# ── frozen records ───────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow(Mapping[str, Any]):
+    """One sidebar row (S1.12): a read-only mapping with typed accessors.
+
+    Built with :meth:`adopt` from a dict nobody else holds; :meth:`to_dict` gives the caller a
+    copy of its own. Sources that cache rows must adopt fresh dicts for every caller.
+    """
+
+    fields: Mapping[str, Any]
+
+    @classmethod
+    def adopt(cls, values: dict[str, Any]) -> SessionRow:
+        """Wrap ``values`` without copying; the caller must not keep a reference to it."""
+        return cls(MappingProxyType(values))
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> SessionRow:
+        """Wrap a copy of ``values``."""
+        return cls(MappingProxyType(dict(values)))
+
+    def __getitem__(self, key: str) -> Any:
+        return self.fields[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    @property
+    def session_id(self) -> str:
+        return str(self.fields.get("session_id") or "")
+
+    @property
+    def source_tag(self) -> str | None:
+        return self.fields.get("source_tag")
+
+    @property
+    def profile(self) -> str | None:
+        return self.fields.get("profile")
+
+    def sort_time(self) -> float:
+        """``last_message_at`` else ``updated_at``, as a float (S6.5, S8.16)."""
+        return (
+            to_epoch(self.fields.get("last_message_at"))
+            or to_epoch(self.fields.get("updated_at"))
+            or 0.0
+        )
+
+    def replace(self, **changes: Any) -> SessionRow:
+        """A new row with ``changes`` applied; keys set to ``...`` are removed."""
+        values = dict(self.fields)
+        for key, value in changes.items():
+            if value is ...:
+                values.pop(key, None)
+            else:
+                values[key] = value
+        return SessionRow(MappingProxyType(values))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A shallow copy for the caller (nested values come fresh from each listing)."""
+        return dict(self.fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """A session's messages as one source read them.
+
+    ``total_count`` counts every parsed message even when ``messages`` is a window (S4.17);
+    ``truncated`` says the source read only part of the data. The message dicts are fresh
+    objects owned by the caller.
+    """
+
+    session_id: str
+    source: str
+    messages: tuple[dict[str, Any], ...]
+    total_count: int
+    truncated: bool = False
+    tool_calls: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """What a source is: its name, label, whether it can write, and which ids it owns.
+
+    ``id_prefixes`` lists prefixes whose ids only this source holds (``claude_code_``); a
+    source without prefixes may hold any valid id and is asked in ``priority`` order
+    (lower first; the writable Web UI store is 0).
+    """
+
+    name: str
+    label: str
+    writable: bool
+    id_prefixes: tuple[str, ...] = ()
+    priority: int = 100
+    description: str = ""
+
+    def owns_prefix(self, session_id: str) -> bool:
+        return any(session_id.startswith(prefix) for prefix in self.id_prefixes)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A fact about a failure that was isolated instead of raised (S0.3, S6.14).
+
+    ``source`` names the plugin (or ``core``), ``hook`` the call, ``path`` the file or
+    database involved when there is one, ``distribution`` the installed package that
+    provided a third-party plugin.
+    """
+
+    source: str
+    hook: str
+    error_type: str
+    message: str
+    path: str | None = None
+    distribution: str | None = None
+
+    def describe(self) -> str:
+        where = f" ({self.path})" if self.path else ""
+        dist = f" [{self.distribution}]" if self.distribution else ""
+        return f"{self.source}{dist} {self.hook}{where}: {self.error_type}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "hook": self.hook,
+            "error_type": self.error_type,
+            "message": self.message,
+            "path": self.path,
+            "distribution": self.distribution,
+        }
+
+    @classmethod
+    def from_exception(
+        cls,
+        source: str,
+        hook: str,
+        error: BaseException,
+        *,
+        path: str | None = None,
+        distribution: str | None = None,
+    ) -> Problem:
+        return cls(
+            source=source,
+            hook=hook,
+            error_type=type(error).__name__,
+            message=str(error) or repr(error),
+            path=path,
+            distribution=distribution,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceListing:
+    """One source's answer to a listing: its rows (after its own projection and limit) and
+    the problems it met along the way (a skipped corrupt file, an unreadable database)."""
+
+    source: str
+    rows: tuple[SessionRow, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SidebarListing:
+    """The merged sidebar (S6): rows in display order, problems, and rows hidden by profile."""
+
+    rows: tuple[SessionRow, ...]
+    problems: tuple[Problem, ...] = ()
+    other_profile_count: int = 0
+    sources: tuple[str, ...] = field(default=())
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [row.to_dict() for row in self.rows]
+
+
+def rows_from_dicts(values: Iterable[dict[str, Any]]) -> tuple[SessionRow, ...]:
+    """Adopt freshly built dicts as rows."""
+    return tuple(SessionRow.adopt(value) for value in values)
+

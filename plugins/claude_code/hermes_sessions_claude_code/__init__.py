@@ -1,0 +1,1 @@
+"""Source plugin (being written)."""

@@ -1,0 +1,1 @@
+"""Web UI sessions as JSON files on any fsspec filesystem (placeholder replaced below)."""

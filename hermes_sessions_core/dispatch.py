@@ -264,6 +264,19 @@ class Dispatcher:
                         slot.setdefault(key, value)
         return merged, problems
 
+    def shutdown(self, context: SourceContext) -> list[Problem]:
+        """Tell every source its store is closing; failures are reported, not raised."""
+        problems = []
+        hook = "hermes_sessions_shutdown"
+        for source in self.ordered_sources():
+            if not self._implements(source, hook):
+                continue
+            try:
+                self._call_one(source, hook, context=context)
+            except Exception as error:
+                problems.append(self._record_source(source, hook, error))
+        return problems
+
     # ── plumbing ─────────────────────────────────────────────────────────────────────────
 
     def _impls(self, hook_name: str) -> list[pluggy.HookImpl]:

@@ -168,6 +168,14 @@ class HermesSessionsSpec:
         source knows; the aggregator only adds keys a row lacks. ``None`` or ``{}``: nothing.
         """
 
+    @hookspec
+    def hermes_sessions_shutdown(self, context: SourceContext) -> None:
+        """Flush and release what this source holds for the store that is closing.
+
+        Called once by ``SessionStore.close()``, one source at a time; errors are reported and
+        the other sources still close. The Web UI store folds its pending index changes here.
+        """
+
 
 HOOK_NAMES: tuple[str, ...] = tuple(
     name for name in vars(HermesSessionsSpec) if name.startswith("hermes_sessions_")

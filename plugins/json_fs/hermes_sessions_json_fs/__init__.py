@@ -1,1 +1,65 @@
-"""Web UI sessions as JSON files on any fsspec filesystem (placeholder replaced below)."""
+"""Web UI sessions as JSON files, one per session, on any fsspec filesystem (S2).
+
+The local state dir by default; ``memory://``, ``s3://`` or ``sftp://`` through a session URL.
+This module holds only the hook implementations.
+"""
+
+from __future__ import annotations
+
+
+
+from hermes_sessions_core.hookspecs import ListRequest, SourceContext, hookimpl
+from hermes_sessions_core.models import Session, SessionRow, SourceInfo, SourceListing
+
+from .registry import SOURCE_NAME, forget_all, session_files_for
+
+__all__ = ["forget_all", "session_files_for"]
+
+
+@hookimpl
+def hermes_sessions_source_info() -> SourceInfo:
+    return SourceInfo(
+        name=SOURCE_NAME,
+        label="WebUI",
+        writable=True,
+        priority=0,
+        description="Web UI sessions: <state dir>/sessions/<id>.json and _index.json",
+    )
+
+
+@hookimpl
+def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> SourceListing:
+    files = session_files_for(context)
+    rows, problems = files.rows(request.in_memory_ids)
+    adopted = []
+    for row in rows:
+        if not row.get("profile"):
+            row["profile"] = "default"  # rows without a profile report default (S2.35)
+        adopted.append(SessionRow.adopt(row))
+    return SourceListing(SOURCE_NAME, tuple(adopted), tuple(problems))
+
+
+@hookimpl
+def hermes_sessions_load_session(
+    context: SourceContext, session_id: str, metadata_only: bool
+) -> Session | None:
+    files = session_files_for(context)
+    if metadata_only:
+        return files.load_metadata(session_id)
+    return files.load(session_id)
+
+
+@hookimpl
+def hermes_sessions_save_session(context: SourceContext, session: Session, skip_index: bool) -> bool:
+    session_files_for(context).save(session, skip_index=skip_index)
+    return True
+
+
+@hookimpl
+def hermes_sessions_delete_session(context: SourceContext, session_id: str) -> bool:
+    return session_files_for(context).delete(session_id)
+
+
+@hookimpl
+def hermes_sessions_shutdown(context: SourceContext) -> None:
+    session_files_for(context).close()

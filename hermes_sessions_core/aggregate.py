@@ -1,0 +1,310 @@
+"""The sidebar: merge every source's rows into one list, de-duplicated, filtered and sorted (S6).
+
+Pure functions over :class:`~hermes_sessions_core.models.SourceListing` values, so the rules can
+be tested without any storage. The store gathers the listings and supplies the lineage lookup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+from .locations import Locations
+from .models import MESSAGING_IDENTITY_FIELDS, Problem, SessionRow, SidebarListing, SourceListing
+
+__all__ = [
+    "SidebarOptions",
+    "build_sidebar",
+    "merge_listings",
+    "is_draft",
+    "is_cron_row",
+    "is_cli_classified",
+    "sort_rows",
+    "SOURCE_FIELDS",
+]
+
+#: Fields that say where a session came from; filled from other sources when missing (S6.2).
+SOURCE_FIELDS = ("source_tag", "raw_source", "session_source", "source_label")
+_TIME_FIELDS = ("created_at", "updated_at", "last_message_at")
+_DEFAULT_TITLES = {"", "untitled", "cli", "cli session"}
+
+LineageLookup = Callable[[str, frozenset[str]], "tuple[Mapping[str, Mapping[str, Any]], list[Problem]]"]
+
+
+@dataclass(frozen=True)
+class SidebarOptions:
+    """What the caller asked for (S6.1-S6.11)."""
+
+    profile: str
+    all_profiles: bool = False
+    include_archived: bool = False
+    include_cron: bool = False
+    show_cli_sessions: bool = True
+    cli_row_limit: int = 20
+    enrich_limit: int = 300
+    writable_source: str = "json_fs"
+    agent_source: str = "agent_state_db"
+
+
+# ── row predicates ───────────────────────────────────────────────────────────────────────────
+
+
+def is_draft(row: Mapping[str, Any]) -> bool:
+    """Untitled, no messages, no stream, nothing pending, no worktree (S6.6)."""
+    title = row.get("title")
+    return (
+        (not title or title == "Untitled")
+        and not row.get("message_count")
+        and not row.get("active_stream_id")
+        and not row.get("has_pending_user_message")
+        and not row.get("pending_user_message")
+        and not row.get("worktree_path")
+    )
+
+
+def is_cron_row(row: Mapping[str, Any]) -> bool:
+    """``source_tag`` cron or an id starting ``cron_`` (S5.5), or source ``cron`` (S6.7)."""
+    session_id = str(row.get("session_id") or "")
+    return (
+        row.get("source_tag") == "cron"
+        or row.get("source") == "cron"
+        or row.get("raw_source") == "cron"
+        or session_id.startswith("cron_")
+    )
+
+
+def _is_messaging(row: Mapping[str, Any]) -> bool:
+    return row.get("session_source") == "messaging"
+
+
+def is_cli_classified(row: Mapping[str, Any]) -> bool:
+    """Raw source ``cli``, or a legacy default-titled CLI row that is not messaging (S3.13)."""
+    raw = str(row.get("raw_source") or row.get("source_tag") or "").lower()
+    if raw == "cli":
+        return True
+    if not row.get("is_cli_session") or _is_messaging(row):
+        return False
+    if row.get("session_source") == "external_agent" or row.get("read_only"):
+        return False
+    title = str(row.get("title") or "").strip().lower()
+    return title in _DEFAULT_TITLES or (bool(raw) and title == f"{raw} session")
+
+
+def _sort_key(row: SessionRow) -> tuple[bool, float, str]:
+    return (bool(row.get("pinned")), row.sort_time(), row.session_id)
+
+
+def sort_rows(rows: Iterable[SessionRow]) -> list[SessionRow]:
+    """Pinned first, then newest activity, then id, all as floats (S6.5, S8.16)."""
+    return sorted(rows, key=_sort_key, reverse=True)
+
+
+# ── merging ──────────────────────────────────────────────────────────────────────────────────
+
+
+def _merge_pair(primary: SessionRow, other: SessionRow) -> SessionRow:
+    """A Web UI row and another source's row for the same id (S6.2)."""
+    changes: dict[str, Any] = {}
+    if _is_messaging(other) or _is_messaging(primary):
+        for name in _TIME_FIELDS + SOURCE_FIELDS:
+            if other.get(name) is not None:
+                changes[name] = other[name]
+        for name in MESSAGING_IDENTITY_FIELDS:
+            if other.get(name) is not None and primary.get(name) is None:
+                changes[name] = other[name]
+        counts = [c for c in (primary.get("message_count"), other.get("message_count")) if isinstance(c, int)]
+        if counts:
+            changes["message_count"] = max(counts)
+        if primary.get("title") in (None, "", "Untitled") and other.get("title"):
+            changes["title"] = other["title"]
+        if primary.get("model") in (None, "", "unknown") and other.get("model"):
+            changes["model"] = other["model"]
+    else:
+        for name in SOURCE_FIELDS:
+            if primary.get(name) is None and other.get(name) is not None:
+                changes[name] = other[name]
+    return primary.replace(**changes) if changes else primary
+
+
+def merge_listings(
+    listings: Iterable[SourceListing], writable_source: str
+) -> tuple[dict[str, tuple[str, SessionRow]], list[Problem]]:
+    """One row per id, each with the name of the source that supplied it (S6.2).
+
+    Listings come in source priority order, so the Web UI store answers first; a later row
+    with a known id only contributes what S6.2 allows.
+    """
+    merged: dict[str, tuple[str, SessionRow]] = {}
+    problems: list[Problem] = []
+    for listing in listings:
+        problems.extend(listing.problems)
+        for row in listing.rows:
+            session_id = row.session_id
+            known = merged.get(session_id)
+            if known is None:
+                merged[session_id] = (listing.source, row)
+            elif known[0] == writable_source and listing.source != writable_source:
+                merged[session_id] = (known[0], _merge_pair(known[1], row))
+    return merged, problems
+
+
+# ── the sidebar ──────────────────────────────────────────────────────────────────────────────
+
+
+def build_sidebar(
+    listings: Iterable[SourceListing],
+    options: SidebarOptions,
+    locations: Locations,
+    live_stream_ids: frozenset[str] = frozenset(),
+    lineage: LineageLookup | None = None,
+) -> SidebarListing:
+    """Apply S6.2-S6.11 to the sources' listings."""
+    listings = list(listings)
+    merged, problems = merge_listings(listings, options.writable_source)
+    webui_titles = {
+        sid: row.get("title")
+        for sid, (source, row) in merged.items()
+        if source == options.writable_source and row.get("title") not in (None, "", "Untitled")
+    }
+
+    rows: list[tuple[str, SessionRow]] = []
+    other_profiles = 0
+    for source, row in merged.values():
+        if source == options.agent_source and not options.show_cli_sessions:
+            continue
+        if not options.show_cli_sessions and source == options.writable_source:
+            if row.get("is_cli_session") and is_cli_classified(row):
+                continue  # imported CLI copies follow the agent switch (S6.3)
+        if source != options.writable_source:
+            row = _with_renamed_title(row, webui_titles)
+        if is_draft(row):
+            continue
+        if is_cron_row(row) and not options.include_cron:
+            continue
+        if row.get("archived") and not options.include_archived:
+            continue
+        if not options.all_profiles and not _in_profile(row, options.profile, locations):
+            other_profiles += 1
+            continue
+        row = _with_streaming(row, live_stream_ids)
+        rows.append((source, row))
+
+    rows = _newest_per_messaging_identity(rows)
+    ordered = sorted(rows, key=lambda item: _sort_key(item[1]), reverse=True)
+    ordered = _cap_cli_rows(ordered, options.cli_row_limit)
+    if lineage is not None:
+        ordered, lineage_problems = _enrich(ordered, options, lineage)
+        problems.extend(lineage_problems)
+    return SidebarListing(
+        rows=tuple(row for _, row in ordered),
+        problems=tuple(problems),
+        other_profile_count=other_profiles,
+        sources=tuple(listing.source for listing in listings),
+    )
+
+
+def _with_renamed_title(row: SessionRow, webui_titles: Mapping[str, Any]) -> SessionRow:
+    """A Web UI title under the row id or any chain segment, nearest the tip first (S6.4)."""
+    segments = row.get("_lineage_segment_ids")
+    candidates = [row.session_id]
+    if isinstance(segments, (list, tuple)):
+        candidates.extend(str(s) for s in segments)
+    for session_id in candidates:
+        title = webui_titles.get(session_id)
+        if title:
+            return row if row.get("title") == title else row.replace(title=title)
+    return row
+
+
+def _in_profile(row: SessionRow, profile: str, locations: Locations) -> bool:
+    """S6.8: external-agent rows without a profile appear everywhere; others default."""
+    row_profile = row.get("profile")
+    if row_profile is None and row.get("session_source") == "external_agent":
+        return True
+    return locations.profiles_match(row_profile, profile)
+
+
+def _with_streaming(row: SessionRow, live: frozenset[str]) -> SessionRow:
+    streaming = bool(row.get("active_stream_id")) and row.get("active_stream_id") in live
+    if bool(row.get("is_streaming")) == streaming and "is_streaming" in row:
+        return row
+    return row.replace(is_streaming=streaming)
+
+
+def _messaging_identity(row: SessionRow) -> tuple[Any, ...] | None:
+    if not _is_messaging(row):
+        return None
+    platform = row.get("platform") or row.get("raw_source")
+    if row.get("session_key"):
+        return (platform, "key", row["session_key"])
+    parts = (row.get("chat_id"), row.get("thread_id"), row.get("user_id"))
+    if any(part is not None for part in parts):
+        return (platform, "chat", *parts)
+    return None
+
+
+def _newest_per_messaging_identity(rows: list[tuple[str, SessionRow]]) -> list[tuple[str, SessionRow]]:
+    """Keep only the newest row per messaging identity (S6.9)."""
+    newest: dict[tuple[Any, ...], tuple[float, str]] = {}
+    for _, row in rows:
+        identity = _messaging_identity(row)
+        if identity is None:
+            continue
+        stamp = (row.sort_time(), row.session_id)
+        if identity not in newest or stamp > newest[identity]:
+            newest[identity] = stamp
+    if not newest:
+        return rows
+    kept = []
+    for source, row in rows:
+        identity = _messaging_identity(row)
+        if identity is not None and newest[identity][1] != row.session_id:
+            continue
+        kept.append((source, row))
+    return kept
+
+
+def _cap_cli_rows(rows: list[tuple[str, SessionRow]], limit: int) -> list[tuple[str, SessionRow]]:
+    """At most ``limit`` CLI-classified rows, the newest ones (S6.10)."""
+    if limit < 0:
+        return rows
+    seen = 0
+    kept = []
+    for source, row in rows:
+        if is_cli_classified(row):
+            seen += 1
+            if seen > limit:
+                continue
+        kept.append((source, row))
+    return kept
+
+
+def _enrich(
+    rows: list[tuple[str, SessionRow]], options: SidebarOptions, lineage: LineageLookup
+) -> tuple[list[tuple[str, SessionRow]], list[Problem]]:
+    """Lineage keys for the first Web UI rows, from each row's own profile (S6.11, S8.15)."""
+    by_profile: dict[str, set[str]] = {}
+    for source, row in rows[: options.enrich_limit]:
+        if source != options.writable_source or row.get("archived"):
+            continue
+        by_profile.setdefault(str(row.get("profile") or "default"), set()).add(row.session_id)
+    if not by_profile:
+        return rows, []
+    found: dict[tuple[str, str], Mapping[str, Any]] = {}
+    problems: list[Problem] = []
+    for profile, ids in by_profile.items():
+        answer, lookup_problems = lineage(profile, frozenset(ids))
+        problems.extend(lookup_problems)
+        for session_id, keys in answer.items():
+            found[(profile, session_id)] = keys
+    enriched = []
+    for source, row in rows:
+        keys = found.get((str(row.get("profile") or "default"), row.session_id))
+        if keys:
+            additions = {k: v for k, v in keys.items() if k not in row or row.get(k) is None}
+            if row.get("parent_session_id"):
+                additions.pop("parent_session_id", None)  # never replace a fork link (#465)
+            if additions:
+                row = row.replace(**additions)
+        enriched.append((source, row))
+    return enriched, problems

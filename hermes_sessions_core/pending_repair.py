@@ -1,0 +1,134 @@
+"""Repair of a turn that was interrupted mid-stream (S2.36-S2.39, #1624).
+
+A session whose ``pending_user_message`` and ``active_stream_id`` are set while that stream is
+no longer running lost its turn to a crash or restart. After a 30 s grace window (fast turns
+may still be flushing) the pending prompt is restored as a user message with an error marker,
+or the agent's own transcript is adopted when the Web UI file has none. Never raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from . import jsoncodec
+from .times import to_epoch
+
+if TYPE_CHECKING:
+    from .models import Session
+
+__all__ = ["GRACE_SECONDS", "ERROR_MARKER", "needs_repair", "repair_interrupted_turn"]
+
+logger = logging.getLogger(__name__)
+
+GRACE_SECONDS = 30.0
+ERROR_MARKER = "**Previous turn did not complete.**"
+
+
+def needs_repair(session: Session, live_stream_ids: frozenset[str], now: float | None = None) -> bool:
+    """Pending turn, a stream id that is not live, and older than the grace window (S2.36)."""
+    if not session.pending_user_message or not session.active_stream_id:
+        return False
+    if session.active_stream_id in live_stream_ids:
+        return False
+    started = to_epoch(getattr(session, "pending_started_at", None))
+    if not started:
+        return True  # missing, zero or unparseable counts as old
+    return ((now or time.time()) - started) >= GRACE_SECONDS
+
+
+def repair_interrupted_turn(
+    session: Session,
+    lock: threading.Lock,
+    live_stream_ids: Callable[[], frozenset[str]],
+    core_transcript: Path | None,
+    save: Callable[[Session], None],
+    *,
+    own_stream: bool = False,
+) -> bool:
+    """Repair under ``lock`` taken without waiting; ``True`` if the session was repaired.
+
+    ``own_stream`` is for the streaming writer repairing its own stream: it skips the liveness
+    check, because its stream is still registered while it runs (S2.37).
+    """
+    seen_stream = session.active_stream_id
+    if not lock.acquire(blocking=False):
+        return False
+    try:
+        if not session.pending_user_message or session.active_stream_id != seen_stream:
+            return False
+        if not own_stream and session.active_stream_id in live_stream_ids():
+            return False
+        if not session.messages and _adopt_core_transcript(session, core_transcript):
+            pass
+        else:
+            _restore_pending_prompt(session)
+        _clear_pending(session)
+        save(session)
+        logger.info("session %s: repaired an interrupted turn", session.session_id)
+        return True
+    except Exception:
+        logger.exception("repair of interrupted turn failed for session %s", session.session_id)
+        return False
+    finally:
+        lock.release()
+
+
+def _adopt_core_transcript(session: Session, path: Path | None) -> bool:
+    """Take the agent's ``sessions/session_<id>.json`` messages when it has any (S2.38)."""
+    if path is None:
+        return False
+    try:
+        record: Any = jsoncodec.loads(path.expanduser().read_bytes())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(record, dict):
+        return False
+    messages = record.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return False
+    session.messages = messages
+    tool_calls = record.get("tool_calls")
+    session.tool_calls = tool_calls if isinstance(tool_calls, list) else []
+    for name in ("input_tokens", "output_tokens", "estimated_cost"):
+        if record.get(name) is not None:
+            setattr(session, name, record[name])
+    return True
+
+
+def _restore_pending_prompt(session: Session) -> None:
+    """Append the prompt (unless already the last user message) and one error marker (S2.39)."""
+    pending = str(session.pending_user_message or "")
+    collapsed = " ".join(pending.split())
+    started = to_epoch(getattr(session, "pending_started_at", None))
+    stamp = int(started) if started and started > 0 else int(time.time())
+    last = session.messages[-1] if session.messages else None
+    already = (
+        isinstance(last, dict)
+        and last.get("role") == "user"
+        and " ".join(str(last.get("content") or "").split()) == collapsed
+    )
+    if not already:
+        recovered: dict[str, Any] = {
+            "role": "user",
+            "content": session.pending_user_message,
+            "timestamp": stamp,
+            "_recovered": True,
+        }
+        attachments = getattr(session, "pending_attachments", None)
+        if attachments:
+            recovered["attachments"] = list(attachments)
+        session.messages.append(recovered)
+    session.messages.append(
+        {"role": "assistant", "content": ERROR_MARKER, "timestamp": int(time.time()), "_error": True}
+    )
+
+
+def _clear_pending(session: Session) -> None:
+    session.active_stream_id = None
+    session.pending_user_message = None
+    session.pending_attachments = []
+    session.pending_started_at = None

@@ -1,0 +1,463 @@
+"""The store the host talks to: get, create, save, delete, list, with an LRU cache and locks (S2).
+
+It owns what only memory can hold (unsaved new sessions, the cache of full sessions, one lock
+per session) and delegates storage to the source plugins through :mod:`.dispatch`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Callable, Iterable, Mapping
+
+from .aggregate import SidebarOptions, build_sidebar
+from .dispatch import Dispatcher, Source
+from .errors import (
+    HermesSessionsError,
+    InvalidProfileName,
+    PartialSessionSaveError,
+    ReadOnlySessionError,
+    SessionNotFound,
+)
+from .hookspecs import ListRequest, SourceContext
+from .locations import Locations
+from .manager import SessionsPluginManager, make_plugin_manager
+from .models import Problem, Session, SidebarListing, SourceListing, Transcript, require_valid_session_id
+from .pending_repair import needs_repair, repair_interrupted_turn
+
+__all__ = ["SessionStore", "SAVE_MODES", "DEFAULT_CACHE_SIZE"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CACHE_SIZE = 100
+SAVE_MODES = ("deferred", "eager")
+
+
+class SessionStore:
+    """Sessions from every source, for one host process.
+
+    ``live_stream_ids`` returns the host's running streams; ``last_workspace(profile)`` the
+    profile's last workspace; ``configured_model`` the host's ``model`` config (S7.8). Each
+    defaults to "nothing known". ``enabled_sources`` switches sources on or off by name
+    (the Web UI store is always on, S6.1).
+    """
+
+    def __init__(
+        self,
+        locations: Locations | None = None,
+        *,
+        plugin_manager: SessionsPluginManager | None = None,
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        live_stream_ids: Callable[[], Iterable[str]] | None = None,
+        last_workspace: Callable[[str | None], str | None] | None = None,
+        configured_model: Callable[[], object] | None = None,
+        show_cli_sessions: bool = True,
+        enabled_sources: Mapping[str, bool] | None = None,
+        save_mode: str = "deferred",
+        cli_row_limit: int = 20,
+        enrich_limit: int = 300,
+    ) -> None:
+        self.locations = locations or Locations.from_environment()
+        self.plugin_manager = plugin_manager or make_plugin_manager()
+        self.dispatcher = Dispatcher(self.plugin_manager)
+        self.settings = dict(settings or {})
+        self.cache_size = max(1, int(cache_size))
+        self._live_stream_ids = live_stream_ids or (lambda: ())
+        self._last_workspace = last_workspace or (lambda profile: None)
+        self._configured_model = configured_model or (lambda: None)
+        self.show_cli_sessions = show_cli_sessions
+        self.enabled_sources = dict(enabled_sources or {})
+        self.save_mode = save_mode if save_mode in SAVE_MODES else "deferred"
+        self.cli_row_limit = cli_row_limit
+        self.enrich_limit = enrich_limit
+        self._cache: OrderedDict[str, Session] = OrderedDict()
+        self._unsaved: set[str] = set()
+        self._cache_lock = threading.Lock()  # guards only the cache map (S2.33)
+        self._session_locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+
+    # ── context ──────────────────────────────────────────────────────────────────────────
+
+    def live_stream_ids(self) -> frozenset[str]:
+        try:
+            return frozenset(self._live_stream_ids())
+        except Exception:
+            logger.exception("the host's live-stream callback failed; treating no stream as live")
+            return frozenset()
+
+    def context(self) -> SourceContext:
+        return SourceContext(self.locations, self.settings, self.live_stream_ids())
+
+    def source_enabled(self, name: str) -> bool:
+        writable = self.dispatcher.writable_source()
+        if writable is not None and name == writable.info.name:
+            return True
+        if name == "agent_state_db" and not self.show_cli_sessions:
+            return False
+        return self.enabled_sources.get(name, True)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every distinct failure isolated so far: plugin loading, hooks, sources."""
+        return list(self.dispatcher.problems)
+
+    # ── locks and cache ──────────────────────────────────────────────────────────────────
+
+    def session_lock(self, session_id: str) -> threading.Lock:
+        """The session's non-reentrant lock, shared with streaming, retry, undo, cancel (S2.33)."""
+        with self._locks_lock:
+            lock = self._session_locks.get(session_id)
+            if lock is None:
+                lock = self._session_locks[session_id] = threading.Lock()
+            return lock
+
+    def _remember(self, session: Session) -> None:
+        with self._cache_lock:
+            self._cache[session.session_id] = session
+            self._cache.move_to_end(session.session_id)
+            self._evict_locked()
+
+    def _evict_locked(self) -> None:
+        """Evict least recently used sessions that are safe to drop (S2.32, #6083)."""
+        overflow = len(self._cache) - self.cache_size
+        if overflow <= 0:
+            return
+        live = self.live_stream_ids()
+        for session_id in list(self._cache):
+            if overflow <= 0:
+                break
+            session = self._cache[session_id]
+            if session_id in self._unsaved or session.pending_user_message:
+                continue
+            if session.active_stream_id and session.active_stream_id in live:
+                continue
+            del self._cache[session_id]
+            overflow -= 1
+
+    def cached_ids(self) -> list[str]:
+        with self._cache_lock:
+            return list(self._cache)
+
+    def forget(self, session_id: str) -> None:
+        """Drop a session from the cache (for example after an outside change)."""
+        with self._cache_lock:
+            self._cache.pop(session_id, None)
+
+    # ── reading ──────────────────────────────────────────────────────────────────────────
+
+    def get(self, session_id: str, metadata_only: bool = False) -> Session:
+        """A session by id: cached full object, else loaded (S2.14, S2.34, S2.36).
+
+        Raises :class:`SessionNotFound` for unknown or malformed ids and
+        :class:`~hermes_sessions_core.errors.SessionUnreadable` for a file that does not parse.
+        """
+        with self._cache_lock:
+            cached = self._cache.get(session_id)
+            if cached is not None:
+                self._cache.move_to_end(session_id)
+                return cached
+        session, source = self.dispatcher.load_session(self.context(), session_id, metadata_only)
+        session.bind(self)
+        if metadata_only or not source.info.writable:
+            return session  # partial and foreign objects never fill the cache (S2.14)
+        self._remember(session)
+        self._repair_if_stale(session)
+        return session
+
+    def _repair_if_stale(self, session: Session) -> None:
+        live = self.live_stream_ids()
+        if not needs_repair(session, live):
+            return
+        try:
+            core = self.locations.core_transcript(session.session_id, session.profile)
+        except InvalidProfileName:
+            core = None
+        repaired = repair_interrupted_turn(
+            session,
+            self.session_lock(session.session_id),
+            self.live_stream_ids,
+            core,
+            lambda s: self.save(s),
+        )
+        if not repaired and not session.messages and needs_repair(session, self.live_stream_ids(), 0):
+            # The lock was held: do not pin a stale object in the cache (S2.37, S8.21).
+            with self._cache_lock:
+                if self._cache.get(session.session_id) is session:
+                    del self._cache[session.session_id]
+
+    def repair_own_stream(self, session: Session) -> bool:
+        """For the streaming writer: repair its own stream's interrupted turn (S2.37)."""
+        try:
+            core = self.locations.core_transcript(session.session_id, session.profile)
+        except InvalidProfileName:
+            core = None
+        return repair_interrupted_turn(
+            session, self.session_lock(session.session_id), self.live_stream_ids, core,
+            lambda s: self.save(s), own_stream=True,
+        )
+
+    def read_messages(self, session_id: str, limit: int | None = None) -> Transcript | None:
+        """Messages of a read-only or external session, from the source that holds it (S6.12)."""
+        return self.dispatcher.read_messages(self.context(), session_id, limit)
+
+    # ── creating and saving ──────────────────────────────────────────────────────────────
+
+    def new_session(
+        self,
+        workspace: str | None = None,
+        model: str | None = None,
+        profile: str | None = None,
+        model_provider: str | None = None,
+        project_id: str | None = None,
+        worktree_info: Mapping[str, Any] | None = None,
+    ) -> Session:
+        """A session in memory only (S2.28); a worktree session is saved at once (S2.30)."""
+        active = self.locations.active_profile(profile)
+        worktree = dict(worktree_info) if isinstance(worktree_info, Mapping) else None
+        chosen_workspace = (worktree or {}).get("path") or workspace or self._usable_last_workspace(active)
+        session = Session(
+            workspace=chosen_workspace or None,
+            model=model or self.locations.default_model(self._configured_model()),
+            model_provider=model_provider,
+            profile=active,
+            project_id=project_id,
+            worktree_path=(worktree or {}).get("path"),
+            worktree_branch=(worktree or {}).get("branch"),
+            worktree_repo_root=(worktree or {}).get("repo_root"),
+            worktree_created_at=(worktree or {}).get("created_at"),
+            _default_workspace=self.locations.default_workspace,
+        )
+        session.bind(self)
+        with self._cache_lock:
+            self._unsaved.add(session.session_id)
+        self._remember(session)
+        if worktree and worktree.get("path"):
+            self.save(session)
+        return session
+
+    def _usable_last_workspace(self, profile: str) -> str | None:
+        try:
+            last = self._last_workspace(profile)
+        except Exception:
+            logger.exception("the host's last-workspace callback failed")
+            return None
+        if last:
+            import os
+
+            if os.path.isdir(os.path.expanduser(str(last))):
+                return str(last)
+        return None
+
+    def save(self, session: Session, touch_updated_at: bool = True, skip_index: bool = False) -> None:
+        """Write ``session`` through its source; refuses partial and read-only sessions."""
+        if session.is_partial:
+            raise PartialSessionSaveError(session.session_id)
+        require_valid_session_id(session.session_id)
+        if session.read_only:
+            raise ReadOnlySessionError(session.session_id, str(session.source_tag or "read-only"))
+        if touch_updated_at:
+            session.updated_at = time.time()
+        self.dispatcher.save_session(self.context(), session, skip_index)
+        session.bind(self)
+        with self._cache_lock:
+            self._unsaved.discard(session.session_id)
+            if session.session_id in self._cache:
+                self._cache[session.session_id] = session
+            self._evict_locked()
+
+    def checkpoint_first_turn(
+        self,
+        session: Session,
+        text: str,
+        attachments: Iterable[Any] = (),
+        stream_id: str | None = None,
+        mode: str | None = None,
+    ) -> bool:
+        """Persist a turn that is starting (S2.29): ``deferred`` keeps it pending with no
+        messages; ``eager`` also stores the user message. Nothing is written without content."""
+        attachment_list = list(attachments)
+        if not str(text or "").strip() and not attachment_list:
+            return False
+        chosen = mode if mode in SAVE_MODES else self.save_mode
+        session.pending_user_message = text
+        session.pending_attachments = attachment_list
+        session.pending_started_at = time.time()
+        session.active_stream_id = stream_id
+        if chosen == "eager" and not session.messages:
+            message: dict[str, Any] = {"role": "user", "content": text, "timestamp": int(time.time())}
+            if attachment_list:
+                message["attachments"] = attachment_list
+            session.messages.append(message)
+        self.save(session)
+        return True
+
+    def update(self, session_id: str, **fields: Any) -> Session:
+        """Rename, pin, archive, move or clear stream state on a full load under the session's
+        lock (S2.16). An agent-only session gets a metadata-only Web UI file (S2.27)."""
+        lock = self.session_lock(session_id)
+        with lock:
+            try:
+                session = self.get(session_id)
+            except SessionNotFound:
+                raise
+            if session.read_only:
+                foreign = self._foreign_source(session_id)
+                if foreign is not None and foreign.info.id_prefixes:
+                    raise ReadOnlySessionError(session_id, foreign.info.name, action="change")
+                session = self._metadata_copy(session)
+            before = len(session.messages)
+            for name, value in fields.items():
+                setattr(session, name, value)
+            if len(session.messages) < before:
+                raise HermesSessionsError(
+                    f"update() of session {session_id!r} may not remove messages"
+                )
+            self.save(session, touch_updated_at=False)
+            return session
+
+    def _foreign_source(self, session_id: str) -> Source | None:
+        for source in self.dispatcher.candidates(session_id):
+            if not source.info.writable:
+                return source
+        return None
+
+    def _metadata_copy(self, session: Session) -> Session:
+        """A Web UI record of an agent session: its metadata, no transcript (S2.27)."""
+        record = {
+            k: v for k, v in session.to_record().items()
+            if k not in ("messages", "tool_calls", "message_count")
+        }
+        record["read_only"] = False
+        copy = Session.from_record(record, default_workspace=self.locations.default_workspace)
+        copy.bind(self)
+        return copy
+
+    # ── deleting ─────────────────────────────────────────────────────────────────────────
+
+    def delete(self, session_id: str) -> bool:
+        """Delete from the Web UI store, the cache and the lock table (S2.26)."""
+        require_valid_session_id(session_id)
+        existed = self.dispatcher.delete_session(self.context(), session_id)
+        with self._cache_lock:
+            in_memory = self._cache.pop(session_id, None) is not None
+            self._unsaved.discard(session_id)
+        with self._locks_lock:
+            self._session_locks.pop(session_id, None)
+        return existed or in_memory
+
+    # ── listing ──────────────────────────────────────────────────────────────────────────
+
+    def list_sessions(
+        self,
+        profile: str | None = None,
+        *,
+        all_profiles: bool = False,
+        include_archived: bool = False,
+        include_cron: bool = False,
+        limit: int | None = None,
+    ) -> SidebarListing:
+        """The sidebar (S6). Never raises for a failing source: see ``listing.problems``."""
+        active = self.locations.active_profile(profile)
+        live = self.live_stream_ids()
+        with self._cache_lock:
+            in_memory = list(self._cache.values())
+        in_memory_ids = frozenset(s.session_id for s in in_memory)
+        request = ListRequest(
+            profile=active,
+            profiles=tuple(self.locations.known_profiles()) if all_profiles else (active,),
+            all_profiles=all_profiles,
+            include_archived=include_archived,
+            include_cron=include_cron,
+            limit=limit,
+            in_memory_ids=in_memory_ids,
+        )
+        context = SourceContext(self.locations, self.settings, live)
+        listings = self.dispatcher.list_rows(context, request, self.source_enabled)
+        listings = self._overlay_in_memory(listings, in_memory, live)
+        options = SidebarOptions(
+            profile=active,
+            all_profiles=all_profiles,
+            include_archived=include_archived,
+            include_cron=include_cron,
+            show_cli_sessions=self.show_cli_sessions,
+            cli_row_limit=self.cli_row_limit,
+            enrich_limit=self.enrich_limit,
+            writable_source=self._writable_name(),
+        )
+
+        def lineage(profile_name: str, ids: frozenset[str]) -> tuple[Mapping[str, Any], list[Problem]]:
+            return self.dispatcher.lineage_metadata(context, profile_name, ids)
+
+        return build_sidebar(listings, options, self.locations, live, lineage)
+
+    def _writable_name(self) -> str:
+        writable = self.dispatcher.writable_source()
+        return writable.info.name if writable is not None else "json_fs"
+
+    def _overlay_in_memory(
+        self, listings: list[SourceListing], in_memory: list[Session], live: frozenset[str]
+    ) -> list[SourceListing]:
+        """In-memory sessions replace their stored rows, with ``is_streaming`` set (S2.35)."""
+        writable = self._writable_name()
+        overlay = {s.session_id: s.to_row(live) for s in in_memory if not s.is_partial}
+        if not overlay:
+            return listings
+        result = []
+        seen = False
+        for listing in listings:
+            if listing.source != writable:
+                result.append(listing)
+                continue
+            seen = True
+            rows = [overlay.pop(r.session_id, r) for r in listing.rows]
+            rows.extend(overlay.values())
+            overlay = {}
+            result.append(SourceListing(listing.source, tuple(rows), listing.problems))
+        if not seen and overlay:
+            result.insert(0, SourceListing(writable, tuple(overlay.values())))
+        return result
+
+    # ── lifecycle ────────────────────────────────────────────────────────────────────────
+
+    def close(self) -> None:
+        """Let sources flush (the Web UI store folds its index changes)."""
+        self.dispatcher.shutdown(self.context())
+
+    def __enter__(self) -> SessionStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def plugin_report(self) -> list[dict[str, Any]]:
+        """Loaded sources with capabilities, plus every plugin failure, for `plugins` views."""
+        report: list[dict[str, Any]] = []
+        for source in self.dispatcher.ordered_sources():
+            record = self.plugin_manager.record_of(source.name)
+            report.append({
+                "name": source.info.name,
+                "plugin": source.name,
+                "label": source.info.label,
+                "writable": source.info.writable,
+                "id_prefixes": list(source.info.id_prefixes),
+                "priority": source.info.priority,
+                "enabled": self.source_enabled(source.info.name),
+                "origin": record.origin if record else "unknown",
+                "module": record.module if record else None,
+                "distribution": source.distribution,
+                "status": "ok",
+            })
+        for problem in self.dispatcher.problems:
+            report.append({
+                "name": problem.source,
+                "plugin": problem.source,
+                "status": "failed",
+                "hook": problem.hook,
+                "error": f"{problem.error_type}: {problem.message}",
+                "distribution": problem.distribution,
+                "path": problem.path,
+            })
+        return report

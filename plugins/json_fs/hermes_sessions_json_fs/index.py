@@ -1,0 +1,203 @@
+"""The sidebar index: ``_index.json`` plus one small change file per recently saved session.
+
+The original rewrote the whole index on every save, which costs O(N) at N sessions. Here a
+save writes ``_index.d/<id>.json`` (its new row, or a deletion marker) and readers apply those
+on top of ``_index.json``. Once the change files outnumber an eighth of the rows (and when the
+store closes) they are folded into ``_index.json``, so the upkeep stays O(1) per save on
+average and the file today's Web UI reads is brought up to date (S2.7, S2.8).
+
+Readers take no lock. A reader that finds a change file gone (folded meanwhile) starts over,
+so it never sees a row older than the last completed save.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from filelock import FileLock
+
+from hermes_sessions_core import jsoncodec
+from hermes_sessions_core.models import is_valid_session_id
+from hermes_sessions_core.times import to_epoch
+
+from .storage import Folder
+
+__all__ = ["SidebarIndex", "IndexSnapshot", "INDEX_FILE", "CHANGES_FOLDER"]
+
+logger = logging.getLogger(__name__)
+
+INDEX_FILE = "_index.json"
+CHANGES_FOLDER = "_index.d"
+LOCK_FILE = "_index.lock"
+_DELETED = "_deleted"
+_MIN_CHANGES_BEFORE_FOLD = 64
+_READ_ATTEMPTS = 5
+
+
+@dataclass
+class IndexSnapshot:
+    """Rows by id as of one read, plus ids whose change file was unreadable (recompute them)."""
+
+    rows: dict[str, dict[str, Any]]
+    damaged_ids: set[str] = field(default_factory=set)
+    change_count: int = 0
+
+
+def _sort_key(row: dict[str, Any]) -> float:
+    return to_epoch(row.get("updated_at")) or 0.0
+
+
+class SidebarIndex:
+    """Reads and maintains the index of one session folder."""
+
+    def __init__(self, folder: Folder) -> None:
+        self.folder = folder
+        self._thread_lock = threading.RLock()
+        self._file_lock = (
+            FileLock(folder.path(LOCK_FILE), thread_local=False) if folder.is_local else None
+        )
+        self._changes_since_fold = 0
+        self._base_rows = 0
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Serialise index writers in this process and, on a local disk, across processes."""
+        with self._thread_lock:
+            if self._file_lock is None:
+                yield
+                return
+            # The lock file lives in the session folder, created on the first write (S2.2).
+            os.makedirs(self.folder.root, exist_ok=True)
+            with self._file_lock:
+                yield
+
+    # ── reading ──────────────────────────────────────────────────────────────────────────
+
+    def read(self) -> IndexSnapshot | None:
+        """The merged index, or ``None`` when ``_index.json`` is missing or corrupt (S2.9)."""
+        for _ in range(_READ_ATTEMPTS):
+            change_names = [n for n in self.folder.names(CHANGES_FOLDER) if n.endswith(".json")]
+            base = self._read_base()
+            if base is None:
+                return None
+            snapshot = IndexSnapshot(rows=base, change_count=len(change_names))
+            if self._apply_changes(snapshot, change_names):
+                self._base_rows = len(base)
+                self._changes_since_fold = len(change_names)
+                return snapshot
+        return None
+
+    def _read_base(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            data = self.folder.read(INDEX_FILE)
+        except OSError as error:
+            logger.warning("session index unreadable, rebuilding: %s", error)
+            return None
+        if data is None:
+            return None
+        try:
+            entries = jsoncodec.loads(data)
+        except ValueError:
+            logger.warning("session index %s is corrupt; rebuilding it", self.folder.path(INDEX_FILE))
+            return None
+        if not isinstance(entries, list):
+            return None
+        rows: dict[str, dict[str, Any]] = {}
+        for entry in entries:
+            if isinstance(entry, dict) and is_valid_session_id(entry.get("session_id")):
+                rows[entry["session_id"]] = entry
+        return rows
+
+    def _apply_changes(self, snapshot: IndexSnapshot, names: list[str]) -> bool:
+        for name in names:
+            try:
+                data = self.folder.read(f"{CHANGES_FOLDER}/{name}")
+            except OSError:
+                data = b""
+            if data is None:
+                return False  # folded away while we read: start over
+            session_id = name[: -len(".json")]
+            try:
+                change = jsoncodec.loads(data)
+            except ValueError:
+                change = None
+            if not isinstance(change, dict) or change.get("session_id") != session_id:
+                snapshot.damaged_ids.add(session_id)
+                continue
+            if change.get(_DELETED):
+                snapshot.rows.pop(session_id, None)
+            else:
+                snapshot.rows[session_id] = change
+        return True
+
+    def read_change(self, session_id: str) -> dict[str, Any] | None:
+        """The pending row of one session, if it has a change file."""
+        try:
+            data = self.folder.read(f"{CHANGES_FOLDER}/{session_id}.json")
+        except OSError:
+            return None
+        if not data:
+            return None
+        try:
+            change = jsoncodec.loads(data)
+        except ValueError:
+            return None
+        if isinstance(change, dict) and not change.get(_DELETED):
+            return change
+        return None
+
+    # ── writing ──────────────────────────────────────────────────────────────────────────
+
+    def upsert(self, row: dict[str, Any]) -> None:
+        """Record a saved session's row (S2.8)."""
+        self._write_change(row["session_id"], row)
+
+    def remove(self, session_id: str) -> None:
+        """Record a deletion so readers drop the row at once."""
+        self._write_change(session_id, {"session_id": session_id, _DELETED: True})
+
+    def _write_change(self, session_id: str, change: dict[str, Any]) -> None:
+        with self.writing():
+            self.folder.write(f"{CHANGES_FOLDER}/{session_id}.json", jsoncodec.dumps_line(change))
+            self._changes_since_fold += 1
+            if self._changes_since_fold > max(_MIN_CHANGES_BEFORE_FOLD, self._base_rows // 8):
+                self.fold()
+
+    def fold(self) -> bool:
+        """Fold change files into ``_index.json``; ``False`` if there was no base to fold into."""
+        with self.writing():
+            snapshot = self.read()
+            if snapshot is None:
+                return False
+            names = [n for n in self.folder.names(CHANGES_FOLDER) if n.endswith(".json")]
+            if not names:
+                return True
+            self._write_base(snapshot.rows.values())
+            for name in names:
+                self.folder.remove(f"{CHANGES_FOLDER}/{name}")
+            self._changes_since_fold = 0
+            self._base_rows = len(snapshot.rows)
+            return True
+
+    def replace_all(self, rows: list[dict[str, Any]]) -> None:
+        """Write a rebuilt index and drop every change file (S2.9)."""
+        with self.writing():
+            self._write_base(rows)
+            for name in self.folder.names(CHANGES_FOLDER):
+                if name.endswith(".json"):
+                    self.folder.remove(f"{CHANGES_FOLDER}/{name}")
+            self._changes_since_fold = 0
+            self._base_rows = len(rows)
+
+    def _write_base(self, rows: Any) -> None:
+        ordered = sorted(rows, key=_sort_key, reverse=True)
+        self.folder.write(INDEX_FILE, jsoncodec.dumps_pretty(ordered))
+
+    @property
+    def pending_changes(self) -> int:
+        return self._changes_since_fold

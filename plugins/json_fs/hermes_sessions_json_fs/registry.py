@@ -1,0 +1,46 @@
+"""One :class:`SessionFiles` per storage location, shared by every store that uses it.
+
+Hooks receive only a context, so the plugin finds its folder object here, keyed by the URL and
+storage options. Objects are made on first use, never at import.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Mapping
+
+from hermes_sessions_core import jsoncodec
+from hermes_sessions_core.hookspecs import SourceContext
+
+from .session_files import SessionFiles
+from .storage import open_folder
+
+__all__ = ["session_files_for", "forget_all"]
+
+SOURCE_NAME = "json_fs"
+_lock = threading.Lock()
+_open: dict[tuple[str, bytes, str], SessionFiles] = {}
+
+
+def session_files_for(context: SourceContext) -> SessionFiles:
+    """The session folder of the calling store (``storage_options`` come from its settings)."""
+    locations = context.locations
+    url = locations.sessions_url
+    options: Mapping[str, Any] = context.setting(SOURCE_NAME, "storage_options", None) or {}
+    default_workspace = locations.default_workspace
+    key = (url, jsoncodec.dumps_line(dict(options)), default_workspace)
+    with _lock:
+        files = _open.get(key)
+        if files is None:
+            files = SessionFiles(open_folder(url, options), default_workspace)
+            _open[key] = files
+        return files
+
+
+def forget_all() -> None:
+    """Fold pending index changes and drop every open folder (store close, tests)."""
+    with _lock:
+        opened = list(_open.values())
+        _open.clear()
+    for files in opened:
+        files.close()

@@ -1,0 +1,375 @@
+"""Web UI session files: load, metadata-only load, save with backups, delete, list (S2).
+
+One :class:`SessionFiles` per session folder. Files keep the original's layout, so sessions
+written by today's Web UI load unchanged and ours load there (S1.4, S1.7).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Iterable
+
+from hermes_sessions_core import jsoncodec
+from hermes_sessions_core.errors import SessionUnreadable, StorageError
+from hermes_sessions_core.models import Problem, Session, is_valid_session_id, require_valid_session_id
+from hermes_sessions_core.tombstones import (
+    TOMBSTONES_FILE,
+    parse_tombstones,
+    with_tombstone,
+    without_tombstone,
+)
+
+from .index import SidebarIndex
+from .prefix import metadata_prefix
+from .storage import Folder
+
+__all__ = ["SessionFiles", "METADATA_PREFIX_LIMIT", "STALE_TEMP_SECONDS"]
+
+logger = logging.getLogger(__name__)
+
+#: Metadata-only reads look at most this far into a file (S2.11).
+METADATA_PREFIX_LIMIT = 65536
+_FIRST_READ = 4096
+#: Temp files older than this are leftovers of a crash (S2.5).
+STALE_TEMP_SECONDS = 3600
+_REQUIRED_METADATA = ("session_id", "title", "created_at", "updated_at")
+_SESSION_SUFFIX = ".json"
+_BACKUP_SUFFIX = ".json.bak"
+
+
+class SessionFiles:
+    """The session folder of one store."""
+
+    def __init__(self, folder: Folder, default_workspace: str) -> None:
+        self.folder = folder
+        self.default_workspace = default_workspace
+        self.index = SidebarIndex(folder)
+        self._row_hints: dict[str, tuple[Any, Any]] = {}
+        self._hints_lock = threading.Lock()
+        self._folded_on_open = False
+
+    # ── names ────────────────────────────────────────────────────────────────────────────
+
+    @staticmethod
+    def file_name(session_id: str) -> str:
+        return f"{session_id}{_SESSION_SUFFIX}"
+
+    def session_ids_on_storage(self) -> set[str]:
+        """Ids with a ``<id>.json`` file; store files (``_…``) and temp files excluded (S2.1)."""
+        ids = set()
+        for name in self.folder.names():
+            if name.endswith(_SESSION_SUFFIX) and not name.startswith("_"):
+                session_id = name[: -len(_SESSION_SUFFIX)]
+                if is_valid_session_id(session_id):
+                    ids.add(session_id)
+        return ids
+
+    # ── loading ──────────────────────────────────────────────────────────────────────────
+
+    def _decode(self, session_id: str, data: bytes) -> dict[str, Any]:
+        try:
+            record = jsoncodec.loads(data)
+        except ValueError as error:
+            raise SessionUnreadable(
+                session_id, self.folder.path(self.file_name(session_id)), f"invalid JSON ({error})"
+            ) from None
+        if not isinstance(record, dict):
+            raise SessionUnreadable(
+                session_id, self.folder.path(self.file_name(session_id)),
+                f"expected a JSON object, found {type(record).__name__}",
+            )
+        return record
+
+    def _read(self, session_id: str, head: int | None = None) -> bytes | None:
+        name = self.file_name(session_id)
+        try:
+            if head is None:
+                return self.folder.read(name)
+            return self.folder.read_head(name, head)
+        except StorageError as error:
+            raise SessionUnreadable(session_id, self.folder.path(name), str(error)) from None
+
+    def load(self, session_id: str) -> Session | None:
+        """The full session, ``None`` if absent; :class:`SessionUnreadable` if it does not parse."""
+        if not is_valid_session_id(session_id):
+            return None
+        data = self._read(session_id)
+        if data is None:
+            return None
+        record = self._decode(session_id, data)
+        record["session_id"] = session_id if not record.get("session_id") else record["session_id"]
+        return Session.from_record(record, default_workspace=self.default_workspace)
+
+    def load_metadata(self, session_id: str) -> Session | None:
+        """Metadata only, from at most 64 KB of the file (S2.11-S2.13); falls back to a full load."""
+        if not is_valid_session_id(session_id):
+            return None
+        data = self._read(session_id, _FIRST_READ)
+        if data is None:
+            return None
+        prefix = metadata_prefix(data)
+        if prefix is None and len(data) == _FIRST_READ:
+            data = self._read(session_id, METADATA_PREFIX_LIMIT) or b""
+            prefix = metadata_prefix(data)
+        if prefix is None:
+            return self.load(session_id)
+        try:
+            record = jsoncodec.loads(prefix)
+        except ValueError:
+            return self.load(session_id)
+        if not isinstance(record, dict) or any(k not in record for k in _REQUIRED_METADATA):
+            return self.load(session_id)
+        count = record.get("message_count")
+        hints = self._hints_for(session_id)
+        if not isinstance(count, int) or isinstance(count, bool) or hints is None:
+            # An unknown count is never reported as 0 (S2.13, S1.15).
+            return self.load(session_id)
+        record["messages"] = []
+        record["tool_calls"] = []
+        session = Session.from_record(record, default_workspace=self.default_workspace)
+        session.mark_partial(
+            "metadata_only",
+            message_count=count,
+            user_message_count=hints[0],
+            last_message_at=hints[1],
+        )
+        return session
+
+    def _hints_for(self, session_id: str) -> tuple[Any, Any] | None:
+        with self._hints_lock:
+            hints = self._row_hints.get(session_id)
+        if hints is not None:
+            return hints
+        row = self.index.read_change(session_id)
+        if row is None:
+            return None
+        return self._remember(row)
+
+    def _remember(self, row: dict[str, Any]) -> tuple[Any, Any] | None:
+        user_count = row.get("user_message_count")
+        last_at = row.get("last_message_at")
+        if user_count is None or last_at is None:
+            return None
+        hints = (user_count, last_at)
+        with self._hints_lock:
+            self._row_hints[row["session_id"]] = hints
+        return hints
+
+    # ── saving ───────────────────────────────────────────────────────────────────────────
+
+    def save(self, session: Session, skip_index: bool = False) -> None:
+        """Write the session atomically, keeping backups of what a shrink replaces (S2.17-S2.19)."""
+        session_id = require_valid_session_id(session.session_id)
+        record = session.to_record()
+        payload = jsoncodec.dumps_pretty(record)
+        self._protect_previous(session_id, len(session.messages), record)
+        self.folder.write(self.file_name(session_id), payload)
+        self._lift_tombstone(session_id)
+        if not skip_index:
+            row = session.compact()
+            self.index.upsert(row)
+            self._remember(row)
+
+    def _protect_previous(self, session_id: str, incoming: int, record: dict[str, Any]) -> None:
+        """Keep a corrupt previous file aside (S2.18) and back up a shrink (S2.17, S2.19)."""
+        name = self.file_name(session_id)
+        try:
+            head = self.folder.read_head(name, _FIRST_READ)
+        except StorageError as error:
+            raise StorageError(
+                f"cannot save session {session_id!r}: {error}", path=self.folder.path(name)
+            ) from None
+        if head is None:
+            return
+        existing_count = _recorded_count(head)
+        if existing_count is not None and existing_count <= incoming:
+            return  # growing or equal: the common case reads 4 KB and writes no backup
+        previous = self.folder.read(name)
+        if previous is None:
+            return
+        try:
+            previous_record = jsoncodec.loads(previous)
+        except ValueError:
+            previous_record = None
+        if not isinstance(previous_record, dict):
+            aside = f"{name}.corrupt.{int(time.time())}"
+            self.folder.write(aside, previous)
+            logger.warning(
+                "session file %s did not parse; kept its bytes as %s before saving",
+                self.folder.path(name), aside,
+            )
+            return
+        messages = previous_record.get("messages")
+        previous_count = len(messages) if isinstance(messages, list) else 0
+        if previous_count <= incoming:
+            return
+        try:
+            if self._better_backup_exists(session_id, previous_count, previous_record):
+                return
+            self.folder.write(f"{session_id}{_BACKUP_SUFFIX}", previous)
+        except StorageError as error:
+            logger.warning("could not back up session %s before a shrink: %s", session_id, error)
+
+    def _better_backup_exists(
+        self, session_id: str, previous_count: int, previous_record: dict[str, Any]
+    ) -> bool:
+        """A backup of the same shrink generation holding more messages is kept (S2.19)."""
+        data = self.folder.read(f"{session_id}{_BACKUP_SUFFIX}")
+        if not data:
+            return False
+        try:
+            backup = jsoncodec.loads(data)
+        except ValueError:
+            return False
+        if not isinstance(backup, dict) or not isinstance(backup.get("messages"), list):
+            return False
+        same_generation = backup.get("intentional_shrink_generation") == previous_record.get(
+            "intentional_shrink_generation"
+        )
+        return same_generation and len(backup["messages"]) > previous_count
+
+    # ── tombstones ───────────────────────────────────────────────────────────────────────
+
+    def tombstones(self) -> dict[str, float]:
+        try:
+            return parse_tombstones(self.folder.read(TOMBSTONES_FILE))
+        except StorageError:
+            return {}
+
+    def _lift_tombstone(self, session_id: str) -> None:
+        info = self.folder.info(TOMBSTONES_FILE)
+        if info is None:
+            return
+        with self.index.writing():
+            current = self.tombstones()
+            if session_id in current:
+                self.folder.write(
+                    TOMBSTONES_FILE, jsoncodec.dumps_pretty(without_tombstone(current, session_id))
+                )
+
+    # ── deleting ─────────────────────────────────────────────────────────────────────────
+
+    def delete(self, session_id: str) -> bool:
+        """Remove file, backup and index row, and tombstone the id (S2.26)."""
+        session_id = require_valid_session_id(session_id)
+        existed = self.folder.remove(self.file_name(session_id))
+        existed = self.folder.remove(f"{session_id}{_BACKUP_SUFFIX}") or existed
+        self.index.remove(session_id)
+        with self._hints_lock:
+            self._row_hints.pop(session_id, None)
+        with self.index.writing():
+            current = self.tombstones()
+            self.folder.write(
+                TOMBSTONES_FILE,
+                jsoncodec.dumps_pretty(with_tombstone(current, session_id, time.time())),
+            )
+        return existed
+
+    # ── listing ──────────────────────────────────────────────────────────────────────────
+
+    def rows(self, in_memory_ids: Iterable[str] = ()) -> tuple[list[dict[str, Any]], list[Problem]]:
+        """Index rows for every session file, repaired where the index lags (S2.35)."""
+        problems: list[Problem] = []
+        if not self._folded_on_open:
+            self._folded_on_open = True
+            if self.index.pending_changes or self.folder.names("_index.d"):
+                self.index.fold()
+        snapshot = self.index.read()
+        on_storage = self.session_ids_on_storage()
+        if snapshot is None:
+            return self.rebuild(on_storage, problems), problems
+        keep = on_storage | set(in_memory_ids)
+        rows = snapshot.rows
+        for ghost in [sid for sid in rows if sid not in keep]:
+            del rows[ghost]  # no file and no in-memory object (S2.8)
+        stale = {sid for sid, row in rows.items() if "last_message_at" not in row}
+        stale |= snapshot.damaged_ids & on_storage
+        stale |= on_storage - rows.keys()
+        for session_id in stale:
+            row = self._row_from_file(session_id, problems)
+            if row is None:
+                rows.pop(session_id, None)
+                continue
+            rows[session_id] = row
+            self.index.upsert(row)
+        result = list(rows.values())
+        with self._hints_lock:
+            for row in result:
+                user_count = row.get("user_message_count")
+                last_at = row.get("last_message_at")
+                if user_count is not None and last_at is not None:
+                    self._row_hints[row["session_id"]] = (user_count, last_at)
+        return result, problems
+
+    def _row_from_file(self, session_id: str, problems: list[Problem]) -> dict[str, Any] | None:
+        try:
+            session = self.load(session_id)
+        except SessionUnreadable as error:
+            problems.append(
+                Problem.from_exception("json_fs", "hermes_sessions_list_rows", error, path=error.path)
+            )
+            logger.warning("skipping unreadable session file: %s", error)
+            return None
+        return session.compact() if session is not None else None
+
+    def rebuild(
+        self, on_storage: set[str] | None = None, problems: list[Problem] | None = None
+    ) -> list[dict[str, Any]]:
+        """Rebuild the index from every session file (S2.9) and sweep stale temp files (S2.5)."""
+        problems = problems if problems is not None else []
+        self.sweep_stale_temp_files()
+        ids = on_storage if on_storage is not None else self.session_ids_on_storage()
+        rows = []
+        for session_id in sorted(ids):
+            row = self._row_from_file(session_id, problems)
+            if row is not None:
+                rows.append(row)
+        try:
+            self.index.replace_all(rows)
+        except StorageError as error:
+            logger.warning("could not write the rebuilt session index: %s", error)
+        return rows
+
+    def sweep_stale_temp_files(self) -> int:
+        """Delete ``*.tmp.*`` leftovers older than an hour; errors never block (S2.5)."""
+        removed = 0
+        cutoff = time.time() - STALE_TEMP_SECONDS
+        try:
+            names = [n for n in self.folder.names() if ".tmp." in n]
+        except OSError:
+            return 0
+        for name in names:
+            try:
+                info = self.folder.info(name)
+                if info is not None and info.mtime < cutoff and self.folder.remove(name):
+                    removed += 1
+            except OSError:
+                continue
+        return removed
+
+    def close(self) -> None:
+        """Fold pending index changes so ``_index.json`` alone is current for today's Web UI."""
+        if self.index.pending_changes or self.folder.names("_index.d"):
+            try:
+                self.index.fold()
+            except StorageError as error:
+                logger.warning("could not fold session index changes: %s", error)
+
+
+def _recorded_count(head: bytes) -> int | None:
+    """``message_count`` from a file's metadata prefix, if recorded (S1.6)."""
+    prefix = metadata_prefix(head)
+    if prefix is None:
+        return None
+    try:
+        record = jsoncodec.loads(prefix)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    count = record.get("message_count")
+    if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+        return count
+    return None

@@ -173,6 +173,7 @@ class SidebarIndex:
         with self.writing():
             snapshot = self.read()
             if snapshot is None:
+                self._changes_since_fold = 0  # nothing to fold into until a rebuild; retry later
                 return False
             names = [n for n in self.folder.names(CHANGES_FOLDER) if n.endswith(".json")]
             if not names:

@@ -21,7 +21,7 @@ from hermes_sessions_core.tombstones import (
     without_tombstone,
 )
 
-from .index import SidebarIndex
+from .index import CHANGES_FOLDER, SidebarIndex
 from .prefix import metadata_prefix
 from .storage import Folder
 
@@ -274,7 +274,7 @@ class SessionFiles:
         problems: list[Problem] = []
         if not self._folded_on_open:
             self._folded_on_open = True
-            if self.index.pending_changes or self.folder.names("_index.d"):
+            if self.index.pending_changes or self.folder.names(CHANGES_FOLDER):
                 self.index.fold()
         snapshot = self.index.read()
         on_storage = self.session_ids_on_storage()
@@ -326,6 +326,8 @@ class SessionFiles:
             row = self._row_from_file(session_id, problems)
             if row is not None:
                 rows.append(row)
+        if not ids and not self.folder.names():
+            return rows  # an empty or absent folder: nothing to index, nothing to create
         try:
             self.index.replace_all(rows)
         except StorageError as error:
@@ -351,11 +353,13 @@ class SessionFiles:
 
     def close(self) -> None:
         """Fold pending index changes so ``_index.json`` alone is current for today's Web UI."""
-        if self.index.pending_changes or self.folder.names("_index.d"):
-            try:
-                self.index.fold()
-            except StorageError as error:
-                logger.warning("could not fold session index changes: %s", error)
+        if not (self.index.pending_changes or self.folder.names(CHANGES_FOLDER)):
+            return
+        try:
+            if not self.index.fold():
+                self.rebuild()  # no base index yet: write a complete one
+        except StorageError as error:
+            logger.warning("could not fold session index changes: %s", error)
 
 
 def _recorded_count(head: bytes) -> int | None:

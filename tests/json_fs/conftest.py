@@ -1,0 +1,129 @@
+"""Stores on every backend the json_fs suite runs on: a local folder and memory://."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import fsspec
+import pytest
+
+from hermes_sessions_core import Locations, SessionStore
+from hermes_sessions_core.manager import make_plugin_manager
+from hermes_sessions_json_fs import registry
+
+#: The group-1 keys of a file written by today's Web UI (it had no message_count yet).
+ORIGINAL_METADATA_ORDER = [
+    "session_id", "title", "workspace", "model", "model_provider", "created_at", "updated_at",
+    "pinned", "archived", "project_id", "profile", "input_tokens", "output_tokens",
+    "estimated_cost", "personality", "active_stream_id", "pending_user_message",
+    "pending_attachments", "pending_started_at", "compression_anchor_visible_idx",
+    "compression_anchor_message_key", "compression_anchor_summary", "context_length",
+    "threshold_tokens", "last_prompt_tokens", "gateway_routing", "gateway_routing_history",
+    "llm_title_generated", "parent_session_id", "worktree_path", "worktree_branch",
+    "worktree_repo_root", "worktree_created_at", "is_cli_session", "source_tag", "raw_source",
+    "session_source", "source_label", "read_only", "enabled_toolsets", "composer_draft",
+]
+
+
+class Backend:
+    """One storage location plus raw access to it, independent of the plugin."""
+
+    def __init__(self, name: str, tmp_path: Path) -> None:
+        self.name = name
+        self.tmp_path = tmp_path
+        if name == "local":
+            self.url = str(tmp_path / "webui" / "sessions")
+            self.fs = fsspec.filesystem("file")
+        else:
+            self.url = f"memory://hs-{uuid.uuid4().hex}/sessions"
+            self.fs = fsspec.filesystem("memory")
+        self.root = self.url.split("://", 1)[-1] if name != "local" else self.url
+        if name != "local":
+            self.root = "/" + self.root
+
+    def path(self, name: str) -> str:
+        return f"{self.root}/{name}"
+
+    def write_bytes(self, name: str, data: bytes) -> None:
+        self.fs.makedirs(self.root, exist_ok=True)
+        self.fs.pipe_file(self.path(name), data)
+
+    def read_bytes(self, name: str) -> bytes:
+        return bytes(self.fs.cat_file(self.path(name)))
+
+    def exists(self, name: str) -> bool:
+        return bool(self.fs.exists(self.path(name)))
+
+    def names(self) -> list[str]:
+        if not self.fs.exists(self.root):
+            return []
+        self.fs.invalidate_cache(self.root)
+        return sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(self.root, detail=False))
+
+    def locations(self) -> Locations:
+        return Locations.from_environment(
+            base_home=self.tmp_path / "hermes",
+            state_dir=self.tmp_path / "webui",
+            session_url=None if self.name == "local" else self.url,
+            claude_projects_dir=self.tmp_path / "no-claude",
+            default_workspace=self.tmp_path / "workspace",
+            environ={},
+        )
+
+
+def original_file(session_id: str, messages: list[dict[str, Any]], **fields: Any) -> bytes:
+    """A session file exactly as today's Web UI writes it (json.dumps, no message_count)."""
+    record: dict[str, Any] = {key: None for key in ORIGINAL_METADATA_ORDER}
+    record.update(
+        session_id=session_id, title="Untitled", workspace="/tmp", model="gpt-test",
+        created_at=1700000000.5, updated_at=1700000100.25, pinned=False, archived=False,
+        input_tokens=0, output_tokens=0, pending_attachments=[], gateway_routing_history=[],
+        llm_title_generated=False, is_cli_session=False, read_only=False, composer_draft={},
+    )
+    extra = {k: v for k, v in fields.items() if k not in record}
+    record.update({k: v for k, v in fields.items() if k in record})
+    record["messages"] = messages
+    record["tool_calls"] = []
+    record["context_messages"] = []
+    record.update(extra)
+    return json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def chat(count: int, start: float = 1700000000.0) -> list[dict[str, Any]]:
+    roles = ("user", "assistant")
+    return [
+        {"role": roles[i % 2], "content": f"message {i}", "timestamp": start + i}
+        for i in range(count)
+    ]
+
+
+@pytest.fixture(params=["local", "memory"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """The storage location under test, cleaned up afterwards (memory:// is process-global)."""
+    backend = Backend(request.param, tmp_path)
+    yield backend
+    registry.forget_all()
+    if request.param == "memory":
+        try:
+            backend.fs.rm(backend.root.rsplit("/", 1)[0], recursive=True)
+        except FileNotFoundError:
+            pass
+
+
+@pytest.fixture
+def make_store(backend: Backend) -> Callable[..., SessionStore]:
+    """Build stores on the backend with only the json_fs source (no entry points)."""
+
+    def build(**kwargs: Any) -> SessionStore:
+        kwargs.setdefault("plugin_manager", make_plugin_manager(builtins=["json_fs"], entry_points=False))
+        return SessionStore(backend.locations(), **kwargs)
+
+    return build
+
+
+@pytest.fixture
+def store(make_store: Callable[..., SessionStore]) -> SessionStore:
+    return make_store()

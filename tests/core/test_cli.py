@@ -1,0 +1,92 @@
+"""The `hermes-sessions` command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from hermes_sessions_core import Locations, Session, SessionStore
+from hermes_sessions_core.cli import app
+from hermes_sessions_core.manager import make_plugin_manager
+from hermes_sessions_json_fs import registry
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A Hermes home with two Web UI sessions (one in another profile)."""
+    base = tmp_path / "hermes"
+    monkeypatch.setenv("HERMES_HOME", str(base))
+    locations = Locations.from_environment(claude_projects_dir=tmp_path / "none")
+    store = SessionStore(locations, plugin_manager=make_plugin_manager(builtins=["json_fs"], entry_points=False))
+    now = time.time()
+    store.save(Session(session_id="aaaa00000001", title="First chat", profile="default",
+                       messages=[{"role": "user", "content": "hi there", "timestamp": now},
+                                 {"role": "assistant", "content": "hello!", "timestamp": now + 1}]))
+    store.save(Session(session_id="bbbb00000002", title="Work chat", profile="work",
+                       messages=[{"role": "user", "content": "x", "timestamp": now}]))
+    store.close()
+    registry.forget_all()
+    yield base
+    registry.forget_all()
+
+
+def run(*args):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_list_shows_a_table(home, tmp_path):
+    result = run("list", "--claude-dir", str(tmp_path / "none"))
+    assert result.exit_code == 0, result.output
+    assert "First chat" in result.stdout and "Work chat" not in result.stdout
+    assert "1 more in other profiles" in result.stdout
+
+
+def test_list_json_all_profiles(home, tmp_path):
+    result = run("list", "--json", "--all-profiles", "--claude-dir", str(tmp_path / "none"))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {r["session_id"] for r in data["sessions"]} == {"aaaa00000001", "bbbb00000002"}
+    assert data["problems"] == []
+
+
+def test_list_on_an_empty_machine_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path / "empty"))
+    result = run("list")
+    assert result.exit_code == 0, result.output
+    assert "No sessions found" in result.stdout
+    assert str(tmp_path / "empty") in result.stdout
+    assert not (tmp_path / "empty").exists()
+
+
+def test_show_prints_metadata_and_transcript(home):
+    result = run("show", "aaaa00000001")
+    assert result.exit_code == 0, result.output
+    assert "First chat" in result.stdout and "hello!" in result.stdout
+    data = json.loads(run("show", "aaaa00000001", "--json").stdout)
+    assert data["session"]["message_count"] == 2 and len(data["messages"]) == 2
+
+
+@pytest.mark.parametrize("session_id", ["nope00000000", "../etc/passwd"])
+def test_show_unknown_id_fails_clearly(home, session_id):
+    result = run("show", session_id)
+    assert result.exit_code == 1
+    assert "not found" in result.stderr
+
+
+def test_bad_profile_is_a_clear_error(home):
+    result = run("list", "--profile", "Bad Name")
+    assert result.exit_code == 1 and "invalid profile name" in result.stderr
+
+
+def test_installed_console_script_runs(tmp_path):
+    """The entry point `hermes-sessions` is installed and answers."""
+    env = {"HOME": str(tmp_path), "PATH": __import__("os").environ["PATH"]}
+    result = subprocess.run([sys.executable, "-m", "hermes_sessions_core.cli", "list", "--json"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["sessions"] == []

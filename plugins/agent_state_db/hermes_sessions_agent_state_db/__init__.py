@@ -1,1 +1,126 @@
-"""Source plugin (being written)."""
+"""The Hermes agent's SQLite store (``<profile home>/state.db``) as a read-only source (S3).
+
+CLI, messaging-gateway and cron sessions, with compression chains collapsed into one row and
+stitched into one transcript. This module holds only the hook implementations; the public
+functions for the host's compatibility layer are re-exported here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Mapping
+
+from hermes_sessions_core.hookspecs import ListRequest, SourceContext, hookimpl
+from hermes_sessions_core.models import Session, SourceInfo, SourceListing, Transcript
+
+from .cache import DEFAULT_TTL
+from .connection import DEFAULT_BUSY_TIMEOUT
+from .delete import delete_agent_session
+from .lineage import lineage_metadata, lineage_report
+from .listing import DEFAULT_LIMIT, clear_cache, list_agent_rows
+from .rounds import CONVERSATION_ROUND_THRESHOLD, count_conversation_rounds
+from .session_view import find_agent_session
+from .sources import SOURCE_NAME, messaging_sources_from
+from .transcript import agent_messages
+
+__all__ = [
+    "agent_messages",
+    "lineage_metadata",
+    "lineage_report",
+    "count_conversation_rounds",
+    "CONVERSATION_ROUND_THRESHOLD",
+    "delete_agent_session",
+    "clear_cache",
+    "list_agent_rows",
+]
+
+
+def _setting(context: SourceContext, key: str, default: Any) -> Any:
+    return context.setting(SOURCE_NAME, key, default)
+
+
+@hookimpl
+def hermes_sessions_source_info() -> SourceInfo:
+    return SourceInfo(
+        name=SOURCE_NAME,
+        label="Agent",
+        writable=False,
+        id_prefixes=(),
+        priority=50,
+        description="Hermes agent sessions: <profile home>/state.db (read-only, chains stitched)",
+    )
+
+
+@hookimpl
+def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> SourceListing:
+    locations = context.locations
+    profiles = [request.profile]
+    if request.all_profiles:
+        profiles = list(request.profiles) or locations.known_profiles()
+    limit = request.limit if request.limit is not None else _setting(context, "limit", DEFAULT_LIMIT)
+    rows: list[Any] = []
+    problems: list[Any] = []
+    seen_databases = set()
+    for profile in profiles:
+        database = locations.state_db(profile)
+        if database in seen_databases:
+            continue  # `default` and a renamed root share one store (S7.4)
+        seen_databases.add(database)
+        listing = list_agent_rows(
+            locations,
+            profile,
+            limit=limit,
+            exclude_sources=_setting(context, "exclude_sources", ()),
+            messaging_sources=messaging_sources_from(_setting(context, "messaging_sources", None)),
+            ttl=float(_setting(context, "cache_ttl", DEFAULT_TTL)),
+            busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+        )
+        rows.extend(listing.rows)
+        problems.extend(listing.problems)
+    return SourceListing(SOURCE_NAME, tuple(rows), tuple(problems))
+
+
+@hookimpl
+def hermes_sessions_load_session(
+    context: SourceContext, session_id: str, metadata_only: bool
+) -> Session | None:
+    view = find_agent_session(
+        context.locations,
+        session_id,
+        with_messages=not metadata_only,
+        messaging=messaging_sources_from(_setting(context, "messaging_sources", None)),
+        busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+    )
+    if view is None:
+        return None
+    return view.to_session(context.locations, metadata_only)
+
+
+@hookimpl
+def hermes_sessions_read_messages(
+    context: SourceContext, session_id: str, limit: int | None
+) -> Transcript | None:
+    try:
+        view = find_agent_session(
+            context.locations,
+            session_id,
+            messaging=messaging_sources_from(_setting(context, "messaging_sources", None)),
+            busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+        )
+    except sqlite3.Error:
+        return None  # damaged data never raises from here; the listing reports the store
+    if view is None:
+        return None
+    return view.to_transcript(limit)
+
+
+@hookimpl
+def hermes_sessions_lineage_metadata(
+    context: SourceContext, profile: str, session_ids: frozenset[str]
+) -> Mapping[str, Mapping[str, Any]]:
+    return lineage_metadata(
+        context.locations.state_db(profile),
+        session_ids,
+        messaging_sources=messaging_sources_from(_setting(context, "messaging_sources", None)),
+        busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+    )

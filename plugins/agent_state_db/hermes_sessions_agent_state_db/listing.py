@@ -1,0 +1,265 @@
+"""Sidebar rows from one profile's ``state.db``, without aggregating the whole store (S3.7-S3.16).
+
+A candidate window of 8 × the limit comes from the agent's activity index; the chains those
+rows need are fetched by id and parent link, and messages are counted only for those ids. The
+limit applies after chains are collapsed and the CLI visibility rule is applied (S3.14).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from hermes_sessions_core.locations import Locations
+from hermes_sessions_core.models import Problem, SessionRow, SourceListing
+from hermes_sessions_core.tombstones import TOMBSTONES_FILE
+
+from .cache import DEFAULT_TTL, TtlLruCache
+from .connection import DEFAULT_BUSY_TIMEOUT, AgentDatabaseMissing, read_only
+from .continuation import MAX_HOPS
+from .cron_jobs import read_cron_job_names
+from .graph import LineageGraph
+from .message_stats import MessageStats, message_stats
+from .projects import cron_project_id
+from .rows import RowContext, build_row
+from .schema import Schema, probe
+from .sources import DEFAULT_MESSAGING_SOURCES, SOURCE_NAME
+from .titles import is_default_title
+from .webui_files import WebuiPresence
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "WINDOW_FACTOR",
+    "ListingOptions",
+    "list_agent_rows",
+    "read_agent_rows",
+    "clear_cache",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 20
+WINDOW_FACTOR = 8
+_HOOK = "hermes_sessions_list_rows"
+
+_CACHE: TtlLruCache[tuple[tuple[dict[str, Any], ...], tuple[Problem, ...]]] = TtlLruCache()
+_warned: set[tuple[str, str]] = set()
+
+
+@dataclass(frozen=True)
+class ListingOptions:
+    """What a caller asks for; part of the cache key."""
+
+    limit: int = DEFAULT_LIMIT
+    exclude_sources: frozenset[str] = frozenset()
+    messaging: frozenset[str] = DEFAULT_MESSAGING_SOURCES
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+
+
+def clear_cache() -> None:
+    """Forget every cached listing (tests, or after the host changed the store itself)."""
+    _CACHE.clear()
+
+
+def _warn_once(path: Path, message: str) -> None:
+    key = (str(path), message)
+    if key not in _warned:
+        _warned.add(key)
+        logger.warning("agent sessions from %s: %s", path, message)
+
+
+def _problem(error: BaseException, path: Path) -> Problem:
+    _warn_once(path, f"{type(error).__name__}: {error}")
+    return Problem.from_exception(SOURCE_NAME, _HOOK, error, path=str(path))
+
+
+# ── reading one database ─────────────────────────────────────────────────────────────────────
+
+
+def _window(connection: sqlite3.Connection, schema: Schema, options: ListingOptions) -> list[str]:
+    """The most recently active rows that have live messages, 8 × the limit of them (S3.7)."""
+    conditions = [
+        f"EXISTS (SELECT 1 FROM messages m WHERE m.session_id = sessions.id "
+        f"AND {schema.live_messages('m')})"
+    ]
+    values: list[Any] = []
+    if options.exclude_sources:
+        excluded = sorted(options.exclude_sources)
+        conditions.append(
+            f"lower(COALESCE(source, '')) NOT IN ({', '.join('?' for _ in excluded)})"
+        )
+        values.extend(excluded)
+    values.append(max(1, options.limit) * WINDOW_FACTOR)
+    cursor = connection.execute(
+        f"SELECT id FROM sessions WHERE {' AND '.join(conditions)} "
+        f"ORDER BY {schema.activity_expression} DESC LIMIT ?",
+        values,
+    )
+    return [str(row[0]) for row in cursor if row[0] is not None]
+
+
+def _row_tip(graph: LineageGraph, end: str, stats: dict[str, MessageStats]) -> str | None:
+    """The latest segment with messages on the tip path ending at ``end`` (S3.9)."""
+    tip = end
+    for _ in range(MAX_HOPS):
+        if tip in stats:
+            return tip
+        parent = graph.continued_parent(tip)
+        if parent is None or graph.next_segment(parent) != tip:
+            return None
+        tip = parent
+    return tip if tip in stats else None
+
+
+def _visible(row: dict[str, Any], segments: int) -> bool:
+    """The CLI visibility rule (S3.13, #1587)."""
+    raw = row.get("raw_source")
+    default_title = is_default_title(row.get("title"), raw)
+    classified = raw == "cli" or (row.get("session_source") != "messaging" and default_title)
+    if not classified:
+        return True
+    return segments > 1 or not default_title or int(row.get("user_message_count") or 0) >= 2
+
+
+def _sort_time(row: dict[str, Any]) -> float:
+    return float(row.get("last_message_at") or row.get("updated_at") or 0.0)
+
+
+def read_agent_rows(
+    db_path: Path,
+    options: ListingOptions,
+    context: RowContext,
+    presence: WebuiPresence | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of one database, newest first, limited; database errors propagate."""
+    with read_only(db_path, options.busy_timeout) as connection:
+        schema = probe(connection)
+        if not schema.listable:
+            raise sqlite3.DatabaseError(
+                "the sessions table has no source column (or the messages table has no "
+                "session_id): this store cannot be listed"
+            )
+        window = _window(connection, schema, options)
+        graph = LineageGraph(connection, schema)
+        graph.load(window)
+        graph.load_ancestors(window)
+        ancestors_only = set(graph.records) - set(window)
+        graph.load_continuation_descendants(list(graph.records))
+        stats = message_stats(connection, schema, list(graph.records))
+    rows: list[dict[str, Any]] = []
+    tips: set[str] = set()
+    for session_id in list(graph.records):
+        if session_id in ancestors_only or graph.next_segment(session_id) is not None:
+            continue
+        tip = _row_tip(graph, session_id, stats)
+        if tip is None or tip in tips:
+            continue
+        tips.add(tip)
+        walk = graph.walk(tip)
+        row = build_row(graph, walk, stats, context)
+        if row["raw_source"] in options.exclude_sources:
+            continue
+        if not _visible(row, len(walk.segments)):
+            continue
+        if row["raw_source"] == "webui" and presence is not None and presence.hides(tip):
+            continue
+        rows.append(row)
+    rows.sort(key=lambda row: (_sort_time(row), row["session_id"]), reverse=True)
+    return rows[: max(0, options.limit)]
+
+
+# ── the cached public entry point ────────────────────────────────────────────────────────────
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        result = os.stat(path)
+    except OSError:
+        return None
+    return (result.st_size, result.st_mtime_ns)
+
+
+def _fresh(row: dict[str, Any]) -> dict[str, Any]:
+    """A copy no other caller holds: lists and dicts inside are copied too."""
+    copy = dict(row)
+    for key, value in copy.items():
+        if isinstance(value, list):
+            copy[key] = list(value)
+        elif isinstance(value, dict):
+            copy[key] = dict(value)
+    return copy
+
+
+def _build(
+    locations: Locations, profile: str, db_path: Path, options: ListingOptions
+) -> tuple[tuple[dict[str, Any], ...], tuple[Problem, ...]]:
+    problems: list[Problem] = []
+    jobs_path = locations.cron_jobs_file(profile)
+    names = read_cron_job_names(jobs_path)
+    if names.error is not None:
+        problems.append(_problem(names.error, jobs_path))
+    context = RowContext(
+        profile=profile,
+        messaging=options.messaging,
+        cron_names=dict(names),
+        cron_project_id=cron_project_id(locations, profile),
+    )
+    try:
+        rows = read_agent_rows(db_path, options, context, WebuiPresence(locations))
+    except (sqlite3.Error, OSError) as error:
+        problems.append(_problem(error, db_path))
+        rows = []
+    return tuple(rows), tuple(problems)
+
+
+def list_agent_rows(
+    locations: Locations,
+    profile: str | None = None,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    exclude_sources: Iterable[str] = (),
+    messaging_sources: Iterable[str] | None = None,
+    ttl: float = DEFAULT_TTL,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+) -> SourceListing:
+    """The agent rows of ``profile`` (the active one by default); never raises for bad data.
+
+    ``exclude_sources`` drops raw sources (the gateway watcher passes ``cron`` and ``webui``,
+    S3.14). Results are cached for ``ttl`` seconds per database state (S3.23); each call gets
+    rows of its own.
+    """
+    name = locations.active_profile(profile)
+    options = ListingOptions(
+        limit=int(limit),
+        exclude_sources=frozenset(s.strip().lower() for s in exclude_sources),
+        messaging=(
+            DEFAULT_MESSAGING_SOURCES
+            if messaging_sources is None
+            else frozenset(s.strip().lower() for s in messaging_sources)
+        ),
+        busy_timeout=float(busy_timeout),
+    )
+    db_path = locations.state_db(name)
+    key = (
+        str(locations.base_home), str(db_path), name, options, locations.session_url,
+        _stat(db_path), _stat(Path(f"{db_path}-wal")), _stat(Path(f"{db_path}-shm")),
+        _stat(locations.cron_jobs_file(name)), _stat(locations.projects_file),
+        _stat(locations.session_dir), _stat(locations.session_dir / TOMBSTONES_FILE),
+    )
+    if not db_path.is_file():
+        error = AgentDatabaseMissing(db_path)
+        return SourceListing(SOURCE_NAME, (), (Problem.from_exception(
+            SOURCE_NAME, _HOOK, error, path=str(db_path)),))
+    try:
+        rows, problems = _CACHE.get_or_build(
+            key, ttl, lambda: _build(locations, name, db_path, options)
+        )
+    except Exception as error:  # a listing never raises (S0.3)
+        return SourceListing(SOURCE_NAME, (), (_problem(error, db_path),))
+    return SourceListing(
+        SOURCE_NAME, tuple(SessionRow.adopt(_fresh(row)) for row in rows), problems
+    )

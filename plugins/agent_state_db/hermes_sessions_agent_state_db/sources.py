@@ -1,0 +1,64 @@
+"""The agent's raw ``source`` column as the sidebar's source fields (S3.12).
+
+``session_source`` is the coarse kind the Web UI filters on; ``source_label`` is what a person
+reads; ``raw_source`` keeps the lower-cased original so nothing is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+__all__ = [
+    "SOURCE_NAME",
+    "DEFAULT_MESSAGING_SOURCES",
+    "SourceFields",
+    "source_fields",
+    "messaging_sources_from",
+]
+
+SOURCE_NAME = "agent_state_db"
+
+#: Raw sources shown as messaging; ``whatsapp`` and the like stay ``other`` unless configured.
+DEFAULT_MESSAGING_SOURCES: frozenset[str] = frozenset({"discord", "slack", "telegram", "weixin"})
+
+_KINDS = {"webui": "webui", "cli": "cli", "cron": "cron", "tool": "tool", "api_server": "api"}
+_LABELS = {
+    "api_server": "API", "cli": "CLI", "cron": "Cron", "discord": "Discord", "slack": "Slack",
+    "telegram": "Telegram", "tool": "Tool", "webui": "WebUI", "weixin": "Weixin",
+}
+
+
+@dataclass(frozen=True)
+class SourceFields:
+    """The four row fields derived from one raw source value."""
+
+    source_tag: str
+    raw_source: str | None
+    session_source: str
+    source_label: str
+
+    @property
+    def is_messaging(self) -> bool:
+        return self.session_source == "messaging"
+
+
+def messaging_sources_from(value: object) -> frozenset[str]:
+    """A configured messaging set (any iterable of names), else the default."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return DEFAULT_MESSAGING_SOURCES
+    return frozenset(str(item).strip().lower() for item in value if str(item).strip())
+
+
+def source_fields(raw: object, messaging: frozenset[str] = DEFAULT_MESSAGING_SOURCES) -> SourceFields:
+    """Map a raw source; an empty one is labelled ``Agent`` with a null ``raw_source`` (S3.3)."""
+    text = str(raw).strip() if raw is not None else ""
+    lower = text.lower()
+    if not lower:
+        return SourceFields("cli", None, "other", "Agent")
+    if lower in messaging:
+        kind = "messaging"
+    else:
+        kind = _KINDS.get(lower, "other")
+    label = _LABELS.get(lower) or lower.replace("_", " ").title()
+    return SourceFields(text, lower, kind, label)

@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
 from .locations import Locations
-from .models import MESSAGING_IDENTITY_FIELDS, Problem, SessionRow, SidebarListing, SourceListing
+from .models import (
+    MESSAGING_IDENTITY_FIELDS,
+    Problem,
+    SessionRow,
+    SidebarListing,
+    SourceListing,
+)
 
 __all__ = [
     "SidebarOptions",
@@ -299,8 +305,9 @@ def _enrich(
             found[(profile, session_id)] = keys
     enriched = []
     for source, row in rows:
-        keys = found.get((str(row.get("profile") or "default"), row.session_id))
-        if keys:
+        found_keys = found.get((str(row.get("profile") or "default"), row.session_id))
+        if found_keys:
+            keys = found_keys
             additions = {k: v for k, v in keys.items() if k not in row or row.get(k) is None}
             if row.get("parent_session_id"):
                 additions.pop("parent_session_id", None)  # never replace a fork link (#465)

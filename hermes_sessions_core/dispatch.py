@@ -13,7 +13,15 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .errors import HermesSessionsError, ReadOnlySessionError, SessionNotFound
-from .models import Problem, Session, SessionRow, SourceInfo, SourceListing, Transcript, is_valid_session_id
+from .models import (
+    Problem,
+    Session,
+    SessionRow,
+    SourceInfo,
+    SourceListing,
+    Transcript,
+    is_valid_session_id,
+)
 
 if TYPE_CHECKING:
     import pluggy

@@ -184,14 +184,51 @@ class Session:
     :meth:`SessionStore.get`); it refuses partially loaded sessions (S2.15).
     """
 
-    # Annotations for the fields every session has; the rest live in __dict__.
+    # Every session has these; unknown persisted fields live in __dict__ beside them.
     session_id: str
     title: str
     workspace: str
+    model: str | None
+    model_provider: str | None
     messages: list[Any]
     tool_calls: list[Any]
     created_at: Any
     updated_at: Any
+    pinned: bool
+    archived: bool
+    project_id: str | None
+    profile: str | None
+    input_tokens: Any
+    output_tokens: Any
+    estimated_cost: Any
+    personality: Any
+    active_stream_id: str | None
+    pending_user_message: str | None
+    pending_attachments: list[Any]
+    pending_started_at: Any
+    compression_anchor_visible_idx: Any
+    compression_anchor_message_key: Any
+    compression_anchor_summary: Any
+    context_length: Any
+    threshold_tokens: Any
+    last_prompt_tokens: Any
+    gateway_routing: dict[str, Any] | None
+    gateway_routing_history: list[Any]
+    llm_title_generated: bool
+    parent_session_id: str | None
+    worktree_path: str | None
+    worktree_branch: str | None
+    worktree_repo_root: str | None
+    worktree_created_at: Any
+    is_cli_session: bool
+    source_tag: str | None
+    raw_source: str | None
+    session_source: str | None
+    source_label: str | None
+    read_only: bool
+    enabled_toolsets: Any
+    composer_draft: dict[str, Any]
+    context_messages: list[Any]
 
     def __init__(
         self,

@@ -24,7 +24,14 @@ from .errors import (
 from .hookspecs import ListRequest, SourceContext
 from .locations import Locations
 from .manager import SessionsPluginManager, make_plugin_manager
-from .models import Problem, Session, SidebarListing, SourceListing, Transcript, require_valid_session_id
+from .models import (
+    Problem,
+    Session,
+    SidebarListing,
+    SourceListing,
+    Transcript,
+    require_valid_session_id,
+)
 from .pending_repair import needs_repair, repair_interrupted_turn
 
 __all__ = ["SessionStore", "SAVE_MODES", "DEFAULT_CACHE_SIZE"]

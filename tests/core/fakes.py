@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from hermes_sessions_core import Session, SessionRow, SourceInfo, SourceListing, Transcript, hookimpl
+from hermes_sessions_core import (
+    Session,
+    SessionRow,
+    SourceInfo,
+    SourceListing,
+    Transcript,
+    hookimpl,
+)
 
 
 def row(session_id: str, **fields: Any) -> dict[str, Any]:

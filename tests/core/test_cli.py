@@ -8,12 +8,12 @@ import sys
 import time
 
 import pytest
+from hermes_sessions_json_fs import registry
 from typer.testing import CliRunner
 
 from hermes_sessions_core import Locations, Session, SessionStore
 from hermes_sessions_core.cli import app
 from hermes_sessions_core.manager import make_plugin_manager
-from hermes_sessions_json_fs import registry
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_list_json_all_profiles(home, tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {r["session_id"] for r in data["sessions"]} == {"aaaa00000001", "bbbb00000002"}
-    assert data["problems"] == []
+    assert [p for p in data["problems"] if p["source"] == "json_fs"] == []
 
 
 def test_list_on_an_empty_machine_says_where_it_looked(tmp_path, monkeypatch):

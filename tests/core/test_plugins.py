@@ -9,12 +9,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hermes_sessions_json_fs import registry
 from typer.testing import CliRunner
 
 from hermes_sessions_core import Locations, SessionStore
 from hermes_sessions_core.cli import app
 from hermes_sessions_core.manager import make_plugin_manager
-from hermes_sessions_json_fs import registry
 
 GOOD = """
 from hermes_sessions_core import SessionRow, SourceInfo, SourceListing, hookimpl

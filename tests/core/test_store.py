@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hermes_sessions_json_fs import registry
 
 from hermes_sessions_core import (
     Locations,
@@ -18,7 +19,6 @@ from hermes_sessions_core import (
 )
 from hermes_sessions_core.manager import make_plugin_manager
 from hermes_sessions_core.pending_repair import ERROR_MARKER
-from hermes_sessions_json_fs import registry
 
 from .fakes import AgentLikeSource, MalformedSource, RaisingSource, ReadOnlySource, row
 

@@ -9,10 +9,10 @@ from typing import Any, Callable, Iterator
 
 import fsspec
 import pytest
+from hermes_sessions_json_fs import registry
 
 from hermes_sessions_core import Locations, SessionStore
 from hermes_sessions_core.manager import make_plugin_manager
-from hermes_sessions_json_fs import registry
 
 #: The group-1 keys of a file written by today's Web UI (it had no message_count yet).
 ORIGINAL_METADATA_ORDER = [

@@ -8,10 +8,16 @@ import time
 from pathlib import Path
 
 import pytest
-
-from hermes_sessions_core import Locations, Session, SessionNotFound, SessionStore, StorageError
-from hermes_sessions_core.manager import make_plugin_manager
 from hermes_sessions_json_fs import registry, storage
+
+from hermes_sessions_core import (
+    Locations,
+    Session,
+    SessionNotFound,
+    SessionStore,
+    StorageError,
+)
+from hermes_sessions_core.manager import make_plugin_manager
 
 from .conftest import chat, original_file
 

@@ -6,8 +6,6 @@ This module holds only the hook implementations.
 
 from __future__ import annotations
 
-
-
 from hermes_sessions_core.hookspecs import ListRequest, SourceContext, hookimpl
 from hermes_sessions_core.models import Session, SessionRow, SourceInfo, SourceListing
 

@@ -13,7 +13,12 @@ from typing import Any, Iterable
 
 from hermes_sessions_core import jsoncodec
 from hermes_sessions_core.errors import SessionUnreadable, StorageError
-from hermes_sessions_core.models import Problem, Session, is_valid_session_id, require_valid_session_id
+from hermes_sessions_core.models import (
+    Problem,
+    Session,
+    is_valid_session_id,
+    require_valid_session_id,
+)
 from hermes_sessions_core.tombstones import (
     TOMBSTONES_FILE,
     parse_tombstones,

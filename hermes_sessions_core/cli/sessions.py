@@ -1,75 +1,32 @@
-"""``hermes-sessions``: the sidebar, one session, and the loaded plugins, from a terminal.
-
-Tables for people, ``--json`` for machines. Errors go to stderr with a non-zero exit code:
-1 for "not found" or a failed operation, 2 for bad arguments.
-"""
+"""``list``, ``show`` and ``plugins``: the sidebar, one session, the loaded sources."""
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
-import sys
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .errors import HermesSessionsError, SessionNotFound
-from .locations import Locations
-from .times import to_epoch
-
-__all__ = ["app", "main"]
-
-app = typer.Typer(
-    name="hermes-sessions",
-    help="Browse Hermes sessions from every source: Web UI, agent state.db, Claude Code, plugins.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+from ..errors import HermesSessionsError, SessionNotFound
+from ..locations import Locations
+from .app import (
+    ClaudeDirOption,
+    HomeOption,
+    JsonOption,
+    SessionsUrlOption,
+    StateDirOption,
+    app,
+    err,
+    fail,
+    open_store,
+    out,
+    print_json,
+    when,
 )
-_out = Console(soft_wrap=True)
-_err = Console(stderr=True, soft_wrap=True)
 
-HomeOption = typer.Option(None, "--home", help="Hermes home (default: $HERMES_HOME or ~/.hermes).")
-StateDirOption = typer.Option(
-    None, "--state-dir", help="Web UI state dir (default: $HERMES_WEBUI_STATE_DIR or <home>/webui)."
-)
-SessionsUrlOption = typer.Option(
-    None, "--sessions-url", help="Any fsspec URL for Web UI sessions (memory://, s3://bucket/path)."
-)
-ClaudeDirOption = typer.Option(None, "--claude-dir", help="Claude Code projects folder to read.")
-JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
-
-
-def _store(
-    home: Optional[Path], state_dir: Optional[Path], sessions_url: Optional[str],
-    claude_dir: Optional[Path], profile: Optional[str] = None,
-) -> Any:
-    from .store import SessionStore
-
-    locations = Locations.from_environment(
-        base_home=home, state_dir=state_dir, session_url=sessions_url,
-        claude_projects_dir=claude_dir, profile=profile,
-    )
-    return SessionStore(locations)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    _err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-def _when(value: Any) -> str:
-    stamp = to_epoch(value)
-    if stamp is None:
-        return "-"
-    return _dt.datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M")
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+__all__ = ["list_command", "show_command", "plugins_command"]
 
 
 def _looked_in(store: Any, profile: str) -> list[str]:
@@ -100,13 +57,13 @@ def list_command(
 ) -> None:
     """The sidebar: sessions of every source, newest first, pinned on top."""
     try:
-        store = _store(home, state_dir, sessions_url, claude_dir, profile)
+        store = open_store(home, state_dir, sessions_url, claude_dir, profile)
         active = store.locations.active_profile(profile)
         listing = store.list_sessions(
             active, all_profiles=all_profiles, include_archived=archived, include_cron=cron
         )
     except HermesSessionsError as error:
-        _fail(str(error))
+        fail(str(error))
         return
     rows = listing.as_dicts()
     if limit is not None:
@@ -116,7 +73,7 @@ def list_command(
     except HermesSessionsError:
         pass
     if as_json:
-        _print_json({
+        print_json({
             "profile": active,
             "sessions": rows,
             "other_profile_count": listing.other_profile_count,
@@ -125,9 +82,9 @@ def list_command(
         })
         return
     if not rows:
-        _out.print(f"No sessions found for profile [bold]{active}[/bold]. Looked in:")
+        out.print(f"No sessions found for profile [bold]{active}[/bold]. Looked in:")
         for place in _looked_in(store, active):
-            _out.print(f"  - {place}", highlight=False)
+            out.print(f"  - {place}", highlight=False)
     else:
         table = Table(title=f"Sessions ({active})", title_justify="left")
         table.add_column("ID", no_wrap=True)
@@ -140,13 +97,13 @@ def list_command(
             table.add_row(
                 str(row.get("session_id")), title, str(row.get("source_label") or "WebUI"),
                 str(row.get("message_count") or 0),
-                _when(row.get("last_message_at") or row.get("updated_at")),
+                when(row.get("last_message_at") or row.get("updated_at")),
             )
-        _out.print(table)
+        out.print(table)
         if listing.other_profile_count:
-            _out.print(f"{listing.other_profile_count} more in other profiles (--all-profiles).")
+            out.print(f"{listing.other_profile_count} more in other profiles (--all-profiles).")
     for problem in listing.problems:
-        _err.print(f"[yellow]warning:[/yellow] {problem.describe()}", highlight=False)
+        err.print(f"[yellow]warning:[/yellow] {problem.describe()}", highlight=False)
 
 
 @app.command("show")
@@ -161,36 +118,36 @@ def show_command(
 ) -> None:
     """One session: its metadata and transcript."""
     try:
-        store = _store(home, state_dir, sessions_url, claude_dir)
+        store = open_store(home, state_dir, sessions_url, claude_dir)
         session = store.get(session_id)
     except SessionNotFound:
-        _fail(f"session {session_id!r} not found (run `hermes-sessions list` to see ids)")
+        fail(f"session {session_id!r} not found (run `hermes-sessions list` to see ids)")
         return
     except HermesSessionsError as error:
-        _fail(str(error))
+        fail(str(error))
         return
     row = session.compact()
     transcript = list(session.messages)
     if as_json:
-        _print_json({"session": row, "messages": transcript})
+        print_json({"session": row, "messages": transcript})
         return
-    _out.print(f"[bold]{row.get('title')}[/bold]  ({row.get('session_id')})", highlight=False)
+    out.print(f"[bold]{row.get('title')}[/bold]  ({row.get('session_id')})", highlight=False)
     for key in ("source_label", "model", "workspace", "profile", "message_count", "created_at",
                 "last_message_at"):
         value = row.get(key)
         if key.endswith("_at"):
-            value = _when(value)
-        _out.print(f"  {key}: {value}", highlight=False)
+            value = when(value)
+        out.print(f"  {key}: {value}", highlight=False)
     shown = transcript[-messages:] if messages else []
     if len(transcript) > len(shown):
-        _out.print(f"  … {len(transcript) - len(shown)} earlier messages (--messages N)")
+        out.print(f"  … {len(transcript) - len(shown)} earlier messages (--messages N)")
     for message in shown:
         if not isinstance(message, dict):
             continue
         content = message.get("content")
         if not isinstance(content, str):
             content = json.dumps(content, ensure_ascii=False, default=str)
-        _out.print(f"[bold]{message.get('role', '?')}[/bold]: {content[:2000]}", highlight=False)
+        out.print(f"[bold]{message.get('role', '?')}[/bold]: {content[:2000]}", highlight=False)
 
 
 @app.command("plugins")
@@ -200,10 +157,10 @@ def plugins_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Loaded sources, what they can do, and any plugin that failed."""
-    store = _store(home, state_dir, None, None)
+    store = open_store(home, state_dir, None, None)
     report = store.plugin_report()
     if as_json:
-        _print_json(report)
+        print_json(report)
         return
     table = Table(title="Sources", title_justify="left")
     for column in ("Name", "Label", "Access", "Origin", "Status"):
@@ -219,12 +176,4 @@ def plugins_command(
                 entry["name"], "-", "-", entry.get("distribution") or "-",
                 f"[red]failed in {entry['hook']}: {entry['error']}[/red]",
             )
-    _out.print(table)
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()
+    out.print(table)

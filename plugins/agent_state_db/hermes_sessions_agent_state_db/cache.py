@@ -47,11 +47,19 @@ class TtlLruCache(Generic[V]):
         with self._lock:
             return len(self._entries)
 
-    def get_or_build(self, key: Hashable, ttl: float, build: Callable[[], V]) -> V:
+    def get_or_build(
+        self,
+        key: Hashable,
+        ttl: float,
+        build: Callable[[], V],
+        key_after_build: Callable[[], Hashable] | None = None,
+    ) -> V:
         """The cached value for ``key``, else the result of one shared ``build()``.
 
         A TTL of 0 or less disables caching. A failed build is not cached; its error reaches
-        every caller that waited for it.
+        every caller that waited for it. ``key_after_build`` gives the key to store the value
+        under when the build itself changes what the key measures (a SQLite reader touches the
+        ``-shm`` file).
         """
         if ttl <= 0:
             self.builds += 1
@@ -83,10 +91,11 @@ class TtlLruCache(Generic[V]):
             flight.done.set()
             raise
         flight.value = value
+        store_key = key_after_build() if key_after_build is not None else key
         with self._lock:
             self._flights.pop(key, None)
-            self._entries[key] = (time.monotonic() + ttl, value)
-            self._entries.move_to_end(key)
+            self._entries[store_key] = (time.monotonic() + ttl, value)
+            self._entries.move_to_end(store_key)
             while len(self._entries) > self.max_keys:
                 self._entries.popitem(last=False)
         flight.done.set()

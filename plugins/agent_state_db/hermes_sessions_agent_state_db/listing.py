@@ -244,19 +244,24 @@ def list_agent_rows(
         busy_timeout=float(busy_timeout),
     )
     db_path = locations.state_db(name)
-    key = (
+    shm_path = Path(f"{db_path}-shm")
+    fixed = (
         str(locations.base_home), str(db_path), name, options, locations.session_url,
-        _stat(db_path), _stat(Path(f"{db_path}-wal")), _stat(Path(f"{db_path}-shm")),
+        _stat(db_path), _stat(Path(f"{db_path}-wal")),
         _stat(locations.cron_jobs_file(name)), _stat(locations.projects_file),
         _stat(locations.session_dir), _stat(locations.session_dir / TOMBSTONES_FILE),
     )
+    key = (fixed, _stat(shm_path))
     if not db_path.is_file():
         error = AgentDatabaseMissing(db_path)
         return SourceListing(SOURCE_NAME, (), (Problem.from_exception(
             SOURCE_NAME, _HOOK, error, path=str(db_path)),))
     try:
+        # Our own read moves the -shm mtime; the entry is stored under the state it left
+        # behind. The -wal stat stays the pre-read one, so a concurrent write still misses.
         rows, problems = _CACHE.get_or_build(
-            key, ttl, lambda: _build(locations, name, db_path, options)
+            key, ttl, lambda: _build(locations, name, db_path, options),
+            key_after_build=lambda: (fixed, _stat(shm_path)),
         )
     except Exception as error:  # a listing never raises (S0.3)
         return SourceListing(SOURCE_NAME, (), (_problem(error, db_path),))

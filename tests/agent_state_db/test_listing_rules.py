@@ -1,0 +1,132 @@
+"""Listing rules that depend on the host's files and the caller's options (S3.13-S3.16, S5.6)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+from hermes_sessions_agent_state_db import list_agent_rows
+from hermes_sessions_core.tombstones import TOMBSTONES_FILE
+
+from .helpers import FIXTURES, AgentHome
+
+CRON = "cron_5afbaeed357d_20261123_212026"
+
+
+def _ids(home: AgentHome, profile: str = "default", **options: object) -> list[str]:
+    listing = list_agent_rows(home.locations, profile, ttl=0, **options)
+    return [row.session_id for row in listing.rows]
+
+
+def _webui_rows(home: AgentHome) -> list[str]:
+    with home.connect() as connection:
+        return [r[0] for r in connection.execute(
+            "SELECT s.id FROM sessions s WHERE s.source = 'webui' AND EXISTS "
+            "(SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.active <> 0)"
+            "")]
+
+
+def test_limit_applies_after_projection(current: AgentHome) -> None:
+    """S3.14: the limit counts visible rows, not raw sessions; rows sort by tip activity."""
+    everything = _ids(current, limit=1000)
+    assert _ids(current, limit=5) == everything[:5]
+    assert len(_ids(current, limit=20)) == 20
+
+
+def test_gateway_watcher_excludes_cron_and_webui(current: AgentHome) -> None:
+    """S3.14: excluded raw sources are dropped before the limit."""
+    listing = list_agent_rows(current.locations, "default", limit=1000, ttl=0,
+                              exclude_sources=("cron", "webui"))
+    sources = {row["raw_source"] for row in listing.rows}
+    assert "cron" not in sources and "webui" not in sources and "cli" in sources
+
+
+def test_webui_rows_hide_behind_their_file_or_tombstone(current: AgentHome) -> None:
+    """S3.16, S8.20: a webui row lists only without a Web UI file and without a tombstone."""
+    webui = _webui_rows(current)
+    assert len(webui) >= 2
+    first, second = webui[:2]
+    assert {first, second} <= set(_ids(current, limit=1000))
+    sessions = current.state_dir / "sessions"
+    sessions.mkdir(parents=True)
+    (sessions / f"{first}.json").write_text("{}", encoding="utf-8")
+    (sessions / TOMBSTONES_FILE).write_text(json.dumps({second: 1.0}), encoding="utf-8")
+    listed = set(_ids(current, limit=1000))
+    assert first not in listed and second not in listed
+
+
+def test_cron_rows_take_the_existing_cron_jobs_project(real_small: AgentHome) -> None:
+    """S5.6: cron rows carry their profile's Cron Jobs project; listing never writes projects."""
+    projects = real_small.state_dir / "projects.json"
+    projects.parent.mkdir(parents=True)
+    payload = [
+        {"project_id": "aaaaaaaaaaaa", "name": "Cron Jobs", "profile": "work"},
+        {"project_id": "bbbbbbbbbbbb", "name": "Cron Jobs", "profile": "default"},
+        {"project_id": "cccccccccccc", "name": "cron jobs", "profile": "default"},
+    ]
+    projects.write_text(json.dumps(payload), encoding="utf-8")
+    before = projects.stat().st_mtime_ns
+    rows = {r.session_id: r for r in list_agent_rows(real_small.locations, "default", ttl=0).rows}
+    assert rows[CRON]["project_id"] == "bbbbbbbbbbbb"
+    assert rows["20261123_212026_5dae6d"]["project_id"] is None
+    assert projects.stat().st_mtime_ns == before
+
+
+def test_listing_never_creates_projects(real_small: AgentHome) -> None:
+    """S5.6, S8.20: without projects.json nothing is created."""
+    list_agent_rows(real_small.locations, "default", ttl=0)
+    assert not (real_small.state_dir / "projects.json").exists()
+
+
+def test_cli_visibility_rule(real_small: AgentHome) -> None:
+    """S3.13 (#1587): a default-titled CLI row needs 2 user messages, a title or a chain."""
+    session = "20261123_212026_e3f24c"
+    with real_small.connect() as connection:
+        connection.execute("UPDATE sessions SET title = NULL WHERE id = ?", (session,))
+        users = connection.execute(
+            "SELECT COUNT(*) FROM messages WHERE session_id = ? AND role = 'user' AND active = 1",
+            (session,)).fetchone()[0]
+    assert (session in _ids(real_small)) == (users >= 2)
+    with real_small.connect() as connection:
+        connection.execute("UPDATE messages SET active = 0 WHERE session_id = ? AND role = 'user' "
+                           "AND id <> (SELECT MIN(id) FROM messages WHERE session_id = ? "
+                           "AND role = 'user' AND active = 1)", (session, session))
+    assert session not in _ids(real_small)
+    with real_small.connect() as connection:
+        connection.execute("UPDATE sessions SET title = 'cli session' WHERE id = ?", (session,))
+    assert session not in _ids(real_small)
+    with real_small.connect() as connection:
+        connection.execute("UPDATE sessions SET title = 'A real title' WHERE id = ?", (session,))
+    assert session in _ids(real_small)
+
+
+def test_all_profiles_rows_carry_their_profile(real_small: AgentHome, tmp_path: Path) -> None:
+    """S3.16, S6.8: each row's profile is the profile whose state.db it came from."""
+    work = real_small.home / "profiles" / "work"
+    work.mkdir(parents=True)
+    shutil.copyfile(FIXTURES / "generated" / "minimal" / "state.db", work / "state.db")
+    default_rows = list_agent_rows(real_small.locations, "default", ttl=0).rows
+    work_rows = list_agent_rows(real_small.locations, "work", ttl=0).rows
+    assert {r["profile"] for r in default_rows} == {"default"}
+    assert {r["profile"] for r in work_rows} == {"work"}
+    assert not {r.session_id for r in default_rows} & {r.session_id for r in work_rows}
+
+
+def test_minimal_schema_without_title_or_activity(tmp_path: Path) -> None:
+    """S3.3, S8.26: the oldest schema (no title, text message ids) still lists and opens."""
+    home = AgentHome(tmp_path / "hermes", tmp_path / "webui", {})
+    home.home.mkdir()
+    with sqlite3.connect(home.db) as connection:
+        connection.execute("CREATE TABLE sessions (id TEXT PRIMARY KEY, source TEXT, started_at REAL)")
+        connection.execute("CREATE TABLE messages (id TEXT, session_id TEXT, role TEXT, "
+                           "content TEXT, timestamp REAL)")
+        connection.execute("INSERT INTO sessions VALUES ('20260101_000000_abcdef', 'cli', 10.0)")
+        connection.executemany("INSERT INTO messages VALUES (?, '20260101_000000_abcdef', ?, ?, ?)", [
+            ("m1", "user", "first", 11.0), ("m2", "assistant", "ok", 12.0),
+            ("m3", "user", "second", 13.0), ("m4", "assistant", "done", 13.0),
+        ])
+    (row,) = list_agent_rows(home.locations, "default", ttl=0).rows
+    assert row["title"] == "Cli Session" and row["message_count"] == 4
+    assert row["user_message_count"] == 2 and row["last_message_at"] == 13.0

@@ -26,7 +26,7 @@ from .models import (
 if TYPE_CHECKING:
     import pluggy
 
-    from .hookspecs import ListRequest, SourceContext
+    from .hookspecs import ListRequest, MaintenanceRequest, SourceContext
     from .manager import SessionsPluginManager
 
 __all__ = ["Dispatcher", "Source"]
@@ -271,6 +271,57 @@ class Dispatcher:
                     for key, value in keys.items():
                         slot.setdefault(key, value)
         return merged, problems
+
+    def maintain(
+        self, context: SourceContext, request: MaintenanceRequest
+    ) -> Mapping[str, Any] | None:
+        """Recovery, audit or repair on the writable store; errors propagate (S2.21-S2.24)."""
+        source = self.writable_source()
+        if source is None or not self._implements(source, "hermes_sessions_maintain"):
+            return None
+        result = self._call_one(source, "hermes_sessions_maintain", context=context, request=request)
+        return result if isinstance(result, Mapping) else None
+
+    def has_sessions(
+        self, context: SourceContext, profile: str, session_ids: frozenset[str]
+    ) -> dict[str, bool] | None:
+        """Which ids the read-only stores of ``profile`` hold; ``None`` if none could tell."""
+        hook = "hermes_sessions_has_sessions"
+        answer: dict[str, bool] | None = None
+        for source in self.ordered_sources():
+            if source.info.writable or not self._implements(source, hook):
+                continue
+            try:
+                result = self._call_one(
+                    source, hook, context=context, profile=profile, session_ids=session_ids
+                )
+            except Exception as error:
+                self._record_source(source, hook, error)
+                continue
+            if not isinstance(result, Mapping):
+                continue
+            answer = answer or {sid: False for sid in session_ids}
+            for session_id, present in result.items():
+                if session_id in answer and present:
+                    answer[session_id] = True
+        return answer
+
+    def recoverable_sessions(self, context: SourceContext, profile: str) -> list[Session]:
+        """Sessions other sources hold for the Web UI store that lack a file (S2.25)."""
+        hook = "hermes_sessions_recoverable_sessions"
+        found: dict[str, Session] = {}
+        for source in self.ordered_sources():
+            if source.info.writable or not self._implements(source, hook):
+                continue
+            try:
+                result = self._call_one(source, hook, context=context, profile=profile)
+            except Exception as error:
+                self._record_source(source, hook, error)
+                continue
+            for session in result or ():
+                if isinstance(session, Session) and is_valid_session_id(session.session_id):
+                    found.setdefault(session.session_id, session)
+        return list(found.values())
 
     def shutdown(self, context: SourceContext) -> list[Problem]:
         """Tell every source its store is closing; failures are reported, not raised."""

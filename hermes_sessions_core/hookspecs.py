@@ -12,15 +12,17 @@ host's live streams. Sources keep no global configuration of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import pluggy
 
 if TYPE_CHECKING:
     from .locations import Locations
     from .models import Session, SourceInfo, SourceListing, Transcript
+    from .search import SearchQuery, SearchResults
 
 __all__ = [
+    "MaintenanceRequest",
     "PROJECT_NAME",
     "ENTRY_POINT_GROUP",
     "hookspec",
@@ -73,6 +75,24 @@ class ListRequest:
     include_cron: bool = False
     limit: int | None = None
     in_memory_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class MaintenanceRequest:
+    """What a writable store's recovery, audit or repair may consult (S2.21-S2.25).
+
+    ``action`` is ``"recover"`` (startup recovery), ``"audit"`` (read-only) or ``"repair"``
+    (safe repairs only). ``agent_has_sessions(profile, ids)`` answers which ids the profile's
+    agent store holds, or ``None`` when that store is missing, locked or too old to tell (then
+    callers fail open). ``agent_sidecars(profile)`` returns agent-only Web UI sessions that
+    could be materialised as files. ``progress(done, total)`` reports long scans.
+    """
+
+    action: str
+    agent_has_sessions: Callable[[str, frozenset[str]], Mapping[str, bool] | None]
+    agent_sidecars: Callable[[str], Sequence[Session]]
+    profiles: tuple[str, ...] = ("default",)
+    progress: Callable[[int, int], None] | None = None
 
 
 class HermesSessionsSpec:
@@ -169,11 +189,75 @@ class HermesSessionsSpec:
         """
 
     @hookspec
+    def hermes_sessions_search(
+        self, context: SourceContext, query: SearchQuery
+    ) -> SearchResults | None:
+        """Find messages and titles matching ``query`` in this source (S6.13, S9.5).
+
+        Called once per search, one source at a time, only for sources the query allows.
+        Return a :class:`~hermes_sessions_core.search.SearchResults` whose hits match every
+        term, honour the query's filters and ``limit``, and carry the message ``position`` in
+        the transcript the host shows, so it can jump there. Build the FTS5 expression with
+        ``query.fts5_expression()``, never from the raw text. An index that is missing, stale
+        or corrupt is rebuilt or bypassed and reported in ``problems``; it must never make a
+        search fail. ``None`` means "this source cannot search". Raising is isolated: the
+        source is reported and the other sources' hits are still returned.
+        """
+
+    @hookspec
+    def hermes_sessions_rebuild_search_index(
+        self, context: SourceContext, progress: Callable[[int, int], None]
+    ) -> int | None:
+        """Rebuild this source's own search index from its data (``hermes-sessions reindex``).
+
+        Called on demand, one source at a time; call ``progress(done, total)`` as sessions are
+        indexed. Return how many sessions were indexed, or ``None`` if this source keeps no
+        index of its own (it searches its data directly). Raising is isolated and reported.
+        """
+
+    @hookspec
     def hermes_sessions_shutdown(self, context: SourceContext) -> None:
         """Flush and release what this source holds for the store that is closing.
 
         Called once by ``SessionStore.close()``, one source at a time; errors are reported and
         the other sources still close. The Web UI store folds its pending index changes here.
+        """
+
+    @hookspec(firstresult=True)
+    def hermes_sessions_maintain(
+        self, context: SourceContext, request: MaintenanceRequest
+    ) -> Mapping[str, Any] | None:
+        """Run startup recovery, the read-only audit, or safe repairs on a writable store.
+
+        Called by ``SessionStore.recover_on_startup()``, ``audit()`` and ``repair_safe()`` and
+        by ``hermes-sessions doctor`` / ``repair``. Return the report S2.22-S2.24 describe
+        (``{scanned, restored, orphaned_backups, details}`` for recover; ``{status, summary,
+        repairable, unsafe, reported}`` for audit; ``{ok, repaired, before, after}`` for
+        repair), or ``None`` if this source keeps no files. An audit must not write anything.
+        Stops at first non-None result.
+        """
+
+    @hookspec
+    def hermes_sessions_has_sessions(
+        self, context: SourceContext, profile: str, session_ids: frozenset[str]
+    ) -> Mapping[str, bool] | None:
+        """Say which of ``session_ids`` this source's store for ``profile`` holds.
+
+        Called by recovery before restoring an orphan backup (S2.21). Return ``{id: bool}``
+        for every id when the store can answer, ``None`` when it cannot (missing, locked, old
+        schema): the caller then fails open.
+        """
+
+    @hookspec
+    def hermes_sessions_recoverable_sessions(
+        self, context: SourceContext, profile: str
+    ) -> Sequence[Session] | None:
+        """Return Web UI sessions this source holds that have no Web UI file (S2.25).
+
+        Called by the audit and by safe repair: agent ``webui`` rows without a tombstone, as
+        full sessions (messages ordered by time, then row id). Those with messages are
+        materialised as files; empty ones are reported for manual review. ``None`` or ``[]``:
+        nothing to offer.
         """
 
 

@@ -441,6 +441,17 @@ class Session:
                          active_stream_ids=active_stream_ids)
         )
 
+    def declare_shrink(self) -> int:
+        """Record a deliberate shrink (clear, truncate, retry, undo) before saving it.
+
+        Raises ``intentional_shrink_generation`` so recovery never restores a backup taken
+        before the shrink, which would bring deleted messages back (S2.20, S8.5).
+        """
+        current = self.__dict__.get("intentional_shrink_generation")
+        generation = (current if isinstance(current, int) and not isinstance(current, bool) else 0) + 1
+        self.intentional_shrink_generation = generation
+        return generation
+
     # ── persistence through the bound store ─────────────────────────────────────────────
 
     def bind(self, store: Any) -> Session:

@@ -21,7 +21,7 @@ from .errors import (
     ReadOnlySessionError,
     SessionNotFound,
 )
-from .hookspecs import ListRequest, SourceContext
+from .hookspecs import ListRequest, MaintenanceRequest, SourceContext
 from .locations import Locations
 from .manager import SessionsPluginManager, make_plugin_manager
 from .models import (
@@ -426,6 +426,47 @@ class SessionStore:
         if not seen and overlay:
             result.insert(0, SourceListing(writable, tuple(overlay.values())))
         return result
+
+    # ── recovery, audit, repair ──────────────────────────────────────────────────────────
+
+    def _maintenance(
+        self, action: str, progress: Callable[[int, int], None] | None
+    ) -> dict[str, Any]:
+        context = self.context()
+
+        def has_sessions(profile: str, ids: frozenset[str]) -> Mapping[str, bool] | None:
+            return self.dispatcher.has_sessions(context, profile, ids)
+
+        def sidecars(profile: str) -> list[Session]:
+            return self.dispatcher.recoverable_sessions(context, profile)
+
+        request = MaintenanceRequest(
+            action=action,
+            agent_has_sessions=has_sessions,
+            agent_sidecars=sidecars,
+            profiles=tuple(self.locations.known_profiles()),
+            progress=progress,
+        )
+        report = self.dispatcher.maintain(context, request)
+        if report is None:
+            raise HermesSessionsError("no writable source supports recovery; is json_fs loaded?")
+        if action != "audit":
+            with self._cache_lock:  # restored files must be re-read, never served stale
+                for session_id in [s for s in self._cache if s not in self._unsaved]:
+                    del self._cache[session_id]
+        return dict(report)
+
+    def recover_on_startup(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        """Restore shrunken sessions from their backups (S2.21, S2.22); cheap on a clean store."""
+        return self._maintenance("recover", progress)
+
+    def audit(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        """Read-only health report: repairable, unsafe and reported findings (S2.23)."""
+        return self._maintenance("audit", progress)
+
+    def repair_safe(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        """Apply only safe repairs, then audit again (S2.24)."""
+        return self._maintenance("repair", progress)
 
     # ── lifecycle ────────────────────────────────────────────────────────────────────────
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import sessions  # noqa: F401  (registers list, show, plugins)
+from . import maintenance, sessions  # noqa: F401  (register their commands)
 from .app import app
 
 __all__ = ["app", "main"]

@@ -6,9 +6,12 @@ This module holds only the hook implementations.
 
 from __future__ import annotations
 
-from hermes_sessions_core.hookspecs import ListRequest, SourceContext, hookimpl
+from typing import Any, Mapping
+
+from hermes_sessions_core.hookspecs import ListRequest, MaintenanceRequest, SourceContext, hookimpl
 from hermes_sessions_core.models import Session, SessionRow, SourceInfo, SourceListing
 
+from .recovery import maintain
 from .registry import SOURCE_NAME, forget_all, session_files_for
 
 __all__ = ["forget_all", "session_files_for"]
@@ -61,3 +64,8 @@ def hermes_sessions_delete_session(context: SourceContext, session_id: str) -> b
 @hookimpl
 def hermes_sessions_shutdown(context: SourceContext) -> None:
     session_files_for(context).close()
+
+
+@hookimpl
+def hermes_sessions_maintain(context: SourceContext, request: MaintenanceRequest) -> Mapping[str, Any]:
+    return maintain(session_files_for(context), request)

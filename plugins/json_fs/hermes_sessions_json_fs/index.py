@@ -78,11 +78,17 @@ class SidebarIndex:
 
     # ── reading ──────────────────────────────────────────────────────────────────────────
 
-    def read(self) -> IndexSnapshot | None:
-        """The merged index, or ``None`` when ``_index.json`` is missing or corrupt (S2.9)."""
+    def read(self, *, missing_base_ok: bool = False) -> IndexSnapshot | None:
+        """The merged index, or ``None`` when ``_index.json`` is missing or corrupt (S2.9).
+
+        ``missing_base_ok`` reads the change files alone when no ``_index.json`` was ever
+        written (a new store before its first fold), for read-only callers such as the audit.
+        """
         for _ in range(_READ_ATTEMPTS):
             change_names = [n for n in self.folder.names(CHANGES_FOLDER) if n.endswith(".json")]
             base = self._read_base()
+            if base is None and missing_base_ok and self.folder.info(INDEX_FILE) is None:
+                base = {}
             if base is None:
                 return None
             snapshot = IndexSnapshot(rows=base, change_count=len(change_names))

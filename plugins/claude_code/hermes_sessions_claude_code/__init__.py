@@ -1,1 +1,84 @@
-"""Source plugin (being written)."""
+"""Claude Code transcripts (``~/.claude/projects``) as a read-only source (S4).
+
+This module holds only the hook implementations; the work lives in modules named for their
+concern: :mod:`.discovery`, :mod:`.records`, :mod:`.messages`, :mod:`.markup`,
+:mod:`.titles`, :mod:`.tokens`, :mod:`.summary`, :mod:`.window_scan`, :mod:`.parse`,
+:mod:`.cache`, :mod:`.listing`, :mod:`.transcripts`, :mod:`.sessions`, :mod:`.rows`.
+"""
+
+from __future__ import annotations
+
+from hermes_sessions_core.hookspecs import ListRequest, SourceContext, hookimpl
+from hermes_sessions_core.models import Session, SourceInfo, SourceListing, Transcript
+
+from .cache import SummaryCache, clear_default_cache, default_cache
+from .ids import claude_code_session_id, owns_session_id
+from .listing import list_claude_code_rows
+from .sessions import import_view, load_claude_code_session
+from .settings import ID_PREFIX, SOURCE_LABEL, SOURCE_NAME, ClaudeCodeSettings
+from .transcripts import claude_code_messages, read_transcript
+
+__all__ = [
+    "ClaudeCodeSettings",
+    "SummaryCache",
+    "claude_code_messages",
+    "claude_code_session_id",
+    "clear_default_cache",
+    "import_view",
+    "list_claude_code_rows",
+    "load_claude_code_session",
+    "read_transcript",
+]
+
+
+@hookimpl
+def hermes_sessions_source_info() -> SourceInfo:
+    return SourceInfo(
+        name=SOURCE_NAME,
+        label=SOURCE_LABEL,
+        writable=False,
+        id_prefixes=(ID_PREFIX,),
+        priority=60,
+        description="Claude Code transcripts: <projects root>/<project>/<sessionId>.jsonl, read-only",
+    )
+
+
+@hookimpl
+def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> SourceListing:
+    return list_claude_code_rows(
+        context.locations.claude_projects_roots(),
+        settings=ClaudeCodeSettings.from_context(context),
+        cache=default_cache(),
+        limit=request.limit,
+    )
+
+
+@hookimpl
+def hermes_sessions_load_session(
+    context: SourceContext, session_id: str, metadata_only: bool
+) -> Session | None:
+    if not owns_session_id(session_id):
+        return None
+    return load_claude_code_session(
+        session_id,
+        context.locations.claude_projects_roots(),
+        metadata_only=metadata_only,
+        default_workspace=context.locations.default_workspace,
+        settings=ClaudeCodeSettings.from_context(context),
+        cache=default_cache(),
+    )
+
+
+@hookimpl
+def hermes_sessions_read_messages(
+    context: SourceContext, session_id: str, limit: int | None
+) -> Transcript | None:
+    if not owns_session_id(session_id):
+        return None
+    return read_transcript(
+        session_id,
+        context.locations.claude_projects_roots(),
+        settings=ClaudeCodeSettings.from_context(context),
+        cache=default_cache(),
+        limit=limit,
+    )

@@ -1,0 +1,203 @@
+"""Finding transcripts under the projects roots (S4.1, S4.2, S4.15).
+
+A session is ``<root>/<project>/<name>.jsonl``, one level deep. Subagent files (``agent-*``
+beside the session, or ``<session>/subagents/``) are collected apart so they can be linked to
+their parent and are never rows of their own (S8.22). Nothing is followed through a symlink,
+folder names are never decoded, and every file is stat'ed exactly once per scan. Problems
+(unreadable folders, skipped symlinks, races) are returned, never raised (S4.19).
+"""
+
+from __future__ import annotations
+
+import os
+import stat as stat_module
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from hermes_sessions_core.models import Problem
+
+from .settings import SOURCE_NAME
+
+__all__ = [
+    "TranscriptFile", "SubagentFile", "Discovery", "discover", "scan_project", "subagents_folder",
+    "transcript_file_at",
+]
+
+_HOOK = "hermes_sessions_list_rows"
+SUFFIX = ".jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptFile:
+    """A candidate session file with the stat taken during the scan (the cache key, S4.18)."""
+
+    path: str  # resolved: resolved root + plain names, no symlink on the way
+    project_dir: str
+    stem: str
+    mtime_ns: int
+    size: int
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.mtime_ns, self.size)
+
+
+@dataclass(frozen=True, slots=True)
+class SubagentFile:
+    """A subagent transcript: ``flat`` (2.0.x ``agent-*.jsonl`` beside sessions) or
+    ``subagents`` (2.1.x ``<session>/subagents/``)."""
+
+    path: str
+    agent_id: str
+    layout: str
+    mtime_ns: int
+    size: int
+
+
+@dataclass
+class Discovery:
+    sessions: list[TranscriptFile] = field(default_factory=list)
+    flat_agents: dict[str, list[SubagentFile]] = field(default_factory=dict)  # project → files
+    problems: list[Problem] = field(default_factory=list)
+    roots: list[str] = field(default_factory=list)
+
+    def most_recent(self, limit: int) -> list[TranscriptFile]:
+        """The ``limit`` most recently modified sessions across all projects (S4.15, S8.12)."""
+        ordered = sorted(self.sessions, key=lambda f: (-f.mtime_ns, f.path))
+        return ordered[:limit]
+
+
+def _problem(kind: str, message: str, path: str) -> Problem:
+    return Problem(source=SOURCE_NAME, hook=_HOOK, error_type=kind, message=message, path=path)
+
+
+def _from_error(error: OSError, path: str, what: str) -> Problem:
+    reason = error.strerror or str(error) or type(error).__name__
+    return _problem(type(error).__name__, f"{what} skipped: {reason}", path)
+
+
+def resolve_roots(roots: Iterable[str | os.PathLike[str]], problems: list[Problem]) -> list[str]:
+    """Existing, non-symlinked roots, resolved and each read once (S4.1, S4.2)."""
+    seen: list[str] = []
+    for root in roots:
+        path = Path(os.path.expanduser(os.fspath(root)))
+        if path.is_symlink():
+            problems.append(_problem("SymlinkSkipped", "projects root is a symlink; not followed", str(path)))
+            continue
+        if not path.is_dir():
+            continue  # Claude Code not installed or no projects yet: nothing to report
+        resolved = os.path.realpath(path)
+        if resolved not in seen:
+            seen.append(resolved)
+    return seen
+
+
+def discover(roots: Iterable[str | os.PathLike[str]]) -> Discovery:
+    """Scan every root: session candidates with their stat, flat subagents, problems."""
+    found = Discovery()
+    found.roots = resolve_roots(roots, found.problems)
+    for root in found.roots:
+        try:
+            entries = list(os.scandir(root))
+        except OSError as error:
+            found.problems.append(_from_error(error, root, "unreadable projects root"))
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                found.problems.append(_problem("SymlinkSkipped", "symlinked project folder not followed", entry.path))
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                _scan_project(entry.path, found)
+    return found
+
+
+def scan_project(project_dir: str) -> Discovery:
+    """One project folder only: its sessions and flat subagents."""
+    found = Discovery()
+    _scan_project(project_dir, found)
+    return found
+
+
+def transcript_file_at(path: str) -> TranscriptFile | None:
+    """Re-stat a known session path; None if it is gone, a symlink or not a file."""
+    try:
+        stat = os.lstat(path)
+    except OSError:
+        return None
+    if not stat_module.S_ISREG(stat.st_mode):
+        return None
+    name = os.path.basename(path)
+    return TranscriptFile(path, os.path.dirname(path), name[: -len(SUFFIX)], stat.st_mtime_ns, stat.st_size)
+
+
+def _scan_project(project_dir: str, found: Discovery) -> None:
+    try:
+        entries = list(os.scandir(project_dir))
+    except OSError as error:
+        found.problems.append(_from_error(error, project_dir, "unreadable project folder"))
+        return
+    for entry in entries:
+        name = entry.name
+        if not name.endswith(SUFFIX):
+            continue  # sessions-index.json, memory/, bash-outputs/, <session>/ folders
+        if entry.is_symlink():
+            found.problems.append(_problem("SymlinkSkipped", "symlinked transcript not followed", entry.path))
+            continue
+        try:
+            stat = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            found.problems.append(_problem("FileVanished", "transcript vanished during the scan", entry.path))
+            continue
+        except OSError as error:
+            found.problems.append(_from_error(error, entry.path, "unreadable transcript"))
+            continue
+        if not entry.is_file(follow_symlinks=False):
+            continue
+        stem = name[: -len(SUFFIX)]
+        if stem.startswith("agent-"):
+            found.flat_agents.setdefault(project_dir, []).append(
+                SubagentFile(entry.path, stem[len("agent-"):], "flat", stat.st_mtime_ns, stat.st_size)
+            )
+            continue
+        found.sessions.append(
+            TranscriptFile(entry.path, project_dir, stem, stat.st_mtime_ns, stat.st_size)
+        )
+
+
+def subagents_folder(session: TranscriptFile) -> tuple[list[SubagentFile], list[Problem]]:
+    """2.1.x subagents in ``<project>/<session>/subagents/agent-*.jsonl`` (S4.2)."""
+    folder = os.path.join(session.project_dir, session.stem)
+    files: list[SubagentFile] = []
+    problems: list[Problem] = []
+    try:
+        if os.path.islink(folder) or not os.path.isdir(folder):
+            return files, problems
+        inner = os.path.join(folder, "subagents")
+        if os.path.islink(inner):
+            problems.append(_problem("SymlinkSkipped", "symlinked subagents folder not followed", inner))
+            return files, problems
+        entries = list(os.scandir(inner))
+    except FileNotFoundError:
+        return files, problems
+    except OSError as error:
+        problems.append(_from_error(error, folder, "unreadable subagents folder"))
+        return files, problems
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith("agent-") and name.endswith(SUFFIX)) or entry.is_symlink():
+            continue
+        try:
+            stat = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        files.append(
+            SubagentFile(entry.path, name[len("agent-"): -len(SUFFIX)], "subagents",
+                         stat.st_mtime_ns, stat.st_size)
+        )
+    files.sort(key=lambda f: f.agent_id)
+    return files, problems

@@ -1,0 +1,98 @@
+"""The Claude Code listing: most recent transcripts, summarised once per file version.
+
+Each call stats every candidate once, keeps the ``max_files`` most recently modified (S4.15),
+and summarises only files whose (path, ``mtime_ns``, size) changed since the last call
+(S4.18). Small files are parsed whole (exact figures); larger ones from a head and tail
+window (see :mod:`.window_scan`). Anything that goes wrong with one file becomes a problem
+record and the rest of the listing stands (S0.3, S4.19).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable
+
+from hermes_sessions_core.models import Problem, SessionRow, SourceListing
+
+from .cache import NOT_A_SESSION, SummaryCache, default_cache
+from .discovery import TranscriptFile, discover
+from .parse import parse_transcript
+from .rows import row_from_summary
+from .settings import SOURCE_NAME, ClaudeCodeSettings
+from .subagents import link_subagents
+from .summary import FileSummary
+from .window_scan import summarise_windows
+
+__all__ = ["list_claude_code_rows", "summarise_file", "summary_for"]
+
+_HOOK = "hermes_sessions_list_rows"
+
+
+def summarise_file(file: TranscriptFile, settings: ClaudeCodeSettings) -> FileSummary | None:
+    """Summarise one file version; None when it holds no conversation. May raise OSError."""
+    if file.size <= settings.row_full_scan_bytes:
+        parsed = parse_transcript(file, settings)
+        return parsed.summary if parsed.has_conversation else None
+    summary, has_conversation = summarise_windows(file, settings)
+    return summary if has_conversation else None
+
+
+def summary_for(
+    file: TranscriptFile, settings: ClaudeCodeSettings, cache: SummaryCache, hook: str = _HOOK
+) -> tuple[FileSummary | None, Problem | None]:
+    """The cached summary of this file version, else a fresh one (cached); never raises."""
+    cached = cache.summaries.get(file.path, file.key)
+    if cached is not None:
+        return (None if cached == NOT_A_SESSION else cached), None
+    try:
+        summary = summarise_file(file, settings)
+    except FileNotFoundError:
+        # Claude Code deletes old transcripts (cleanupPeriodDays); a race, not damage.
+        return None, Problem(SOURCE_NAME, hook, "FileVanished",
+                             "transcript vanished before it could be read", file.path)
+    except Exception as error:  # one bad file must never empty the listing (S4.19)
+        return None, Problem.from_exception(SOURCE_NAME, hook, error, path=file.path)
+    cache.summaries.put(file.path, file.key, summary if summary is not None else NOT_A_SESSION)
+    if summary is not None:
+        cache.remember_path(summary.session_id, file.path)
+    return summary, None
+
+
+def list_claude_code_rows(
+    roots: Iterable[str | os.PathLike[str]],
+    *,
+    settings: ClaudeCodeSettings | None = None,
+    cache: SummaryCache | None = None,
+    limit: int | None = None,
+    **overrides: Any,
+) -> SourceListing:
+    """Rows for the transcripts under ``roots``, newest first, plus the problems met.
+
+    ``overrides`` take setting names (``max_files=50``); ``limit`` cuts the sorted rows.
+    """
+    settings = settings or ClaudeCodeSettings.from_context(None, **overrides)
+    cache = cache if cache is not None else default_cache()
+    found = discover(roots)
+    problems = list(found.problems)
+    chosen = found.most_recent(settings.max_files)
+    summaries: list[tuple[TranscriptFile, FileSummary]] = []
+    for file in chosen:
+        summary, problem = summary_for(file, settings, cache)
+        if problem is not None:
+            problems.append(problem)
+        if summary is not None:
+            summaries.append((file, summary))
+    linked, link_problems = link_subagents((f for f, _ in summaries), found.flat_agents, cache)
+    problems.extend(link_problems)
+    summaries.sort(key=lambda pair: (-(pair[1].last_at or 0.0), pair[1].session_id))
+    if limit is not None and limit >= 0:
+        summaries = summaries[:limit]
+    rows = tuple(
+        SessionRow.adopt(row_from_summary(summary, linked.get(file.path, ())))
+        for file, summary in summaries
+    )
+    present = {file.path for file in found.sessions}
+    for agents in found.flat_agents.values():
+        present.update(agent.path for agent in agents)
+    cache.forget_missing(found.roots, present)
+    return SourceListing(SOURCE_NAME, rows, tuple(problems))

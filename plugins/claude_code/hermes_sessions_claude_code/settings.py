@@ -1,0 +1,51 @@
+"""Per-store options of the Claude Code source, read from ``context.setting("claude_code", …)``.
+
+Defaults follow the original (S4.15-S4.17); the window sizes decide how much of each
+transcript a listing reads (S4.16, S4.18).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hermes_sessions_core.hookspecs import SourceContext
+
+__all__ = ["SOURCE_NAME", "SOURCE_LABEL", "ID_PREFIX", "ClaudeCodeSettings"]
+
+SOURCE_NAME = "claude_code"
+SOURCE_LABEL = "Claude Code"
+ID_PREFIX = "claude_code_"
+
+
+@dataclass(frozen=True)
+class ClaudeCodeSettings:
+    """Limits for one listing or transcript read.
+
+    ``max_file_bytes``: files above it are read as ``head_bytes`` plus their last
+    ``max_file_bytes`` and marked truncated (S4.16). ``row_full_scan_bytes``: a listing parses
+    files up to this size whole, so their counts and tokens are exact; larger files are
+    summarised from their first ``head_bytes`` and last ``row_tail_bytes`` (estimated counts).
+    """
+
+    max_files: int = 200
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_messages: int = 1000
+    max_content_chars: int = 200_000
+    head_bytes: int = 64 * 1024
+    row_tail_bytes: int = 64 * 1024
+    row_full_scan_bytes: int = 256 * 1024
+    cache_entries: int = 4096
+
+    @classmethod
+    def from_context(cls, context: SourceContext | None, **overrides: Any) -> ClaudeCodeSettings:
+        """Defaults, then the store's settings, then explicit ``overrides``; bad values ignored."""
+        values: dict[str, Any] = {}
+        for spec in fields(cls):
+            value = overrides.get(spec.name)
+            if value is None and context is not None:
+                value = context.setting(SOURCE_NAME, spec.name, None)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                values[spec.name] = value
+        return cls(**values)

@@ -1,0 +1,169 @@
+"""What a sidebar row needs from one transcript, gathered while reading it (S4.6, S4.7, S4.14).
+
+A :class:`FileSummary` is frozen, so the cache can hand the same object to every listing;
+rows are built fresh from it each time (S0.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from hermes_sessions_core.times import to_epoch
+
+from .markup import title_candidate
+from .titles import TitleEvidence, choose_title
+from .tokens import TOKEN_FIELDS, TokenTally
+
+__all__ = ["FileSummary", "SummaryBuilder", "prompt_title_text", "DEFAULT_MODEL"]
+
+DEFAULT_MODEL = "claude-code"
+SYNTHETIC_MODEL = "<synthetic>"
+
+
+@dataclass(frozen=True, slots=True)
+class FileSummary:
+    """One transcript's row facts. ``estimated`` marks counts and tokens extrapolated from a
+    head and tail window; ``truncated`` marks files above the size cap (S4.16)."""
+
+    path: str
+    session_id: str
+    external_session_id: str
+    mtime_ns: int
+    size: int
+    cwd: str | None
+    git_branch: str | None
+    first_at: float | None
+    last_at: float | None
+    title: str
+    model: str
+    message_count: int
+    user_message_count: int
+    tokens: tuple[int, int, int, int]
+    inline_subagents: int = 0
+    bad_lines: int = 0
+    truncated: bool = False
+    estimated: bool = False
+
+    def token_totals(self) -> dict[str, int]:
+        return dict(zip(TOKEN_FIELDS, self.tokens))
+
+
+def prompt_title_text(record: dict[str, Any]) -> str | None:
+    """The title text if ``record`` is a real typed prompt (S4.5), else None."""
+    if record.get("type") not in ("user", "human"):
+        return None
+    if record.get("isMeta") is True or record.get("isSidechain") is True:
+        return None
+    if record.get("isCompactSummary") is True:
+        return None
+    message = record.get("message")
+    content = message.get("content") if isinstance(message, dict) else record.get("content")
+    if isinstance(content, str):
+        return title_candidate(content)
+    if not isinstance(content, list):
+        return None
+    texts = []
+    for block in content:
+        if isinstance(block, dict):
+            if block.get("type") == "tool_result":
+                return None
+            if block.get("type") == "text" and isinstance(block.get("text"), str):
+                texts.append(block["text"])
+        elif isinstance(block, str):
+            texts.append(block)
+    return title_candidate("\n".join(texts)) if texts else None
+
+
+@dataclass
+class SummaryBuilder:
+    """Feed decoded records with :meth:`add`; :meth:`finish` builds the summary."""
+
+    cwd: str | None = None
+    git_branch: str | None = None
+    first_at: float | None = None
+    last_at: float | None = None
+    model: str | None = None
+    has_conversation: bool = False
+    inline_subagents: int = 0
+    titles: TitleEvidence = field(default_factory=TitleEvidence)
+    tally: TokenTally = field(default_factory=TokenTally)
+    uuids: set[str] = field(default_factory=set)
+    want_prompt: bool = True
+
+    def add(self, record: dict[str, Any]) -> None:
+        stamp = to_epoch(record.get("timestamp"))
+        if stamp is not None:
+            if self.first_at is None:
+                self.first_at = stamp
+            self.last_at = stamp
+        if self.cwd is None:
+            cwd = record.get("cwd")
+            if isinstance(cwd, str) and cwd.strip():
+                self.cwd = cwd
+        branch = record.get("gitBranch")
+        if isinstance(branch, str) and branch.strip():
+            self.git_branch = branch
+        uuid = record.get("uuid")
+        if isinstance(uuid, str):
+            self.uuids.add(uuid)
+        kind = record.get("type")
+        if kind in ("summary", "custom-title", "ai-title") or "slug" in record:
+            self.titles.add_record(record)
+        if kind not in ("user", "human", "assistant"):
+            return
+        if record.get("isSidechain") is True:
+            if kind != "assistant" and record.get("parentUuid") is None:
+                self.inline_subagents += 1
+            return
+        self.has_conversation = True
+        if kind == "assistant":
+            message = record.get("message")
+            if isinstance(message, dict):
+                model = message.get("model")
+                if isinstance(model, str) and model and model != SYNTHETIC_MODEL:
+                    self.model = model
+            self.tally.add(record)
+        elif self.want_prompt and self.titles.first_prompt is None:
+            text = prompt_title_text(record)
+            if text:
+                self.titles.first_prompt = text
+
+    def finish(
+        self,
+        *,
+        path: str,
+        session_id: str,
+        external_session_id: str,
+        mtime_ns: int,
+        size: int,
+        message_count: int,
+        user_message_count: int,
+        bad_lines: int = 0,
+        truncated: bool = False,
+        estimated: bool = False,
+        tokens: tuple[int, int, int, int] | None = None,
+        has_uuid: Callable[[str], bool] | None = None,
+    ) -> FileSummary:
+        totals = self.tally.totals()
+        mtime = mtime_ns / 1e9
+        return FileSummary(
+            path=path,
+            session_id=session_id,
+            external_session_id=external_session_id,
+            mtime_ns=mtime_ns,
+            size=size,
+            cwd=self.cwd,
+            git_branch=self.git_branch,
+            first_at=self.first_at if self.first_at is not None else (self.last_at or mtime),
+            last_at=self.last_at if self.last_at is not None else (self.first_at or mtime),
+            title=choose_title(self.titles, has_uuid or self.uuids.__contains__),
+            model=self.model or DEFAULT_MODEL,
+            message_count=message_count,
+            user_message_count=user_message_count,
+            tokens=tokens if tokens is not None else tuple(totals[name] for name in TOKEN_FIELDS),  # type: ignore[arg-type]
+            inline_subagents=self.inline_subagents,
+            bad_lines=bad_lines,
+            truncated=truncated,
+            estimated=estimated,
+        )

@@ -1,0 +1,64 @@
+"""Token usage counted once per API response (S4.14).
+
+Claude Code writes one line per content block of a response and repeats ``usage`` on each;
+early lines carry a partial ``output_tokens``. Counting every line overstates usage several
+times over, so each response (``message.id`` plus ``requestId``) keeps only its last line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["TOKEN_FIELDS", "TokenTally"]
+
+TOKEN_FIELDS: tuple[str, ...] = (
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+)
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        return 0
+    return int(value)
+
+
+class TokenTally:
+    """Last usage per response; :meth:`totals` sums them."""
+
+    __slots__ = ("_usage",)
+
+    def __init__(self) -> None:
+        self._usage: dict[tuple[str, str], tuple[int, int, int, int]] = {}
+
+    def add(self, record: dict[str, Any]) -> None:
+        """Record the usage of one assistant line; ``<synthetic>`` responses are not billed."""
+        message = record.get("message")
+        if not isinstance(message, dict) or message.get("model") == "<synthetic>":
+            return
+        usage = message.get("usage")
+        if not isinstance(usage, dict):
+            return
+        message_id = message.get("id")
+        request_id = record.get("requestId")
+        key = (
+            message_id if isinstance(message_id, str) else f"line-{len(self._usage)}",
+            request_id if isinstance(request_id, str) else "",
+        )
+        self._usage[key] = tuple(_count(usage.get(name)) for name in TOKEN_FIELDS)  # type: ignore[assignment]
+
+    def add_values(self, key: tuple[str, str], values: tuple[int, int, int, int]) -> None:
+        """Record usage found without decoding the line (listing estimates)."""
+        self._usage[key] = values
+
+    def __len__(self) -> int:
+        return len(self._usage)
+
+    def totals(self) -> dict[str, int]:
+        sums = [0, 0, 0, 0]
+        for values in self._usage.values():
+            for index, value in enumerate(values):
+                sums[index] += value
+        return dict(zip(TOKEN_FIELDS, sums))

@@ -25,7 +25,7 @@ from .cron_jobs import read_cron_job_names
 from .graph import LineageGraph
 from .message_stats import MessageStats, message_stats
 from .projects import cron_project_id
-from .rows import RowContext, build_row
+from .rows import RowContext, build_row, last_activity
 from .schema import Schema, probe
 from .sources import DEFAULT_MESSAGING_SOURCES, SOURCE_NAME
 from .titles import is_default_title
@@ -125,10 +125,6 @@ def _visible(row: dict[str, Any], segments: int) -> bool:
     return segments > 1 or not default_title or int(row.get("user_message_count") or 0) >= 2
 
 
-def _sort_time(row: dict[str, Any]) -> float:
-    return float(row.get("last_message_at") or row.get("updated_at") or 0.0)
-
-
 def read_agent_rows(
     db_path: Path,
     options: ListingOptions,
@@ -150,15 +146,19 @@ def read_agent_rows(
         ancestors_only = set(graph.records) - set(window)
         graph.load_continuation_descendants(list(graph.records))
         stats = message_stats(connection, schema, list(graph.records))
-    rows: list[dict[str, Any]] = []
-    tips: set[str] = set()
+    tips: dict[str, float] = {}
     for session_id in list(graph.records):
         if session_id in ancestors_only or graph.next_segment(session_id) is not None:
             continue
         tip = _row_tip(graph, session_id, stats)
-        if tip is None or tip in tips:
-            continue
-        tips.add(tip)
+        if tip is not None and tip not in tips:
+            tips[tip] = last_activity(graph.records[tip], stats.get(tip)) or 0.0
+    rows: list[dict[str, Any]] = []
+    # Rows are built newest first and only until the limit is met: the limit applies after
+    # projection and visibility (S3.14), but nothing below it needs building.
+    for tip in sorted(tips, key=lambda t: (tips[t], t), reverse=True):
+        if len(rows) >= options.limit:
+            break
         walk = graph.walk(tip)
         row = build_row(graph, walk, stats, context)
         if row["raw_source"] in options.exclude_sources:
@@ -168,8 +168,7 @@ def read_agent_rows(
         if row["raw_source"] == "webui" and presence is not None and presence.hides(tip):
             continue
         rows.append(row)
-    rows.sort(key=lambda row: (_sort_time(row), row["session_id"]), reverse=True)
-    return rows[: max(0, options.limit)]
+    return rows
 
 
 # ── the cached public entry point ────────────────────────────────────────────────────────────

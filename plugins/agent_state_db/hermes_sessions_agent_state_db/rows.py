@@ -19,7 +19,7 @@ from .message_stats import MessageStats
 from .sources import DEFAULT_MESSAGING_SOURCES, SourceFields, source_fields
 from .titles import clean_title, fallback_title
 
-__all__ = ["RowContext", "build_row", "parent_fields", "row_title", "is_cron"]
+__all__ = ["RowContext", "build_row", "parent_fields", "row_title", "is_cron", "last_activity"]
 
 _IDENTITY_COLUMNS = ("user_id", "session_key", "chat_id", "chat_type", "thread_id")
 
@@ -59,6 +59,15 @@ def _as_number(value: object) -> float | None:
         except ValueError:
             return None
     return None
+
+
+def last_activity(record: Mapping[str, Any], stats: MessageStats | None) -> float | None:
+    """Newest live message, else ``last_activity_at``, else ``started_at`` (S3.8)."""
+    return (
+        (stats.last_at if stats is not None else None)
+        or to_epoch(record.get("last_activity_at"))
+        or to_epoch(record.get("started_at"))
+    )
 
 
 def is_cron(session_id: str, source: SourceFields) -> bool:
@@ -160,12 +169,7 @@ def build_row(
     tip_stats = stats.get(walk.tip, MessageStats())
     stored = _as_int(tip.get("message_count"))
     started = to_epoch(head.get("started_at")) or to_epoch(tip.get("started_at"))
-    last_activity = (
-        tip_stats.last_at
-        or to_epoch(tip.get("last_activity_at"))
-        or to_epoch(tip.get("started_at"))
-        or started
-    )
+    last_active = last_activity(tip, tip_stats) or started
     cron = is_cron(walk.tip, source)
     row: dict[str, Any] = {
         "session_id": walk.tip,
@@ -176,8 +180,8 @@ def build_row(
         "message_count": stored if stored > 0 else tip_stats.count,
         "actual_message_count": tip_stats.count,
         "created_at": started,
-        "updated_at": last_activity,
-        "last_message_at": last_activity,
+        "updated_at": last_active,
+        "last_message_at": last_active,
         "pinned": False,
         "archived": False,
         "project_id": context.cron_project_id if cron else None,

@@ -17,7 +17,7 @@ import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from filelock import FileLock
 
@@ -159,16 +159,27 @@ class SidebarIndex:
 
     # ── writing ──────────────────────────────────────────────────────────────────────────
 
-    def upsert(self, row: dict[str, Any]) -> None:
-        """Record a saved session's row (S2.8)."""
-        self._write_change(row["session_id"], row)
+    def upsert(self, row: dict[str, Any], still_current: Callable[[], bool] | None = None) -> None:
+        """Record a saved session's row (S2.8).
+
+        ``still_current`` is checked under the index lock: when another writer replaced the
+        session file after ours, its row is the one to keep, so ours is not written.
+        """
+        self._write_change(row["session_id"], row, still_current)
 
     def remove(self, session_id: str) -> None:
         """Record a deletion so readers drop the row at once."""
         self._write_change(session_id, {"session_id": session_id, _DELETED: True})
 
-    def _write_change(self, session_id: str, change: dict[str, Any]) -> None:
+    def _write_change(
+        self,
+        session_id: str,
+        change: dict[str, Any],
+        still_current: Callable[[], bool] | None = None,
+    ) -> None:
         with self.writing():
+            if still_current is not None and not still_current():
+                return
             self.folder.write(f"{CHANGES_FOLDER}/{session_id}.json", jsoncodec.dumps_line(change))
             self._changes_since_fold += 1
             if self._changes_since_fold > max(_MIN_CHANGES_BEFORE_FOLD, self._base_rows // 8):

@@ -170,11 +170,18 @@ class SessionFiles:
         record = session.to_record()
         payload = jsoncodec.dumps_pretty(record)
         self._protect_previous(session_id, len(session.messages), record)
-        self.folder.write(self.file_name(session_id), payload)
+        name = self.file_name(session_id)
+        written = self.folder.write(name, payload)
         self._lift_tombstone(session_id)
         if not skip_index:
             row = session.compact()
-            self.index.upsert(row)
+            still_current = None
+            if written is not None:
+                # Another process may have saved this session after us: its row must win.
+                def still_current() -> bool:
+                    return self.folder.identity(name) == written
+
+            self.index.upsert(row, still_current)
             self._remember(row)
 
     def _protect_previous(self, session_id: str, incoming: int, record: dict[str, Any]) -> None:

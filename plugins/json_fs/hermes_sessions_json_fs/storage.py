@@ -86,8 +86,15 @@ class Folder(abc.ABC):
         """At most ``size`` leading bytes (a range read), or ``None`` if absent."""
 
     @abc.abstractmethod
-    def write(self, name: str, data: bytes) -> None:
-        """Replace the object atomically; raise StorageError and leave the old one on failure."""
+    def write(self, name: str, data: bytes) -> object | None:
+        """Replace the object atomically; raise StorageError and leave the old one on failure.
+
+        Returns the new object's :meth:`identity` when the backend can tell one, else ``None``.
+        """
+
+    def identity(self, name: str) -> object | None:
+        """A token that changes whenever the object is replaced; ``None`` if unknown."""
+        return None
 
     @abc.abstractmethod
     def remove(self, name: str) -> bool:
@@ -153,7 +160,7 @@ class LocalFolder(Folder):
         finally:
             os.close(fd)
 
-    def write(self, name: str, data: bytes) -> None:
+    def write(self, name: str, data: bytes) -> object | None:
         target = self.path(name)
         folder = os.path.dirname(target)
         temp = os.path.join(folder, temp_name(os.path.basename(name)))
@@ -166,6 +173,7 @@ class LocalFolder(Folder):
                     written = os.write(fd, view)
                     view = view[written:]
                 os.fsync(fd)
+                token = _identity(os.fstat(fd))
             finally:
                 os.close(fd)
             os.replace(temp, target)
@@ -176,6 +184,13 @@ class LocalFolder(Folder):
                 pass
             raise StorageError(f"could not write {target}: {error}", path=target) from error
         _fsync_directory(folder)
+        return token
+
+    def identity(self, name: str) -> object | None:
+        try:
+            return _identity(os.lstat(self.path(name)))
+        except OSError:
+            return None
 
     def remove(self, name: str) -> bool:
         try:
@@ -236,7 +251,7 @@ class RemoteFolder(Folder):
         except OSError as error:
             raise StorageError(f"cannot read {self.url}/{name}: {error}", path=self.path(name)) from error
 
-    def write(self, name: str, data: bytes) -> None:
+    def write(self, name: str, data: bytes) -> object | None:
         target = self.path(name)
         try:
             if self.single_put:
@@ -287,6 +302,11 @@ class RemoteFolder(Folder):
         except (TypeError, ValueError):
             mtime_value = time.time()
         return FileInfo(name, int(details.get("size") or 0), mtime_value)
+
+
+def _identity(result: os.stat_result) -> tuple[int, int, int, int]:
+    """Rename keeps the temp file's inode, so this names one written version of a file."""
+    return (result.st_dev, result.st_ino, result.st_size, result.st_mtime_ns)
 
 
 def _fsync_directory(folder: str) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from hermes_sessions_agent_state_db import clear_cache
 
 from .helpers import FIXTURES, SCHEMAS, AgentHome, generated_home, make_home

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from hermes_sessions_agent_state_db import (
     agent_messages,
     count_conversation_rounds,

@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from hermes_sessions_agent_state_db import list_agent_rows
+
 from hermes_sessions_core.tombstones import TOMBSTONES_FILE
 
 from .helpers import FIXTURES, AgentHome

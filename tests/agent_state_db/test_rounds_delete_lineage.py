@@ -7,7 +7,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from hermes_sessions_agent_state_db import (
     CONVERSATION_ROUND_THRESHOLD,
     agent_messages,
@@ -32,7 +31,7 @@ def _store(tmp_path: Path, messages: list[tuple], lineage: bool = True) -> Path:
             connection.executemany("INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
                 (HEAD, "cli", None, 0.0, 100.0, "compression", "Head", None),
                 (TIP, "cli", HEAD, 100.0, None, None, None, None),
-                (CHILD, "cli", TIP, 150.0, None, None, "Branch", '{"_branched_from": "%s"}' % TIP),
+                (CHILD, "cli", TIP, 150.0, None, None, "Branch", f'{{"_branched_from": "{TIP}"}}'),
             ])
         else:
             connection.execute("CREATE TABLE sessions (id TEXT PRIMARY KEY, source TEXT)")

@@ -8,7 +8,8 @@ functions for the host's compatibility layer are re-exported here.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from hermes_sessions_core.hookspecs import ListRequest, SourceContext, hookimpl
 from hermes_sessions_core.models import Session, SourceInfo, SourceListing, Transcript
@@ -24,13 +25,13 @@ from .sources import SOURCE_NAME, messaging_sources_from
 from .transcript import agent_messages
 
 __all__ = [
+    "CONVERSATION_ROUND_THRESHOLD",
     "agent_messages",
+    "clear_cache",
+    "count_conversation_rounds",
+    "delete_agent_session",
     "lineage_metadata",
     "lineage_report",
-    "count_conversation_rounds",
-    "CONVERSATION_ROUND_THRESHOLD",
-    "delete_agent_session",
-    "clear_cache",
     "list_agent_rows",
 ]
 

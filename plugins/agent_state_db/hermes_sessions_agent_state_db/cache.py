@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from typing import Callable, Generic, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 __all__ = ["DEFAULT_TTL", "MAX_KEYS", "TtlLruCache"]
 
@@ -21,7 +22,7 @@ V = TypeVar("V")
 
 
 class _Flight(Generic[V]):
-    __slots__ = ("done", "value", "error")
+    __slots__ = ("done", "error", "value")
 
     def __init__(self) -> None:
         self.done = threading.Event()

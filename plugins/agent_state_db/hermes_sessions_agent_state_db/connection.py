@@ -8,17 +8,17 @@ characters so one invalid UTF-8 cell never empties a transcript.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import quote
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
     "AgentDatabaseMissing",
+    "decode_text",
     "read_only",
     "writable",
-    "decode_text",
 ]
 
 #: Seconds a read waits for a writer's lock before giving up (S3.2).

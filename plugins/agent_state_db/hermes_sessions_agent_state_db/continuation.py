@@ -8,15 +8,16 @@ report always agree on the head and the segment count.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from hermes_sessions_core.times import to_epoch
 
 __all__ = [
-    "MAX_HOPS",
-    "CONTINUING_END_REASONS",
     "BRANCH_MARKERS",
+    "CONTINUING_END_REASONS",
+    "MAX_HOPS",
     "Walk",
     "is_continuation",
     "walk_up",

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CronJobNames", "read_cron_job_names", "cron_job_id"]
+__all__ = ["CronJobNames", "cron_job_id", "read_cron_job_names"]
 
 
 class CronJobNames(dict[str, str]):

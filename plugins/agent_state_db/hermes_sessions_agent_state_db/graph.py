@@ -8,7 +8,8 @@ the walk come from :mod:`.continuation`, so every view reads the same chains.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from hermes_sessions_core.times import to_epoch
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from hermes_sessions_core.locations import Locations
 from hermes_sessions_core.models import Problem, SessionRow, SourceListing
@@ -35,9 +36,9 @@ __all__ = [
     "DEFAULT_LIMIT",
     "WINDOW_FACTOR",
     "ListingOptions",
+    "clear_cache",
     "list_agent_rows",
     "read_agent_rows",
-    "clear_cache",
 ]
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ def clear_cache() -> None:
 def _warn_once(path: Path, message: str) -> None:
     key = (str(path), message)
     if key not in _warned:
+        if len(_warned) > 256:
+            _warned.clear()  # bounded: a flapping store may warn again, never grow memory
         _warned.add(key)
         logger.warning("agent sessions from %s: %s", path, message)
 
@@ -82,10 +85,8 @@ def _problem(error: BaseException, path: Path) -> Problem:
 
 def _window(connection: sqlite3.Connection, schema: Schema, options: ListingOptions) -> list[str]:
     """The most recently active rows that have live messages, 8 × the limit of them (S3.7)."""
-    conditions = [
-        f"EXISTS (SELECT 1 FROM messages m WHERE m.session_id = sessions.id "
-        f"AND {schema.live_messages('m')})"
-    ]
+    live = schema.live_messages("m")
+    conditions = [f"EXISTS (SELECT 1 FROM messages m WHERE m.session_id = sessions.id AND {live})"]
     values: list[Any] = []
     if options.exclude_sources:
         excluded = sorted(options.exclude_sources)
@@ -262,7 +263,7 @@ def list_agent_rows(
             key, ttl, lambda: _build(locations, name, db_path, options),
             key_after_build=lambda: (fixed, _stat(shm_path)),
         )
-    except Exception as error:  # a listing never raises (S0.3)
+    except Exception as error:  # noqa: BLE001 - a listing never raises (S0.3)
         return SourceListing(SOURCE_NAME, (), (_problem(error, db_path),))
     return SourceListing(
         SOURCE_NAME, tuple(SessionRow.adopt(_fresh(row)) for row in rows), problems

@@ -7,8 +7,8 @@ query names its ids, so the agent's ``messages(session_id, …)`` index bounds t
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from hermes_sessions_core.times import MAX_EPOCH, MIN_EPOCH, to_epoch
 

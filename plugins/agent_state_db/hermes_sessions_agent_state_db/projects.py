@@ -7,7 +7,6 @@ does not exist yet, cron rows simply carry no project.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from hermes_sessions_core.locations import Locations
 

@@ -7,8 +7,10 @@ the start. Rows carry every S1.12 key so the aggregator can merge them with Web 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from hermes_sessions_core.times import to_epoch
 
@@ -19,7 +21,7 @@ from .message_stats import MessageStats
 from .sources import DEFAULT_MESSAGING_SOURCES, SourceFields, source_fields
 from .titles import clean_title, fallback_title
 
-__all__ = ["RowContext", "build_row", "parent_fields", "row_title", "is_cron", "last_activity"]
+__all__ = ["RowContext", "build_row", "is_cron", "last_activity", "parent_fields", "row_title"]
 
 _IDENTITY_COLUMNS = ("user_id", "session_key", "chat_id", "chat_type", "thread_id")
 
@@ -40,7 +42,7 @@ def _as_int(value: object) -> int:
         return int(value)
     if isinstance(value, int):
         return value
-    if isinstance(value, float) and value == value and abs(value) < 2**63:
+    if isinstance(value, float) and math.isfinite(value) and abs(value) < 2**63:
         return int(value)
     if isinstance(value, str):
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-__all__ = ["Schema", "probe", "SESSION_FIELDS"]
+__all__ = ["SESSION_FIELDS", "Schema", "probe"]
 
 #: Session columns the plugin reads when they exist; missing ones read as NULL.
 SESSION_FIELDS: tuple[str, ...] = (

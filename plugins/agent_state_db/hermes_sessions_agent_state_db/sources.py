@@ -6,15 +6,15 @@ reads; ``raw_source`` keeps the lower-cased original so nothing is lost.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 __all__ = [
-    "SOURCE_NAME",
     "DEFAULT_MESSAGING_SOURCES",
+    "SOURCE_NAME",
     "SourceFields",
-    "source_fields",
     "messaging_sources_from",
+    "source_fields",
 ]
 
 SOURCE_NAME = "agent_state_db"

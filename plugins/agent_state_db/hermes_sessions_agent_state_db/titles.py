@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["clean_title", "is_default_title", "fallback_title"]
+__all__ = ["clean_title", "fallback_title", "is_default_title"]
 
 # Bidi embeddings, overrides and isolates can reorder the whole sidebar line around a title.
 _BIDI_CONTROLS = frozenset(

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from hermes_sessions_core.times import to_epoch
 
@@ -20,14 +21,14 @@ from .graph import LineageGraph, chunked
 from .schema import Schema, probe
 
 __all__ = [
+    "MULTIMODAL_PREFIX",
     "OPTIONAL_MESSAGE_COLUMNS",
     "SUMMARY_PREFIXES",
-    "MULTIMODAL_PREFIX",
     "agent_messages",
     "chain_segments",
+    "decode_message",
     "message_rows",
     "stitched_messages",
-    "decode_message",
 ]
 
 logger = logging.getLogger(__name__)

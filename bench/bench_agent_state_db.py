@@ -21,7 +21,13 @@ import sys
 import time
 from pathlib import Path
 
-from hermes_sessions_agent_state_db import agent_messages, clear_cache, lineage_metadata, list_agent_rows
+from hermes_sessions_agent_state_db import (
+    agent_messages,
+    clear_cache,
+    lineage_metadata,
+    list_agent_rows,
+)
+
 from hermes_sessions_core.locations import Locations
 
 ROOT = Path(__file__).resolve().parent.parent

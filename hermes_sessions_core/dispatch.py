@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pluggy
 
     from .hookspecs import ListRequest, MaintenanceRequest, SourceContext
+    from .search import SearchQuery, SearchResults
     from .manager import SessionsPluginManager
 
 __all__ = ["Dispatcher", "Source"]
@@ -322,6 +323,71 @@ class Dispatcher:
                 if isinstance(session, Session) and is_valid_session_id(session.session_id):
                     found.setdefault(session.session_id, session)
         return list(found.values())
+
+    def search(
+        self, context: SourceContext, query: SearchQuery, enabled: Callable[[str], bool]
+    ) -> SearchResults:
+        """Every enabled source's hits, one source at a time, merged and ranked (S6.13).
+
+        A raising source or a malformed answer becomes a problem; the others still answer.
+        """
+        from .search import SearchHit, SearchResults, merge_results
+
+        hook = "hermes_sessions_search"
+        answers: list[SearchResults] = []
+        for source in self.ordered_sources():
+            name = source.info.name
+            if not (enabled(name) and query.accepts_source(name) and self._implements(source, hook)):
+                continue
+            try:
+                result = self._call_one(source, hook, context=context, query=query)
+            except Exception as error:
+                answers.append(SearchResults(problems=(self._record_source(source, hook, error),)))
+                continue
+            if result is None:
+                continue
+            if not isinstance(result, SearchResults):
+                wrong = TypeError(f"returned {type(result).__name__}, expected SearchResults")
+                answers.append(SearchResults(problems=(self._record_source(source, hook, wrong),)))
+                continue
+            good = tuple(
+                hit for hit in result.hits
+                if isinstance(hit, SearchHit) and is_valid_session_id(hit.session_id)
+            )
+            problems = result.problems
+            if len(good) != len(result.hits):
+                bad = ValueError(f"{len(result.hits) - len(good)} malformed hit(s) dropped")
+                problems += (self._record_source(source, hook, bad),)
+            answers.append(SearchResults(good, problems, (name,)))
+        return merge_results(answers, query)
+
+    def rebuild_search_index(
+        self,
+        context: SourceContext,
+        progress: Callable[[str, int, int], None] | None,
+        enabled: Callable[[str], bool],
+    ) -> tuple[dict[str, int], list[Problem]]:
+        """Rebuild every enabled source's own search index; failures are reported, not raised."""
+        hook = "hermes_sessions_rebuild_search_index"
+        counts: dict[str, int] = {}
+        problems: list[Problem] = []
+        for source in self.ordered_sources():
+            name = source.info.name
+            if not (enabled(name) and self._implements(source, hook)):
+                continue
+
+            def report(done: int, total: int, _name: str = name) -> None:
+                if progress is not None:
+                    progress(_name, done, total)
+
+            try:
+                count = self._call_one(source, hook, context=context, progress=report)
+            except Exception as error:
+                problems.append(self._record_source(source, hook, error))
+                continue
+            if isinstance(count, int):
+                counts[name] = count
+        return counts, problems
 
     def shutdown(self, context: SourceContext) -> list[Problem]:
         """Tell every source its store is closing; failures are reported, not raised."""

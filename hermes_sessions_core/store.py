@@ -33,6 +33,7 @@ from .models import (
     require_valid_session_id,
 )
 from .pending_repair import needs_repair, repair_interrupted_turn
+from .search import SearchResults
 
 __all__ = ["SessionStore", "SAVE_MODES", "DEFAULT_CACHE_SIZE"]
 
@@ -509,3 +510,49 @@ class SessionStore:
                 "path": problem.path,
             })
         return report
+
+    # ── search ───────────────────────────────────────────────────────────────────────────
+
+    def search(
+        self,
+        text: str,
+        *,
+        profile: str | None = None,
+        all_profiles: bool = False,
+        sources: Iterable[str] = (),
+        project_id: str | None = None,
+        since: Any = None,
+        until: Any = None,
+        include_archived: bool = False,
+        limit: int = 50,
+        per_session: int = 1,
+    ) -> SearchResults:
+        """Full-text search of every enabled source, best hits first (S6.13, S9.5).
+
+        Stays within the active profile unless ``all_profiles``; ``since``/``until`` take
+        epoch seconds or ISO text. Each hit's ``position`` is the matched message's index, so
+        the host can open the session there. Raises
+        :class:`~hermes_sessions_core.search.InvalidSearchQuery` for text that cannot be
+        searched; a failing source or index is reported in ``results.problems``, never raised.
+        """
+        from .search import InvalidSearchQuery, parse_query
+        from .times import to_epoch
+
+        active = self.locations.active_profile(profile)
+        if all_profiles:
+            profiles: tuple[str, ...] = ()
+        elif self.locations.is_root_profile(active):
+            profiles = tuple(sorted(self.locations.root_aliases))
+        else:
+            profiles = (active,)
+        bounds = []
+        for name, value in (("since", since), ("until", until)):
+            stamp = to_epoch(value) if value is not None else None
+            if value is not None and stamp is None:
+                raise InvalidSearchQuery(f"{name} {value!r} is not a date: use ISO 8601 or epoch seconds")
+            bounds.append(stamp)
+        query = parse_query(
+            text, sources=sources, profiles=profiles, project_id=project_id, since=bounds[0],
+            until=bounds[1], include_archived=include_archived, limit=limit, per_session=per_session,
+        )
+        return self.dispatcher.search(self.context(), query, self.source_enabled)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import maintenance, sessions  # noqa: F401  (register their commands)
+from . import search  # noqa: F401  (registers search, reindex)
 from .app import app
 
 __all__ = ["app", "main"]

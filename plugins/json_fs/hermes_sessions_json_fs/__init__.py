@@ -6,13 +6,15 @@ This module holds only the hook implementations.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from hermes_sessions_core.hookspecs import ListRequest, MaintenanceRequest, SourceContext, hookimpl
 from hermes_sessions_core.models import Session, SessionRow, SourceInfo, SourceListing
+from hermes_sessions_core.search import SearchQuery, SearchResults
 
 from .recovery import maintain
 from .registry import SOURCE_NAME, forget_all, session_files_for
+from .search_index import search_index_for
 
 __all__ = ["forget_all", "session_files_for"]
 
@@ -53,12 +55,27 @@ def hermes_sessions_load_session(
 @hookimpl
 def hermes_sessions_save_session(context: SourceContext, session: Session, skip_index: bool) -> bool:
     session_files_for(context).save(session, skip_index=skip_index)
+    search_index_for(context).session_saved(session)  # never raises: marks stale
     return True
 
 
 @hookimpl
 def hermes_sessions_delete_session(context: SourceContext, session_id: str) -> bool:
-    return session_files_for(context).delete(session_id)
+    existed = session_files_for(context).delete(session_id)
+    search_index_for(context).session_deleted(session_id)  # never raises: marks stale
+    return existed
+
+
+@hookimpl
+def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> SearchResults:
+    return search_index_for(context).search(query)
+
+
+@hookimpl
+def hermes_sessions_rebuild_search_index(
+    context: SourceContext, progress: Callable[[int, int], None]
+) -> int:
+    return search_index_for(context).rebuild(progress)
 
 
 @hookimpl

@@ -1,0 +1,139 @@
+"""``search`` and ``reindex``: full-text search across every source, and rebuilding indexes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from ..errors import HermesSessionsError
+from .app import (
+    ClaudeDirOption,
+    HomeOption,
+    JsonOption,
+    SessionsUrlOption,
+    StateDirOption,
+    app,
+    err,
+    fail,
+    open_store,
+    out,
+    print_json,
+    when,
+)
+
+__all__ = ["search_command", "reindex_command"]
+
+
+@app.command("search")
+def search_command(
+    query: str = typer.Argument(..., help='Words, "exact phrases" and prefix* terms; all must match.'),
+    home: Optional[Path] = HomeOption,
+    state_dir: Optional[Path] = StateDirOption,
+    sessions_url: Optional[str] = SessionsUrlOption,
+    claude_dir: Optional[Path] = ClaudeDirOption,
+    profile: Optional[str] = typer.Option(None, "--profile", "-p", help="Profile to search."),
+    all_profiles: bool = typer.Option(False, "--all-profiles", help="Search every profile."),
+    source: Optional[List[str]] = typer.Option(
+        None, "--source", "-s", help="Only this source (json_fs, agent_state_db, claude_code…); repeatable."
+    ),
+    project: Optional[str] = typer.Option(None, "--project", help="Only sessions of this project id."),
+    since: Optional[str] = typer.Option(None, "--since", help="Messages at or after this date (ISO 8601)."),
+    until: Optional[str] = typer.Option(None, "--until", help="Messages at or before this date (ISO 8601)."),
+    archived: bool = typer.Option(False, "--archived", help="Include archived sessions."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, max=1000, help="Show at most N hits."),
+    per_session: int = typer.Option(1, "--per-session", min=1, help="Hits per session."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Find sessions whose titles or messages contain QUERY, best matches first."""
+    from ..search import InvalidSearchQuery
+
+    try:
+        store = open_store(home, state_dir, sessions_url, claude_dir, profile)
+        results = store.search(
+            query, profile=profile, all_profiles=all_profiles, sources=tuple(source or ()),
+            project_id=project, since=since, until=until, include_archived=archived,
+            limit=limit, per_session=per_session,
+        )
+    except InvalidSearchQuery as error:
+        fail(str(error), code=2)
+        return
+    except HermesSessionsError as error:
+        fail(str(error))
+        return
+    try:
+        store.close()
+    except HermesSessionsError:
+        pass
+    if as_json:
+        print_json({"query": query, **results.to_dict()})
+        return
+    if not results.hits:
+        out.print(f"No matches for {query!r}.", highlight=False)
+    for hit in results.hits:
+        _print_hit(hit)
+    for problem in results.problems:
+        err.print(f"[yellow]warning:[/yellow] {problem.describe()}", highlight=False)
+
+
+def _print_hit(hit: Any) -> None:
+    where = "title" if hit.position is None else f"message {hit.position}"
+    if hit.role:
+        where += f" ({hit.role})"
+    header = Text()
+    header.append(str(hit.title or "Untitled"), style="bold")
+    header.append(f"  {hit.session_id}  {hit.source} · {where} · {when(hit.timestamp)}", style="dim")
+    out.print(header)
+    snippet = Text("  " + hit.snippet)
+    for start, end in hit.highlights:
+        snippet.stylize("bold yellow", start + 2, end + 2)
+    out.print(snippet)
+
+
+@app.command("reindex")
+def reindex_command(
+    home: Optional[Path] = HomeOption,
+    state_dir: Optional[Path] = StateDirOption,
+    sessions_url: Optional[str] = SessionsUrlOption,
+    claude_dir: Optional[Path] = ClaudeDirOption,
+    source: Optional[List[str]] = typer.Option(None, "--source", "-s", help="Only this source; repeatable."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Rebuild the search indexes from the session data (safe at any time)."""
+    from ..search import rebuild_search_indexes
+
+    try:
+        store = open_store(home, state_dir, sessions_url, claude_dir)
+    except HermesSessionsError as error:
+        fail(str(error))
+        return
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, disable=as_json, transient=False,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(f"indexing {name}", total=total or None)
+            bar.update(tasks[name], completed=done, total=total or None)
+
+        counts, problems = rebuild_search_indexes(store, progress, tuple(source or ()))
+    try:
+        store.close()
+    except HermesSessionsError:
+        pass
+    if as_json:
+        print_json({"indexed": counts, "problems": [p.to_dict() for p in problems]})
+    else:
+        for name, count in counts.items():
+            out.print(f"{name}: indexed {count} session(s)", highlight=False)
+        if not counts and not problems:
+            out.print("No source keeps a search index to rebuild.")
+    for problem in problems:
+        err.print(f"[red]error:[/red] {problem.describe()}", highlight=False)
+    if problems:
+        raise typer.Exit(1)

@@ -24,20 +24,23 @@ from .summary import FileSummary, SummaryBuilder
 
 __all__ = ["summarise_windows"]
 
-_TITLE_RECORD = re.compile(rb'"type":"(?:summary|custom-title|ai-title)"')
+_TITLE_PREFIXES = (b'{"type":"summary"', b'{"type":"custom-title"', b'{"type":"ai-title"')
 _TOOL_RESULT = b'"type":"tool_result"'
-_USER_TEXT = re.compile(rb'"type":"user","message":\{"role":"user","content":(?:"|\[\{"type":"text")')
-_META_OR_SIDE = re.compile(rb'"(?:isMeta|isSidechain)":true')
-_USAGE = re.compile(
-    rb'"id":"(msg_[^"]+)"[^\n]*?"usage":\{"input_tokens":(\d+),'
-    rb'"cache_creation_input_tokens":(\d+),"cache_read_input_tokens":(\d+)[^\n]*?"output_tokens":(\d+)'
+_USER_ROLE = b'"message":{"role":"user"'
+_EDGE = 1024
+_META = b'"isMeta":true'
+_SIDECHAIN = b'"isSidechain":true'
+_SYNTHETIC = b'"model":"<synthetic>"'
+_USAGE_BODY = re.compile(
+    rb'"usage":\{"input_tokens":(\d+),"cache_creation_input_tokens":(\d+),'
+    rb'"cache_read_input_tokens":(\d+)[^}]*(?:\{[^}]*\}[^}]*)?"output_tokens":(\d+)'
 )
+_MESSAGE_ID = re.compile(rb'"id":"([^"]+)"')
 _REQUEST_ID = re.compile(rb'"requestId":"([^"]+)"')
-_LINE_CAP = 4 * 1024 * 1024
 
 
 def _lines(window: bytes) -> list[bytes]:
-    return [line for line in window.split(b"\n") if line.strip()]
+    return [line for line in window.split(b"\n") if len(line) > 2]
 
 
 def summarise_windows(file: TranscriptFile, settings: ClaudeCodeSettings) -> tuple[FileSummary, bool]:
@@ -73,12 +76,10 @@ def summarise_windows(file: TranscriptFile, settings: ClaudeCodeSettings) -> tup
         if last_at is None and closing.last_at is not None:
             last_at = closing.last_at
 
-    # Title records anywhere in either window, in file order.
-    for window in (head, tail):
-        for match in _TITLE_RECORD.finditer(window):
-            start = window.rfind(b"\n", 0, match.start()) + 1
-            end = window.find(b"\n", match.end())
-            record = decode_line(window[start : end if end >= 0 else len(window)])
+        # Claude Code writes these records with "type" first; a prefix test avoids scanning.
+    for line in head_lines + tail_lines:
+        if line.startswith(_TITLE_PREFIXES):
+            record = decode_line(line)
             if record is not None:
                 facts.titles.add_record(record)
     if closing.git_branch:
@@ -97,18 +98,28 @@ def summarise_windows(file: TranscriptFile, settings: ClaudeCodeSettings) -> tup
     prompts = 0
     usage: dict[tuple[bytes, bytes], tuple[int, int, int, int]] = {}
     for line in head_lines + tail_lines:
-        if len(line) > _LINE_CAP or _META_OR_SIDE.search(line):
+        # Top-level flags sit before "message" (isSidechain, the user role) or in the last
+        # few hundred bytes (isMeta, requestId, usage); never scan a whole 100 KB line.
+        opening, closing_bytes = line[:_EDGE], line[-_EDGE:]
+        if _SIDECHAIN in opening:
             continue
-        if _USER_TEXT.search(line) and _TOOL_RESULT not in line:
-            prompts += 1
+        if _USER_ROLE in opening:
+            if _TOOL_RESULT not in opening and _META not in closing_bytes:
+                prompts += 1
             continue
-        match = _USAGE.search(line)
-        if match and b'"model":"<synthetic>"' not in line:
-            request = _REQUEST_ID.search(line, match.end())
-            key = (match.group(1), request.group(1) if request else b"")
-            usage[key] = (
-                int(match.group(2)), int(match.group(5)), int(match.group(3)), int(match.group(4))
-            )
+        at = line.rfind(b'"usage":{', max(0, len(line) - 4 * _EDGE))
+        if at < 0 or _SYNTHETIC in opening:
+            continue
+        body = _USAGE_BODY.match(line, at)
+        start = opening.find(b'"message":{')
+        found = _MESSAGE_ID.search(opening, start) if start >= 0 else None
+        if body is None or found is None:
+            continue
+        request = _REQUEST_ID.search(line, body.end())
+        key = (found.group(1), request.group(1) if request else b"")
+        usage[key] = (
+            int(body.group(1)), int(body.group(4)), int(body.group(2)), int(body.group(3))
+        )
     responses = len(usage)
     sums = [0, 0, 0, 0]
     for values in usage.values():

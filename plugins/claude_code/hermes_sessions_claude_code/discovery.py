@@ -61,6 +61,7 @@ class Discovery:
     flat_agents: dict[str, list[SubagentFile]] = field(default_factory=dict)  # project → files
     problems: list[Problem] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)
+    folders: set[str] = field(default_factory=set)  # sub-folders of projects (<session>/)
 
     def most_recent(self, limit: int) -> list[TranscriptFile]:
         """The ``limit`` most recently modified sessions across all projects (S4.15, S8.12)."""
@@ -144,7 +145,11 @@ def _scan_project(project_dir: str, found: Discovery) -> None:
     for entry in entries:
         name = entry.name
         if not name.endswith(SUFFIX):
-            continue  # sessions-index.json, memory/, bash-outputs/, <session>/ folders
+            # sessions-index.json, memory/, bash-outputs/; <session>/ folders are noted so
+            # only sessions that have one are searched for subagents (d_type, no syscall).
+            if entry.is_dir(follow_symlinks=False):
+                found.folders.add(entry.path)
+            continue
         if entry.is_symlink():
             found.problems.append(_problem("SymlinkSkipped", "symlinked transcript not followed", entry.path))
             continue

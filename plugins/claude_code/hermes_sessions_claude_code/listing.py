@@ -82,7 +82,9 @@ def list_claude_code_rows(
             problems.append(problem)
         if summary is not None:
             summaries.append((file, summary))
-    linked, link_problems = link_subagents((f for f, _ in summaries), found.flat_agents, cache)
+    linked, link_problems = link_subagents(
+        (f for f, _ in summaries), found.flat_agents, cache, found.folders
+    )
     problems.extend(link_problems)
     summaries.sort(key=lambda pair: (-(pair[1].last_at or 0.0), pair[1].session_id))
     if limit is not None and limit >= 0:

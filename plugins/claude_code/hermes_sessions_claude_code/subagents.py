@@ -43,15 +43,23 @@ def link_subagents(
     sessions: Iterable[TranscriptFile],
     flat_agents: dict[str, list[SubagentFile]],
     cache: SummaryCache,
+    folders: set[str] | None = None,
 ) -> tuple[dict[str, list[SubagentFile]], list[Problem]]:
-    """``session path → its subagent files`` for the given sessions."""
+    """``session path → its subagent files`` for the given sessions.
+
+    ``folders``, when given, lists the project sub-folders seen by the scan; sessions without
+    a ``<session>/`` folder are then not probed.
+    """
     linked: dict[str, list[SubagentFile]] = {}
     problems: list[Problem] = []
     by_stem: dict[tuple[str, str], str] = {}
     projects: set[str] = set()
     for session in sessions:
-        files, found_problems = subagents_folder(session)
-        problems.extend(found_problems)
+        if folders is None or session.path[: -len(".jsonl")] in folders:
+            files, found_problems = subagents_folder(session)
+            problems.extend(found_problems)
+        else:
+            files = []
         linked[session.path] = files
         by_stem[(session.project_dir, session.stem)] = session.path
         projects.add(session.project_dir)

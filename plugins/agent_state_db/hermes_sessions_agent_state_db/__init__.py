@@ -19,6 +19,7 @@ from .connection import DEFAULT_BUSY_TIMEOUT
 from .delete import delete_agent_session
 from .lineage import lineage_metadata, lineage_report
 from .listing import DEFAULT_LIMIT, clear_cache, list_agent_rows
+from .recovery_support import known_session_ids, webui_rows_without_files
 from .rounds import CONVERSATION_ROUND_THRESHOLD, count_conversation_rounds
 from .session_view import find_agent_session
 from .sources import SOURCE_NAME, messaging_sources_from
@@ -123,5 +124,25 @@ def hermes_sessions_lineage_metadata(
         context.locations.state_db(profile),
         session_ids,
         messaging_sources=messaging_sources_from(_setting(context, "messaging_sources", None)),
+        busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+    )
+
+
+@hookimpl
+def hermes_sessions_has_sessions(
+    context: SourceContext, profile: str, session_ids: frozenset[str]
+) -> Mapping[str, bool] | None:
+    return known_session_ids(
+        context.locations.state_db(profile),
+        session_ids,
+        busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+    )
+
+
+@hookimpl
+def hermes_sessions_recoverable_sessions(context: SourceContext, profile: str) -> list[Session]:
+    return webui_rows_without_files(
+        context.locations,
+        profile,
         busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
     )

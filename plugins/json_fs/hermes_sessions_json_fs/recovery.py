@@ -188,8 +188,14 @@ def recover_on_startup(files: SessionFiles, request: MaintenanceRequest) -> dict
         details.append({"session_id": session_id, "action": "restored",
                         "orphan": is_orphan, "messages": backup.count})
         logger.warning("restored session %s from its backup (%d messages)", session_id, backup.count)
-    if restore:
-        files.rebuild()
+    dead = files.dead_writers()
+    for marker in dead:
+        details.append({"session_id": "*", "action": "index_rebuilt",
+                        "reason": f"unclean shutdown ({marker.rsplit('/', 1)[-1]})"})
+    if restore or dead:
+        files.rebuild()  # an index written by a killed process may lag its files
+        for marker in dead:
+            files.folder.remove(marker)
     return {"scanned": scanned, "restored": len(restore), "orphaned_backups": orphaned,
             "details": details}
 

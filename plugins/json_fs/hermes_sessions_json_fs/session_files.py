@@ -7,6 +7,8 @@ written by today's Web UI load unchanged and ours load there (S1.4, S1.7).
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from typing import Any, Iterable
@@ -30,7 +32,7 @@ from .index import CHANGES_FOLDER, SidebarIndex
 from .prefix import metadata_prefix
 from .storage import Folder
 
-__all__ = ["SessionFiles", "METADATA_PREFIX_LIMIT", "STALE_TEMP_SECONDS"]
+__all__ = ["SessionFiles", "METADATA_PREFIX_LIMIT", "STALE_TEMP_SECONDS", "WRITERS_FOLDER"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ METADATA_PREFIX_LIMIT = 65536
 _FIRST_READ = 4096
 #: Temp files older than this are leftovers of a crash (S2.5).
 STALE_TEMP_SECONDS = 3600
+#: One marker per writing process, removed at a clean close.
+WRITERS_FOLDER = "_writers"
 _REQUIRED_METADATA = ("session_id", "title", "created_at", "updated_at")
 _SESSION_SUFFIX = ".json"
 _BACKUP_SUFFIX = ".json.bak"
@@ -54,6 +58,7 @@ class SessionFiles:
         self._row_hints: dict[str, tuple[Any, Any]] = {}
         self._hints_lock = threading.Lock()
         self._folded_on_open = False
+        self._writer_marker: str | None = None
 
     # ── names ────────────────────────────────────────────────────────────────────────────
 
@@ -164,9 +169,38 @@ class SessionFiles:
 
     # ── saving ───────────────────────────────────────────────────────────────────────────
 
+    # ── writer markers ───────────────────────────────────────────────────────────────────
+
+    def _mark_writer(self) -> None:
+        """Note that this process writes here; ``close()`` removes the note. A note left by a
+        process that no longer runs means it was killed mid-save, so recovery rebuilds."""
+        if self._writer_marker is not None:
+            return
+        name = f"{WRITERS_FOLDER}/{socket.gethostname()}.{os.getpid()}.json"
+        self.folder.write(name, jsoncodec.dumps_line(
+            {"host": socket.gethostname(), "pid": os.getpid(), "started_at": time.time()}))
+        self._writer_marker = name
+
+    def dead_writers(self) -> list[str]:
+        """Markers of processes on this host that stopped without closing their store."""
+        host = socket.gethostname()
+        dead = []
+        for name in self.folder.names(WRITERS_FOLDER):
+            stem = name[: -len(".json")] if name.endswith(".json") else name
+            marker_host, _, pid_text = stem.rpartition(".")
+            if marker_host != host or not pid_text.isdigit():
+                continue  # another host's writer: its liveness cannot be checked from here
+            if int(pid_text) == os.getpid() or _process_alive(int(pid_text)):
+                continue
+            dead.append(f"{WRITERS_FOLDER}/{name}")
+        return dead
+
+    # ── saving ───────────────────────────────────────────────────────────────────────────
+
     def save(self, session: Session, skip_index: bool = False) -> None:
         """Write the session atomically, keeping backups of what a shrink replaces (S2.17-S2.19)."""
         session_id = require_valid_session_id(session.session_id)
+        self._mark_writer()
         record = session.to_record()
         payload = jsoncodec.dumps_pretty(record)
         self._protect_previous(session_id, len(session.messages), record)
@@ -266,6 +300,7 @@ class SessionFiles:
     def delete(self, session_id: str) -> bool:
         """Remove file, backup and index row, and tombstone the id (S2.26)."""
         session_id = require_valid_session_id(session_id)
+        self._mark_writer()
         existed = self.folder.remove(self.file_name(session_id))
         existed = self.folder.remove(f"{session_id}{_BACKUP_SUFFIX}") or existed
         self.index.remove(session_id)
@@ -364,7 +399,19 @@ class SessionFiles:
         return removed
 
     def close(self) -> None:
-        """Fold pending index changes so ``_index.json`` alone is current for today's Web UI."""
+        """Fold pending index changes so ``_index.json`` alone is current for today's Web UI,
+        then remove this process's writer marker: a clean shutdown."""
+        try:
+            self._fold_for_close()
+        finally:
+            if self._writer_marker is not None:
+                try:
+                    self.folder.remove(self._writer_marker)
+                except OSError:
+                    pass
+                self._writer_marker = None
+
+    def _fold_for_close(self) -> None:
         if not (self.index.pending_changes or self.folder.names(CHANGES_FOLDER)):
             return
         try:
@@ -372,6 +419,16 @@ class SessionFiles:
                 self.rebuild()  # no base index yet: write a complete one
         except StorageError as error:
             logger.warning("could not fold session index changes: %s", error)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists but belongs to someone else
+    return True
 
 
 def _recorded_count(head: bytes) -> int | None:

@@ -21,6 +21,7 @@ from .lineage import lineage_metadata, lineage_report
 from .listing import DEFAULT_LIMIT, clear_cache, list_agent_rows
 from .recovery_support import known_session_ids, webui_rows_without_files
 from .rounds import CONVERSATION_ROUND_THRESHOLD, count_conversation_rounds
+from .search import hermes_sessions_search  # noqa: F401  (the search hookimpl)
 from .session_view import find_agent_session
 from .sources import SOURCE_NAME, messaging_sources_from
 from .transcript import agent_messages

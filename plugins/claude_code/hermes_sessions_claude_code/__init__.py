@@ -14,6 +14,7 @@ from hermes_sessions_core.models import Session, SourceInfo, SourceListing, Tran
 from .cache import SummaryCache, clear_default_cache, default_cache
 from .ids import claude_code_session_id, owns_session_id
 from .listing import list_claude_code_rows
+from .search import hermes_sessions_rebuild_search_index, hermes_sessions_search  # noqa: F401
 from .sessions import import_view, load_claude_code_session
 from .settings import ID_PREFIX, SOURCE_LABEL, SOURCE_NAME, ClaudeCodeSettings
 from .transcripts import claude_code_messages, read_transcript

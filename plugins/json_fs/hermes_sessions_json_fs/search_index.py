@@ -389,6 +389,7 @@ class SearchIndex:
                 raise
             if full or total > 10 * _BATCH:
                 connection.execute("INSERT INTO docs(docs) VALUES ('optimize')")
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             if progress is not None:
                 progress(total, total)
         self.stale = False

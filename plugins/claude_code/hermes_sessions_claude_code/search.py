@@ -1,0 +1,272 @@
+"""Full-text search of Claude Code transcripts through an incremental local index (S9.5).
+
+Transcripts are large JSONL files we may not change, so we keep our own FTS5 index at
+``<state dir>/search/claude_code.sqlite``, keyed by each file's resolved path and its
+``(mtime_ns, size)``: a search re-reads only files that changed since they were indexed and
+drops the ones that vanished. The index is a cache: missing or corrupt, it is rebuilt and the
+search says so. Positions count in the transcript as the host shows it (the most recent
+``max_messages`` after a notice); a match in a left-out earlier message has no position.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+from contextlib import closing
+from pathlib import Path
+from typing import Any, Callable
+
+from hermes_sessions_core.hookspecs import SourceContext, hookimpl
+from hermes_sessions_core.models import Problem, message_timestamp
+from hermes_sessions_core.search import (
+    MATCH_CONTENT,
+    MATCH_TITLE,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    limit_results,
+    make_snippet,
+    message_text,
+    segment_for_index,
+)
+
+from .discovery import TranscriptFile, discover
+from .ids import id_for_resolved
+from .parse import parse_transcript
+from .settings import SOURCE_NAME, ClaudeCodeSettings
+
+__all__ = [
+    "hermes_sessions_search",
+    "hermes_sessions_rebuild_search_index",
+    "TranscriptIndex",
+    "index_path_for",
+]
+
+logger = logging.getLogger(__name__)
+
+_HOOK = "hermes_sessions_search"
+_SCHEMA_VERSION = "1"
+_BITS = 20
+_MASK = (1 << _BITS) - 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files(
+    key INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, session_id TEXT NOT NULL,
+    mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, title TEXT, total INTEGER NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(
+    body, role UNINDEXED, ts UNINDEXED, tokenize='unicode61 remove_diacritics 2'
+);
+"""
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def index_path_for(context: SourceContext) -> Path:
+    configured = context.setting(SOURCE_NAME, "search_index_path", None)
+    if configured:
+        return Path(configured)
+    return context.locations.state_dir / "search" / "claude_code.sqlite"
+
+
+def _index(context: SourceContext) -> TranscriptIndex:
+    return TranscriptIndex(
+        index_path_for(context), context.locations.claude_projects_roots(),
+        ClaudeCodeSettings.from_context(context),
+    )
+
+
+@hookimpl
+def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> SearchResults | None:
+    if query.project_id is not None:
+        return None  # Claude Code sessions belong to no Web UI project
+    return _index(context).search(query)
+
+
+@hookimpl
+def hermes_sessions_rebuild_search_index(
+    context: SourceContext, progress: Callable[[int, int], None]
+) -> int:
+    return _index(context).rebuild(progress)
+
+
+class _Unusable(Exception):
+    """The index file is missing, from another version, or corrupt."""
+
+
+class TranscriptIndex:
+    """The FTS5 index of every transcript under the Claude Code roots."""
+
+    def __init__(self, path: Path, roots: Any, settings: ClaudeCodeSettings) -> None:
+        self.path = path
+        self.roots = tuple(roots)
+        self.settings = settings
+        with _locks_guard:
+            self._lock = _locks.setdefault(str(path), threading.Lock())
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        if not create and not self.path.is_file():
+            raise _Unusable("missing")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(str(self.path), timeout=10.0, isolation_level=None,
+                                     check_same_thread=False)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            if create:
+                connection.executescript(_SCHEMA)
+                connection.execute(
+                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (_SCHEMA_VERSION,)
+                )
+            row = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if row is None or row[0] != _SCHEMA_VERSION:
+                raise _Unusable(f"schema {row and row[0]!r}")
+        except sqlite3.DatabaseError as error:
+            connection.close()
+            raise _Unusable(str(error)) from error
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _discard(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except FileNotFoundError:
+                pass
+
+    # ── keeping up with the files ────────────────────────────────────────────────────────
+
+    def update(self, progress: Callable[[int, int], None] | None = None) -> tuple[int, list[Problem]]:
+        """Re-read changed or new transcripts, drop vanished ones; returns (files read, problems)."""
+        found = discover(self.roots)
+        problems = list(found.problems)
+        current = {file.path: file for file in found.sessions}
+        with self._lock, closing(self._connect(create=True)) as connection:
+            known = {path: (key, mtime, size) for key, path, mtime, size in connection.execute(
+                "SELECT key, path, mtime_ns, size FROM files")}
+            changed = [f for p, f in sorted(current.items())
+                       if p not in known or known[p][1:] != (f.mtime_ns, f.size)]
+            gone = [known[p][0] for p in known if p not in current]
+            if progress is not None:
+                progress(0, len(changed))
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for key in gone:
+                    self._forget(connection, key)
+                for done, file in enumerate(changed, 1):
+                    self._index_file(connection, file, known.get(file.path, (None,))[0], problems)
+                    if progress is not None and done % 50 == 0:
+                        progress(done, len(changed))
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        if progress is not None:
+            progress(len(changed), len(changed))
+        return len(changed), problems
+
+    @staticmethod
+    def _forget(connection: sqlite3.Connection, key: int) -> None:
+        base = key << _BITS
+        connection.execute("DELETE FROM docs WHERE rowid BETWEEN ? AND ?", (base, base + _MASK))
+        connection.execute("DELETE FROM files WHERE key = ?", (key,))
+
+    def _index_file(
+        self, connection: sqlite3.Connection, file: TranscriptFile, key: int | None,
+        problems: list[Problem],
+    ) -> None:
+        if key is not None:
+            self._forget(connection, key)
+        try:
+            parsed = parse_transcript(file, self.settings)
+        except OSError as error:
+            problems.append(Problem.from_exception(SOURCE_NAME, _HOOK, error, path=file.path))
+            return
+        title = (parsed.summary.title or "") if parsed.has_conversation else ""
+        cursor = connection.execute(
+            "INSERT INTO files(path, session_id, mtime_ns, size, title, total) VALUES (?, ?, ?, ?, ?, ?)",
+            (file.path, id_for_resolved(file.path), file.mtime_ns, file.size, title,
+             len(parsed.messages)),
+        )
+        base = int(cursor.lastrowid or 0) << _BITS
+        if not parsed.has_conversation:
+            return  # remembered with its stat, so it is not parsed again until it changes
+        if title:
+            connection.execute(
+                "INSERT INTO docs(rowid, body, role, ts) VALUES (?, ?, NULL, ?)",
+                (base, segment_for_index(title), parsed.summary.last_at),
+            )
+        rows = []
+        for position, message in enumerate(parsed.messages[: _MASK - 1]):
+            text = message_text(message)
+            if text.strip():
+                rows.append((base + position + 1, segment_for_index(text), message.get("role"),
+                             message_timestamp(message)))
+        connection.executemany("INSERT INTO docs(rowid, body, role, ts) VALUES (?, ?, ?, ?)", rows)
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Index every transcript afresh (``hermes-sessions reindex``)."""
+        self._discard()
+        return self.update(progress)[0]
+
+    # ── searching ────────────────────────────────────────────────────────────────────────
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        notes: list[Problem] = []
+        try:
+            _, problems = self.update()
+            hits = self._query(query)
+        except (_Unusable, sqlite3.DatabaseError) as error:
+            if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+                raise
+            existed = self.path.exists()
+            self._discard()
+            count, problems = self.update()
+            if existed or count:
+                what = f"could not be used ({error})" if existed else "was missing"
+                notes.append(Problem(
+                    SOURCE_NAME, _HOOK, "SearchIndexRebuilt",
+                    f"the Claude Code search index {what}; rebuilt it from {count} transcript(s)",
+                    path=str(self.path),
+                ))
+            hits = self._query(query)
+        return limit_results(query, hits, [*problems, *notes], SOURCE_NAME)
+
+    def _query(self, query: SearchQuery) -> list[SearchHit]:
+        conditions = ["docs MATCH ?"]
+        values: list[Any] = [query.fts5_expression()]
+        if query.since is not None:
+            conditions.append("docs.ts >= ?")
+            values.append(query.since)
+        if query.until is not None:
+            conditions.append("docs.ts <= ?")
+            values.append(query.until)
+        sql = (
+            "SELECT docs.rowid, bm25(docs), f.session_id, f.title, f.total, docs.ts, docs.role, docs.body"
+            f" FROM docs JOIN files f ON f.key = (docs.rowid >> {_BITS})"
+            f" WHERE {' AND '.join(conditions)}"
+            f" ORDER BY (docs.rowid & {_MASK}) != 0, bm25(docs) LIMIT ?"
+        )
+        values.append(query.limit * query.per_session * 4)
+        hits = []
+        with closing(self._connect(create=False)) as connection:
+            rows = connection.execute(sql, values).fetchall()
+        window = self.settings.max_messages
+        for rowid, rank, session_id, title, total, stamp, role, body in rows:
+            slot = rowid & _MASK
+            position: int | None = None
+            if slot:
+                position = slot - 1
+                if total > window:  # the host shows a notice, then the last `window` messages
+                    position = position - (total - window) + 1
+                    position = position if position >= 1 else None
+            snippet, ranges = make_snippet(body or "", query)
+            hits.append(SearchHit(
+                session_id=session_id, source=SOURCE_NAME, snippet=snippet, score=-float(rank),
+                match_type=MATCH_CONTENT if slot else MATCH_TITLE, position=position,
+                title=title, role=role, timestamp=stamp, profile=None, highlights=ranges,
+            ))
+        return hits

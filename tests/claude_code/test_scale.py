@@ -148,7 +148,7 @@ def test_transcript_window_keeps_most_recent_with_notice(projects: Path, cache) 
 
 def test_opening_a_transcript_makes_its_row_exact(projects: Path, cache) -> None:
     """S4.18: a whole parse replaces the windowed estimate in the cache for that file version."""
-    row = next(r for r in list_claude_code_rows([projects], cache=cache).rows
+    row = next(r for r in list_claude_code_rows([projects], cache=cache, count_scan_bytes=1).rows
                if r["external_session_id"].startswith("624a4a58"))
     assert row["stats_estimated"] is True
     read_transcript(row["session_id"], [projects], cache=cache)

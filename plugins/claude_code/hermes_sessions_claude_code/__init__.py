@@ -3,7 +3,8 @@
 This module holds only the hook implementations; the work lives in modules named for their
 concern: :mod:`.discovery`, :mod:`.records`, :mod:`.messages`, :mod:`.markup`,
 :mod:`.titles`, :mod:`.tokens`, :mod:`.summary`, :mod:`.window_scan`, :mod:`.parse`,
-:mod:`.cache`, :mod:`.listing`, :mod:`.transcripts`, :mod:`.sessions`, :mod:`.rows`.
+:mod:`.counts`, :mod:`.cache`, :mod:`.persist`, :mod:`.listing`, :mod:`.transcripts`,
+:mod:`.sessions`, :mod:`.rows`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from hermes_sessions_core.models import Session, SourceInfo, SourceListing, Tran
 from .cache import SummaryCache, clear_default_cache, default_cache
 from .ids import claude_code_session_id, owns_session_id
 from .listing import list_claude_code_rows
+from .persist import STATE_FILE_NAME
 from .search import hermes_sessions_rebuild_search_index, hermes_sessions_search  # noqa: F401
 from .sessions import import_view, load_claude_code_session
 from .settings import ID_PREFIX, SOURCE_LABEL, SOURCE_NAME, ClaudeCodeSettings
@@ -51,6 +53,7 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
         settings=ClaudeCodeSettings.from_context(context),
         cache=default_cache(),
         limit=request.limit,
+        state_file=context.locations.state_dir / "cache" / STATE_FILE_NAME,
     )
 
 

@@ -57,6 +57,15 @@ class StatCache(Generic[V]):
                 del self._entries[path]
         return len(gone)
 
+    def peek(self, path: str) -> tuple[StatKey, V] | None:
+        """The entry for ``path`` whatever its key (for values that survive file changes)."""
+        with self._lock:
+            return self._entries.get(path)
+
+    def items(self) -> list[tuple[str, tuple[StatKey, V]]]:
+        with self._lock:
+            return list(self._entries.items())
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -76,6 +85,9 @@ class SummaryCache:
         # FileSummary, or NOT_A_SESSION for files with no conversation (S4.2).
         self.summaries: StatCache[Any] = StatCache(max_entries)
         self.agent_parents: StatCache[str] = StatCache(max_entries)
+        # Exact running counts (CountState) by path; they outlive file versions (append-only).
+        self.counts: StatCache[Any] = StatCache(max_entries)
+        self.loaded_state_files: set[str] = set()
         self._paths: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -93,6 +105,7 @@ class SummaryCache:
         roots = list(roots)
         self.summaries.forget_missing(roots, present)
         self.agent_parents.forget_missing(roots, present)
+        self.counts.forget_missing(roots, present)
         with self._lock:
             prefixes = tuple(root.rstrip("/") + "/" for root in roots)
             stale = [sid for sid, p in self._paths.items() if p.startswith(prefixes) and p not in present]
@@ -102,6 +115,8 @@ class SummaryCache:
     def clear(self) -> None:
         self.summaries.clear()
         self.agent_parents.clear()
+        self.counts.clear()
+        self.loaded_state_files.clear()
         with self._lock:
             self._paths.clear()
 

@@ -9,10 +9,12 @@ folder names are never decoded, and every file is stat'ed exactly once per scan.
 
 from __future__ import annotations
 
+import heapq
 import os
 import stat as stat_module
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISLNK, S_ISREG
 from typing import Iterable
 
 from hermes_sessions_core.models import Problem
@@ -37,6 +39,7 @@ class TranscriptFile:
     stem: str
     mtime_ns: int
     size: int
+    inode: int = 0
 
     @property
     def key(self) -> tuple[int, int]:
@@ -65,8 +68,13 @@ class Discovery:
 
     def most_recent(self, limit: int) -> list[TranscriptFile]:
         """The ``limit`` most recently modified sessions across all projects (S4.15, S8.12)."""
-        ordered = sorted(self.sessions, key=lambda f: (-f.mtime_ns, f.path))
-        return ordered[:limit]
+        if limit < len(self.sessions):
+            return heapq.nsmallest(limit, self.sessions, key=_recency)
+        return sorted(self.sessions, key=_recency)
+
+
+def _recency(file: TranscriptFile) -> tuple[int, str]:
+    return (-file.mtime_ns, file.path)
 
 
 def _problem(kind: str, message: str, path: str) -> Problem:
@@ -133,7 +141,9 @@ def transcript_file_at(path: str) -> TranscriptFile | None:
     if not stat_module.S_ISREG(stat.st_mode):
         return None
     name = os.path.basename(path)
-    return TranscriptFile(path, os.path.dirname(path), name[: -len(SUFFIX)], stat.st_mtime_ns, stat.st_size)
+    return TranscriptFile(
+        path, os.path.dirname(path), name[: -len(SUFFIX)], stat.st_mtime_ns, stat.st_size, stat.st_ino
+    )
 
 
 def _scan_project(project_dir: str, found: Discovery) -> None:
@@ -142,6 +152,7 @@ def _scan_project(project_dir: str, found: Discovery) -> None:
     except OSError as error:
         found.problems.append(_from_error(error, project_dir, "unreadable project folder"))
         return
+    sessions = found.sessions
     for entry in entries:
         name = entry.name
         if not name.endswith(SUFFIX):
@@ -150,28 +161,28 @@ def _scan_project(project_dir: str, found: Discovery) -> None:
             if entry.is_dir(follow_symlinks=False):
                 found.folders.add(entry.path)
             continue
-        if entry.is_symlink():
-            found.problems.append(_problem("SymlinkSkipped", "symlinked transcript not followed", entry.path))
-            continue
+        path = entry.path
         try:
+            # The one stat of this scan (S4.18); lstat, so its mode also reveals symlinks.
             stat = entry.stat(follow_symlinks=False)
         except FileNotFoundError:
-            found.problems.append(_problem("FileVanished", "transcript vanished during the scan", entry.path))
+            found.problems.append(_problem("FileVanished", "transcript vanished during the scan", path))
             continue
         except OSError as error:
-            found.problems.append(_from_error(error, entry.path, "unreadable transcript"))
+            found.problems.append(_from_error(error, path, "unreadable transcript"))
             continue
-        if not entry.is_file(follow_symlinks=False):
+        mode = stat.st_mode
+        if not S_ISREG(mode):
+            if S_ISLNK(mode):
+                found.problems.append(_problem("SymlinkSkipped", "symlinked transcript not followed", path))
             continue
         stem = name[: -len(SUFFIX)]
         if stem.startswith("agent-"):
             found.flat_agents.setdefault(project_dir, []).append(
-                SubagentFile(entry.path, stem[len("agent-"):], "flat", stat.st_mtime_ns, stat.st_size)
+                SubagentFile(path, stem[len("agent-"):], "flat", stat.st_mtime_ns, stat.st_size)
             )
             continue
-        found.sessions.append(
-            TranscriptFile(entry.path, project_dir, stem, stat.st_mtime_ns, stat.st_size)
-        )
+        sessions.append(TranscriptFile(path, project_dir, stem, stat.st_mtime_ns, stat.st_size, stat.st_ino))
 
 
 def subagents_folder(session: TranscriptFile) -> tuple[list[SubagentFile], list[Problem]]:

@@ -2,28 +2,34 @@
 
 Each call stats every candidate once, keeps the ``max_files`` most recently modified (S4.15),
 and summarises only files whose (path, ``mtime_ns``, size) changed since the last call
-(S4.18). Small files are parsed whole (exact figures); larger ones from a head and tail
-window (see :mod:`.window_scan`). Anything that goes wrong with one file becomes a problem
+(S4.18). Small files are parsed whole (exact figures); larger ones take their title, times and
+model from a head and tail window (see :mod:`.window_scan`) and their counts from an exact
+running tally built up a bounded number of bytes per listing and resumed when the file grows
+(see :mod:`.counts`); until it is complete the row says ``stats_estimated``. With a
+``state_file`` the cache survives restarts (see :mod:`.persist`). Anything that goes wrong with one file becomes a problem
 record and the rest of the listing stands (S0.3, S4.19).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any, Iterable
 
 from hermes_sessions_core.models import Problem, SessionRow, SourceListing
 
 from .cache import NOT_A_SESSION, SummaryCache, default_cache
+from .counts import CountState, advance_counts
 from .discovery import TranscriptFile, discover
 from .parse import parse_transcript
+from .persist import load_state, save_state
 from .rows import row_from_summary
 from .settings import SOURCE_NAME, ClaudeCodeSettings
 from .subagents import link_subagents
 from .summary import FileSummary
 from .window_scan import summarise_windows
 
-__all__ = ["list_claude_code_rows", "summarise_file", "summary_for"]
+__all__ = ["list_claude_code_rows", "summarise_file", "summary_for", "with_exact_counts"]
 
 _HOOK = "hermes_sessions_list_rows"
 
@@ -58,28 +64,77 @@ def summary_for(
     return summary, None
 
 
+def _exact(summary: FileSummary, counts: CountState) -> FileSummary:
+    return dataclasses.replace(
+        summary,
+        message_count=counts.message_count,
+        user_message_count=counts.user_message_count,
+        tokens=counts.tokens,
+        estimated=False,
+    )
+
+
+def with_exact_counts(
+    file: TranscriptFile, summary: FileSummary, cache: SummaryCache, budget: int
+) -> tuple[FileSummary, int]:
+    """``summary`` with exact counts if they are known or can be completed within ``budget``
+    bytes; also returns the bytes read. Progress is kept even when the end is not reached."""
+    entry = cache.counts.peek(file.path)
+    state: CountState | None = entry[1] if entry is not None else None
+    used = 0
+    if state is None or not state.complete_for(file.inode, file.size):
+        if budget <= 0:
+            return summary, 0
+        try:
+            state, used = advance_counts(file.path, file.inode, file.size, state, budget)
+        except OSError:
+            return summary, 0  # vanished or unreadable: the estimate stands
+        cache.counts.put(file.path, (0, 0), state)
+        if not state.complete_for(file.inode, file.size):
+            return summary, used
+    exact = _exact(summary, state)
+    cache.summaries.put(file.path, file.key, exact)
+    return exact, used
+
+
 def list_claude_code_rows(
     roots: Iterable[str | os.PathLike[str]],
     *,
     settings: ClaudeCodeSettings | None = None,
     cache: SummaryCache | None = None,
     limit: int | None = None,
+    state_file: str | os.PathLike[str] | None = None,
     **overrides: Any,
 ) -> SourceListing:
     """Rows for the transcripts under ``roots``, newest first, plus the problems met.
 
-    ``overrides`` take setting names (``max_files=50``); ``limit`` cuts the sorted rows.
+    ``overrides`` take setting names (``max_files=50``); ``limit`` cuts the sorted rows;
+    ``state_file`` keeps the cache on disk between processes.
     """
     settings = settings or ClaudeCodeSettings.from_context(None, **overrides)
     cache = cache if cache is not None else default_cache()
+    if state_file is not None:
+        load_state(state_file, cache)
     found = discover(roots)
     problems = list(found.problems)
     chosen = found.most_recent(settings.max_files)
     summaries: list[tuple[TranscriptFile, FileSummary]] = []
+    budget = settings.count_scan_bytes
+    learned = False
+    get_cached = cache.summaries.get
     for file in chosen:
-        summary, problem = summary_for(file, settings, cache)
-        if problem is not None:
-            problems.append(problem)
+        summary = get_cached(file.path, file.key)
+        if summary is None:
+            learned = True
+            summary, problem = summary_for(file, settings, cache)
+            if problem is not None:
+                problems.append(problem)
+        elif summary == NOT_A_SESSION:
+            continue
+        if summary is not None and summary.estimated:
+            summary, used = with_exact_counts(file, summary, cache, budget)
+            budget -= used
+            learned = learned or used > 0
         if summary is not None:
             summaries.append((file, summary))
     linked, link_problems = link_subagents(
@@ -97,4 +152,10 @@ def list_claude_code_rows(
     for agents in found.flat_agents.values():
         present.update(agent.path for agent in agents)
     cache.forget_missing(found.roots, present)
+    if state_file is not None and learned:
+        try:
+            agents = (agent for files in found.flat_agents.values() for agent in files)
+            save_state(state_file, cache, chosen, agents)
+        except OSError as error:
+            problems.append(Problem.from_exception(SOURCE_NAME, _HOOK, error, path=os.fspath(state_file)))
     return SourceListing(SOURCE_NAME, rows, tuple(problems))

@@ -26,7 +26,9 @@ class ClaudeCodeSettings:
     ``max_file_bytes``: files above it are read as ``head_bytes`` plus their last
     ``max_file_bytes`` and marked truncated (S4.16). ``row_full_scan_bytes``: a listing parses
     files up to this size whole, so their counts and tokens are exact; larger files are
-    summarised from their first ``head_bytes`` and last ``row_tail_bytes`` (estimated counts).
+    summarised from their first ``head_bytes`` and last ``row_tail_bytes``, and their exact
+    counts are built up by reading at most ``count_scan_bytes`` per listing (see
+    :mod:`.counts`); until a file's count is complete its row says ``stats_estimated``.
     """
 
     max_files: int = 200
@@ -36,6 +38,7 @@ class ClaudeCodeSettings:
     head_bytes: int = 64 * 1024
     row_tail_bytes: int = 64 * 1024
     row_full_scan_bytes: int = 256 * 1024
+    count_scan_bytes: int = 4 * 1024 * 1024
     cache_entries: int = 4096
 
     @classmethod

@@ -53,6 +53,10 @@ class TokenTally:
         """Record usage found without decoding the line (listing estimates)."""
         self._usage[key] = values
 
+    def items(self) -> list[tuple[tuple[str, str], tuple[int, int, int, int]]]:
+        """``(key, usage)`` pairs in first-seen order, to store and restore a tally."""
+        return list(self._usage.items())
+
     def __len__(self) -> int:
         return len(self._usage)
 

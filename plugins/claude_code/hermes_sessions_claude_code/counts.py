@@ -1,0 +1,289 @@
+"""Exact message, user-message and token counts kept as append-only running tallies.
+
+A row's counts must match what opening the transcript shows (S4.14, S4.17), but a listing can
+not afford to parse large files whole. Counts only ever grow as Claude Code appends lines, so
+:class:`MessageCounter` reaches the same numbers as :class:`~.messages.MessageBuilder` (merged
+split responses, tool results, dividers, hidden markup) without building any message, and its
+state at a line boundary is a :class:`CountState` that the next read resumes from. A grown
+file is therefore read only from where the last count stopped; a file that shrank, was
+replaced (another inode) or changed before that point is counted again from the start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from .markup import classify_user_text
+from .messages import image_placeholder
+from .records import decode_line
+from .tokens import TOKEN_FIELDS, TokenTally
+
+__all__ = ["CountState", "MessageCounter", "advance_counts", "edge_digest"]
+
+_CHUNK = 1024 * 1024
+_EDGE_BYTES = 64
+_NO_DIVIDER, _OPEN_DIVIDER, _SUMMARISED_DIVIDER = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class CountState:
+    """Counts of one file version, and where counting can resume.
+
+    ``offset`` is a line boundary; ``edge`` digests the bytes just before it, and ``inode``
+    names the file, so a resumed count notices a replaced or rewritten file. ``size`` is the
+    size the totals describe: ``None`` while the count is still short of the file's end. The
+    rest is the counter's state at ``offset`` (open responses of the current turn, the last
+    divider, per-response usage) so appended lines count exactly as a whole parse would.
+    """
+
+    inode: int
+    offset: int
+    edge: str
+    size: int | None
+    message_count: int
+    user_message_count: int
+    tokens: tuple[int, int, int, int]
+    base_messages: int
+    base_users: int
+    open_responses: tuple[tuple[str, bool], ...]
+    divider: int
+    usage: tuple[tuple[str, str, int, int, int, int], ...]
+
+    def complete_for(self, inode: int, size: int) -> bool:
+        """True when the totals describe exactly this file at this size."""
+        return self.size == size and self.inode == inode
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "inode": self.inode, "offset": self.offset, "edge": self.edge, "size": self.size,
+            "message_count": self.message_count, "user_message_count": self.user_message_count,
+            "tokens": list(self.tokens), "base_messages": self.base_messages,
+            "base_users": self.base_users,
+            "open_responses": [list(item) for item in self.open_responses],
+            "divider": self.divider, "usage": [list(item) for item in self.usage],
+        }
+
+    @classmethod
+    def from_json(cls, value: Any) -> CountState | None:
+        """The state stored by :meth:`to_json`, or None for anything malformed."""
+        try:
+            return cls(
+                inode=int(value["inode"]), offset=int(value["offset"]), edge=str(value["edge"]),
+                size=None if value["size"] is None else int(value["size"]),
+                message_count=int(value["message_count"]),
+                user_message_count=int(value["user_message_count"]),
+                tokens=tuple(int(v) for v in value["tokens"][:4]),  # type: ignore[arg-type]
+                base_messages=int(value["base_messages"]), base_users=int(value["base_users"]),
+                open_responses=tuple((str(k), bool(v)) for k, v in value["open_responses"]),
+                divider=int(value["divider"]),
+                usage=tuple(
+                    (str(m), str(r), int(a), int(b), int(c), int(d))
+                    for m, r, a, b, c, d in value["usage"]
+                ),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+class MessageCounter:
+    """Counts what :class:`~.messages.MessageBuilder` would emit, record by record.
+
+    Kept in step with the builder by tests that compare both on every fixture and at every
+    line boundary; any rule change there must be mirrored here.
+    """
+
+    __slots__ = ("_divider", "_open", "messages", "tally", "users")
+
+    def __init__(self, state: CountState | None = None) -> None:
+        self.messages = state.base_messages if state else 0
+        self.users = state.base_users if state else 0
+        self._open: dict[str, bool] = dict(state.open_responses) if state else {}
+        self._divider = state.divider if state else _NO_DIVIDER
+        self.tally = TokenTally()
+        if state:
+            for message_id, request_id, *values in state.usage:
+                self.tally.add_values((message_id, request_id), tuple(values))  # type: ignore[arg-type]
+
+    def add(self, record: dict[str, Any]) -> None:
+        if record.get("isSidechain") is True:
+            return
+        kind = record.get("type")
+        if kind in ("user", "human"):
+            self._add_user(record)
+        elif kind == "assistant":
+            self.tally.add(record)
+            self._add_assistant(record)
+        elif kind == "system" and record.get("subtype") == "compact_boundary":
+            self.messages += 1
+            self._divider = _OPEN_DIVIDER
+            self._open.clear()
+
+    def _add_user(self, record: dict[str, Any]) -> None:
+        message = record.get("message")
+        content = message.get("content") if isinstance(message, dict) else record.get("content")
+        if record.get("isCompactSummary") is True:
+            if self._divider != _OPEN_DIVIDER:
+                self.messages += 1  # a divider of its own
+            self._divider = _SUMMARISED_DIVIDER
+            self._open.clear()
+            return
+        if record.get("isMeta") is True:
+            return
+        blocks = [content] if isinstance(content, str) else content
+        if not isinstance(blocks, list):
+            return
+        texts: list[str] = []
+        for block in blocks:
+            if isinstance(block, str):
+                texts.append(block)
+            elif isinstance(block, dict):
+                kind = block.get("type")
+                if kind == "text" and isinstance(block.get("text"), str):
+                    texts.append(block["text"])
+                elif kind == "image":
+                    texts.append(image_placeholder(block))
+                elif kind == "tool_result":
+                    self.messages += 1
+        if not texts:
+            return
+        shown = classify_user_text("\n".join(texts)).kind
+        if shown == "hidden":
+            return
+        self.messages += 1
+        if shown in ("prompt", "command"):
+            self.users += 1
+        self._open.clear()
+
+    def _add_assistant(self, record: dict[str, Any]) -> None:
+        message = record.get("message")
+        if not isinstance(message, dict):
+            return
+        message_id = message.get("id")
+        keyed = isinstance(message_id, str)
+        already_shown = self._open.get(message_id, False) if keyed else False
+        if keyed and message_id not in self._open:
+            self._open[message_id] = False
+        if already_shown:
+            return
+        if _has_visible_block(message.get("content")):
+            self.messages += 1
+            if keyed:
+                self._open[message_id] = True
+
+    def state(self, inode: int, offset: int, edge: str) -> CountState:
+        """The resumable state at line boundary ``offset``, with totals for that size."""
+        return CountState(
+            inode=inode, offset=offset, edge=edge, size=offset,
+            message_count=self.messages, user_message_count=self.users,
+            tokens=self.totals(), base_messages=self.messages, base_users=self.users,
+            open_responses=tuple(self._open.items()), divider=self._divider,
+            usage=tuple((m, r, *v) for (m, r), v in self.tally.items()),  # type: ignore[misc]
+        )
+
+    def totals(self) -> tuple[int, int, int, int]:
+        sums = self.tally.totals()
+        return tuple(sums[name] for name in TOKEN_FIELDS)  # type: ignore[return-value]
+
+
+def _has_visible_block(content: Any) -> bool:
+    """Whether an assistant line adds text, reasoning, a tool call or an image (S4.9)."""
+    blocks = [content] if isinstance(content, str) else content
+    if not isinstance(blocks, list):
+        return False
+    for block in blocks:
+        if isinstance(block, str):
+            if block.strip():
+                return True
+        elif isinstance(block, dict):
+            kind = block.get("type")
+            if kind in ("tool_use", "image"):
+                return True
+            if kind == "text" or kind == "thinking":
+                value = block.get(kind)
+                if isinstance(value, str) and value.strip():
+                    return True
+    return False
+
+
+def edge_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def _edge_at(fd: int, offset: int) -> str:
+    start = max(0, offset - _EDGE_BYTES)
+    return edge_digest(os.pread(fd, offset - start, start))
+
+
+def advance_counts(
+    path: str, inode: int, size: int, state: CountState | None, budget: int
+) -> tuple[CountState, int]:
+    """Count ``path`` from where ``state`` stopped towards ``size``; returns the new state and
+    the bytes read.
+
+    At most about ``budget`` bytes are read (always whole lines, at least one); the state
+    says ``size=None`` if the end was not reached. Starts over when ``state`` does not
+    belong to this file any more. Raises OSError if the file cannot be read.
+    """
+    with open(path, "rb") as handle:
+        fd = handle.fileno()
+        if state is not None and not (
+            state.inode == inode and state.offset <= size and _edge_at(fd, state.offset) == state.edge
+        ):
+            state = None
+        if state is not None and state.size == size:
+            return state, 0
+        counter = MessageCounter(state)
+        offset = state.offset if state else 0
+        start = offset
+        stop = size if budget <= 0 else min(size, offset + max(budget, 1))
+        handle.seek(offset)
+        pending = b""
+        position = offset
+        while position < size:
+            block = handle.read(min(_CHUNK, size - position))
+            if not block:
+                break
+            position += len(block)
+            data = pending + block if pending else block
+            end = data.rfind(b"\n")
+            if end < 0:
+                pending = data
+                continue
+            for line in data[:end].split(b"\n"):
+                record = decode_line(line)
+                if record is not None:
+                    counter.add(record)
+            offset += end + 1  # data starts at the previous offset
+            pending = data[end + 1:]
+            if offset >= stop and position < size:
+                break
+        edge = _edge_at(fd, offset)
+    resumable = counter.state(inode, offset, edge)
+    if offset >= size or position >= size:
+        fragment = pending.strip() if position >= size else b""
+        record = decode_line(fragment) if fragment else None
+        if record is None:
+            return _with_size(resumable, size), position - start
+        finished = MessageCounter(resumable)
+        finished.add(record)
+        return _with_totals(resumable, size, finished), position - start
+    return _with_size(resumable, None), position - start
+
+
+def _with_size(state: CountState, size: int | None) -> CountState:
+    return CountState(
+        state.inode, state.offset, state.edge, size, state.message_count,
+        state.user_message_count, state.tokens, state.base_messages, state.base_users,
+        state.open_responses, state.divider, state.usage,
+    )
+
+
+def _with_totals(state: CountState, size: int, counter: MessageCounter) -> CountState:
+    return CountState(
+        state.inode, state.offset, state.edge, size, counter.messages, counter.users,
+        counter.totals(), state.base_messages, state.base_users, state.open_responses,
+        state.divider, state.usage,
+    )

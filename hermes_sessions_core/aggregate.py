@@ -303,8 +303,11 @@ def _enrich(
         problems.extend(lookup_problems)
         for session_id, keys in answer.items():
             found[(profile, session_id)] = keys
+    if not found:
+        return rows, problems
+    prefix = rows[: options.enrich_limit]  # only these can receive keys
     enriched = []
-    for source, row in rows:
+    for source, row in prefix:
         found_keys = found.get((str(row.get("profile") or "default"), row.session_id))
         if found_keys:
             keys = found_keys
@@ -314,4 +317,5 @@ def _enrich(
             if additions:
                 row = row.replace(**additions)
         enriched.append((source, row))
+    enriched.extend(rows[options.enrich_limit:])
     return enriched, problems

@@ -7,6 +7,7 @@ reads today.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -204,10 +205,11 @@ class Locations:
 
     # ── defaults ─────────────────────────────────────────────────────────────────────────
 
-    @property
+    @functools.cached_property
     def default_workspace(self) -> str:
         """``HERMES_WEBUI_DEFAULT_WORKSPACE``, else ``~/workspace`` or ``~/work`` if present,
-        else ``<state dir>/workspace`` (S7.8). Never created here."""
+        else ``<state dir>/workspace`` (S7.8). Never created here. Resolved once per
+        ``Locations``: every session load needs it, and resolving touches the disk."""
         if self.default_workspace_override:
             return str(_resolved(self.default_workspace_override))
         configured = self.env.get("HERMES_WEBUI_DEFAULT_WORKSPACE")

@@ -370,7 +370,7 @@ class Session:
         count = self.message_count
         if pending:
             count = max(count, 1)
-        if partial and "last_message_at" in hints:
+        if partial and hints.get("last_message_at") is not None:
             last_at = hints["last_message_at"]
         else:
             last_at = last_message_timestamp(self.messages) or self.updated_at
@@ -503,6 +503,14 @@ class SessionRow(Mapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         return self.fields[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        # Direct, not Mapping.get's try/except around __getitem__: the sidebar calls this a
+        # dozen times per row.
+        return self.fields.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.fields
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.fields)

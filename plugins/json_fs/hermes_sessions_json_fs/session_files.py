@@ -132,10 +132,13 @@ class SessionFiles:
         if not isinstance(record, dict) or any(k not in record for k in _REQUIRED_METADATA):
             return self.load(session_id)
         count = record.get("message_count")
-        hints = self._hints_for(session_id)
-        if not isinstance(count, int) or isinstance(count, bool) or hints is None:
-            # An unknown count is never reported as 0 (S2.13, S1.15).
+        if not isinstance(count, int) or isinstance(count, bool):
+            # An unknown count is never reported as 0 (S2.13): read the whole file instead.
             return self.load(session_id)
+        # The user-message count and last message time are row values, never stored in the
+        # file (S1.5): take them from this store's saves or pending index change, else report
+        # the user count as unknown (None, never 0) and the last activity as updated_at.
+        hints = self._hints_for(session_id) or (None, None)
         record["messages"] = []
         record["tool_calls"] = []
         session = Session.from_record(record, default_workspace=self.default_workspace)
@@ -341,14 +344,7 @@ class SessionFiles:
                 continue
             rows[session_id] = row
             self.index.upsert(row)
-        result = list(rows.values())
-        with self._hints_lock:
-            for row in result:
-                user_count = row.get("user_message_count")
-                last_at = row.get("last_message_at")
-                if user_count is not None and last_at is not None:
-                    self._row_hints[row["session_id"]] = (user_count, last_at)
-        return result, problems
+        return list(rows.values()), problems
 
     def _row_from_file(self, session_id: str, problems: list[Problem]) -> dict[str, Any] | None:
         try:

@@ -375,3 +375,32 @@ def test_saving_again_lifts_the_tombstone(store, backend):
     store.delete(session.session_id)
     store.save(Session(session_id=session.session_id, title="back", messages=chat(1)))
     assert session.session_id not in json.loads(backend.read_bytes("_tombstones.json"))
+
+
+def test_metadata_only_read_in_a_fresh_process_never_reads_the_transcript(make_store, backend, monkeypatch):
+    """S2.11, S2.13, S1.15: after the index was folded and the process restarted, a metadata
+    read still reads only the prefix: the recorded count is reported, the user count (never
+    stored in the file, S1.5) is unknown rather than 0, last activity falls back to updated_at."""
+    store = make_store()
+    session = _saved(store, count=12)
+    store.close()
+    from hermes_sessions_json_fs import registry, storage
+
+    registry.forget_all()
+    reads = []
+
+    def counting(original):
+        def read(self, name):
+            reads.append(name)
+            return original(self, name)
+
+        return read
+
+    for cls in (storage.LocalFolder, storage.RemoteFolder):
+        monkeypatch.setattr(cls, "read", counting(cls.read))
+    partial = make_store().get(session.session_id, metadata_only=True)
+    assert f"{session.session_id}.json" not in reads
+    row = partial.compact()
+    assert row["message_count"] == 12
+    assert row["user_message_count"] is None
+    assert row["last_message_at"] == partial.updated_at

@@ -17,6 +17,7 @@ from .models import (
     SidebarListing,
     SourceListing,
 )
+from .times import to_epoch
 
 __all__ = [
     "SidebarOptions",
@@ -97,7 +98,9 @@ def is_cli_classified(row: Mapping[str, Any]) -> bool:
 
 
 def _sort_key(row: SessionRow) -> tuple[bool, float, str]:
-    return (bool(row.get("pinned")), row.sort_time(), row.session_id)
+    fields = row.fields
+    stamp = to_epoch(fields.get("last_message_at")) or to_epoch(fields.get("updated_at")) or 0.0
+    return (bool(fields.get("pinned")), stamp, str(fields.get("session_id") or ""))
 
 
 def sort_rows(rows: Iterable[SessionRow]) -> list[SessionRow]:
@@ -173,31 +176,36 @@ def build_sidebar(
         if source == options.writable_source and row.get("title") not in (None, "", "Untitled")
     }
 
-    rows: list[tuple[str, SessionRow]] = []
+    # One pass over the rows; predicates read the row's mapping directly and the sort key is
+    # computed once, because this loop runs for every session on every sidebar poll.
+    entries: list[tuple[tuple[bool, float, str], str, SessionRow]] = []
     other_profiles = 0
+    writable = options.writable_source
     for source, row in merged.values():
         if source == options.agent_source and not options.show_cli_sessions:
             continue
-        if not options.show_cli_sessions and source == options.writable_source:
-            if row.get("is_cli_session") and is_cli_classified(row):
+        fields = row.fields
+        if not options.show_cli_sessions and source == writable:
+            if fields.get("is_cli_session") and is_cli_classified(fields):
                 continue  # imported CLI copies follow the agent switch (S6.3)
-        if source != options.writable_source:
+        if source != writable:
             row = _with_renamed_title(row, webui_titles)
-        if is_draft(row):
+            fields = row.fields
+        if is_draft(fields):
             continue
-        if is_cron_row(row) and not options.include_cron:
+        if not options.include_cron and is_cron_row(fields):
             continue
-        if row.get("archived") and not options.include_archived:
+        if fields.get("archived") and not options.include_archived:
             continue
-        if not options.all_profiles and not _in_profile(row, options.profile, locations):
+        if not options.all_profiles and not _in_profile(fields, options.profile, locations):
             other_profiles += 1
             continue
         row = _with_streaming(row, live_stream_ids)
-        rows.append((source, row))
+        entries.append((_sort_key(row), source, row))
 
-    rows = _newest_per_messaging_identity(rows)
-    ordered = sorted(rows, key=lambda item: _sort_key(item[1]), reverse=True)
-    ordered = _cap_cli_rows(ordered, options.cli_row_limit)
+    entries = _newest_per_messaging_identity(entries)
+    entries.sort(key=lambda entry: entry[0], reverse=True)
+    ordered = _cap_cli_rows([(source, row) for _, source, row in entries], options.cli_row_limit)
     if lineage is not None:
         ordered, lineage_problems = _enrich(ordered, options, lineage)
         problems.extend(lineage_problems)
@@ -222,7 +230,7 @@ def _with_renamed_title(row: SessionRow, webui_titles: Mapping[str, Any]) -> Ses
     return row
 
 
-def _in_profile(row: SessionRow, profile: str, locations: Locations) -> bool:
+def _in_profile(row: Mapping[str, Any], profile: str, locations: Locations) -> bool:
     """S6.8: external-agent rows without a profile appear everywhere; others default."""
     row_profile = row.get("profile")
     if row_profile is None and row.get("session_source") == "external_agent":
@@ -231,8 +239,10 @@ def _in_profile(row: SessionRow, profile: str, locations: Locations) -> bool:
 
 
 def _with_streaming(row: SessionRow, live: frozenset[str]) -> SessionRow:
-    streaming = bool(row.get("active_stream_id")) and row.get("active_stream_id") in live
-    if bool(row.get("is_streaming")) == streaming and "is_streaming" in row:
+    fields = row.fields
+    stream = fields.get("active_stream_id")
+    streaming = bool(stream) and stream in live
+    if fields.get("is_streaming", None) is streaming:
         return row
     return row.replace(is_streaming=streaming)
 
@@ -249,25 +259,29 @@ def _messaging_identity(row: SessionRow) -> tuple[Any, ...] | None:
     return None
 
 
-def _newest_per_messaging_identity(rows: list[tuple[str, SessionRow]]) -> list[tuple[str, SessionRow]]:
+def _newest_per_messaging_identity(
+    entries: list[tuple[tuple[bool, float, str], str, SessionRow]],
+) -> list[tuple[tuple[bool, float, str], str, SessionRow]]:
     """Keep only the newest row per messaging identity (S6.9)."""
     newest: dict[tuple[Any, ...], tuple[float, str]] = {}
-    for _, row in rows:
+    identities: dict[str, tuple[Any, ...]] = {}
+    for key, _, row in entries:
+        if row.fields.get("session_source") != "messaging":
+            continue
         identity = _messaging_identity(row)
         if identity is None:
             continue
-        stamp = (row.sort_time(), row.session_id)
+        identities[row.session_id] = identity
+        stamp = (key[1], key[2])
         if identity not in newest or stamp > newest[identity]:
             newest[identity] = stamp
     if not newest:
-        return rows
-    kept = []
-    for source, row in rows:
-        identity = _messaging_identity(row)
-        if identity is not None and newest[identity][1] != row.session_id:
-            continue
-        kept.append((source, row))
-    return kept
+        return entries
+    return [
+        entry for entry in entries
+        if entry[2].session_id not in identities
+        or newest[identities[entry[2].session_id]][1] == entry[2].session_id
+    ]
 
 
 def _cap_cli_rows(rows: list[tuple[str, SessionRow]], limit: int) -> list[tuple[str, SessionRow]]:

@@ -72,7 +72,8 @@ WORKTREE_FIELDS: tuple[str, ...] = (
 _TRANSCRIPT_FIELDS = frozenset({"messages", "tool_calls"})
 _NEVER_WRITTEN = ROW_ONLY_FIELDS | _TRANSCRIPT_FIELDS
 
-_SESSION_ID = re.compile(r"[0-9a-z_-]+")
+# One pattern for S1.2: lowercase letters, digits, '_' and '-', not starting with '_'.
+_SESSION_ID = re.compile(r"[0-9a-z-][0-9a-z_-]*")
 
 
 # ── ids ──────────────────────────────────────────────────────────────────────────────────────
@@ -85,12 +86,7 @@ def new_session_id() -> str:
 
 def is_valid_session_id(session_id: object) -> bool:
     """The one id rule (S1.2): ``[0-9a-z_-]+``, not starting with ``_`` (store files)."""
-    return (
-        isinstance(session_id, str)
-        and bool(session_id)
-        and not session_id.startswith("_")
-        and _SESSION_ID.fullmatch(session_id) is not None
-    )
+    return isinstance(session_id, str) and _SESSION_ID.fullmatch(session_id) is not None
 
 
 def require_valid_session_id(session_id: object) -> str:

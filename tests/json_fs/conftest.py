@@ -1,4 +1,5 @@
-"""Stores on every backend the json_fs suite runs on: a local folder and memory://."""
+"""Stores on every backend the json_fs suite runs on: a local folder, memory://, and real
+S3 (SeaweedFS) and SFTP (OpenSSH) servers on loopback, started once per test run."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from hermes_sessions_json_fs import registry
 
 from hermes_sessions_core import Locations, SessionStore
 from hermes_sessions_core.manager import make_plugin_manager
+
+from ..servers.plugin import s3_server, sftp_server  # noqa: F401  (fixtures)
+
+BACKENDS = ["local", "memory", "s3", "sftp"]
 
 #: The group-1 keys of a file written by today's Web UI (it had no message_count yet).
 ORIGINAL_METADATA_ORDER = [
@@ -29,20 +34,34 @@ ORIGINAL_METADATA_ORDER = [
 
 
 class Backend:
-    """One storage location plus raw access to it, independent of the plugin."""
+    """One storage location plus raw access to it, independent of the plugin.
 
-    def __init__(self, name: str, tmp_path: Path) -> None:
+    s3 gets a fresh prefix in the server's shared bucket per test (removed afterwards); sftp
+    points at this test's own folder through sshd on loopback, so raw access reads the disk.
+    """
+
+    def __init__(self, name: str, tmp_path: Path, server: Any = None, bucket: str = "") -> None:
         self.name = name
         self.tmp_path = tmp_path
-        if name == "local":
-            self.url = str(tmp_path / "webui" / "sessions")
+        self.storage_options: dict[str, Any] = {}
+        if name in ("local", "sftp"):
+            self.root = str(tmp_path / "webui" / "sessions")
             self.fs = fsspec.filesystem("file")
+            self.url = self.root if name == "local" else server.url(tmp_path / "webui" / "sessions")
+            if name == "sftp":
+                self.storage_options = server.storage_options()
+        elif name == "s3":
+            self.root = f"{bucket}/{uuid.uuid4().hex}/sessions"
+            self.url = f"s3://{self.root}"
+            self.storage_options = server.storage_options()
+            self.fs = fsspec.filesystem("s3", skip_instance_cache=True, **self.storage_options)
         else:
             self.url = f"memory://hs-{uuid.uuid4().hex}/sessions"
             self.fs = fsspec.filesystem("memory")
-        self.root = self.url.split("://", 1)[-1] if name != "local" else self.url
-        if name != "local":
-            self.root = "/" + self.root
+            self.root = "/" + self.url.split("://", 1)[-1]
+
+    def settings(self) -> dict[str, Any]:
+        return {"json_fs": {"storage_options": self.storage_options}} if self.storage_options else {}
 
     def path(self, name: str) -> str:
         return f"{self.root}/{name}"
@@ -55,13 +74,16 @@ class Backend:
         return bytes(self.fs.cat_file(self.path(name)))
 
     def exists(self, name: str) -> bool:
+        self.fs.invalidate_cache()
         return bool(self.fs.exists(self.path(name)))
 
     def names(self) -> list[str]:
-        if not self.fs.exists(self.root):
+        self.fs.invalidate_cache()
+        try:
+            listed = self.fs.ls(self.root, detail=False)
+        except FileNotFoundError:
             return []
-        self.fs.invalidate_cache(self.root)
-        return sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(self.root, detail=False))
+        return sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in listed)
 
     def locations(self) -> Locations:
         return Locations.from_environment(
@@ -100,17 +122,34 @@ def chat(count: int, start: float = 1700000000.0) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.fixture(params=["local", "memory"])
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """The storage location under test, cleaned up afterwards (memory:// is process-global)."""
-    backend = Backend(request.param, tmp_path)
+    server: Any = None
+    bucket = ""
+    if request.param == "s3":
+        server = request.getfixturevalue("s3_server")
+        bucket = _shared_bucket(server)
+    elif request.param == "sftp":
+        server = request.getfixturevalue("sftp_server")
+    backend = Backend(request.param, tmp_path, server, bucket)
     yield backend
     registry.forget_all()
-    if request.param == "memory":
+    if request.param in ("memory", "s3"):
         try:
             backend.fs.rm(backend.root.rsplit("/", 1)[0], recursive=True)
         except FileNotFoundError:
             pass
+
+
+_buckets: dict[int, str] = {}
+
+
+def _shared_bucket(server: Any) -> str:
+    """One bucket per server for the whole run; each test works under its own prefix."""
+    if id(server) not in _buckets:
+        _buckets[id(server)] = server.new_bucket()
+    return _buckets[id(server)]
 
 
 @pytest.fixture
@@ -119,6 +158,7 @@ def make_store(backend: Backend) -> Callable[..., SessionStore]:
 
     def build(**kwargs: Any) -> SessionStore:
         kwargs.setdefault("plugin_manager", make_plugin_manager(builtins=["json_fs"], entry_points=False))
+        kwargs.setdefault("settings", backend.settings())
         return SessionStore(backend.locations(), **kwargs)
 
     return build

@@ -8,6 +8,11 @@ average and the file today's Web UI reads is brought up to date (S2.7, S2.8).
 
 Readers take no lock. A reader that finds a change file gone (folded meanwhile) starts over,
 so it never sees a row older than the last completed save.
+
+Writers in one process share a lock, and on a local disk a lock file. Hosts sharing an object
+store share nothing, so folds and rebuilds there write ``_index.json`` only if it is unchanged
+since they read it (retrying otherwise) and delete a change file only if it is still the
+version they folded: a row saved meanwhile is never lost.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ from hermes_sessions_core import jsoncodec
 from hermes_sessions_core.models import is_valid_session_id
 from hermes_sessions_core.times import to_epoch
 
-from .storage import Folder
+from hermes_sessions_core.errors import StorageError
+
+from .storage import UPDATE_ATTEMPTS, Folder, Versioned, pause_after_conflict
 
 __all__ = ["SidebarIndex", "IndexSnapshot", "INDEX_FILE", "CHANGES_FOLDER"]
 
@@ -188,34 +195,110 @@ class SidebarIndex:
     def fold(self) -> bool:
         """Fold change files into ``_index.json``; ``False`` if there was no base to fold into."""
         with self.writing():
-            snapshot = self.read()
-            if snapshot is None:
-                self._changes_since_fold = 0  # nothing to fold into until a rebuild; retry later
-                return False
-            names = [n for n in self.folder.names(CHANGES_FOLDER) if n.endswith(".json")]
-            if not names:
-                return True
-            self._write_base(snapshot.rows.values())
-            for name in names:
-                self.folder.remove(f"{CHANGES_FOLDER}/{name}")
+            for attempt in range(UPDATE_ATTEMPTS):
+                base = self.folder.read_versioned(INDEX_FILE)
+                rows = _parse_rows(base.data)
+                if rows is None:
+                    self._changes_since_fold = 0  # nothing to fold into until a rebuild
+                    return False
+                folded = self._read_changes()
+                if not folded:
+                    return True
+                for name, (change, _) in folded.items():
+                    session_id = name[: -len(".json")]
+                    if not isinstance(change, dict) or change.get("session_id") != session_id:
+                        continue  # torn: the listing recomputes this row from its file
+                    if change.get(_DELETED):
+                        rows.pop(session_id, None)
+                    else:
+                        rows[session_id] = change
+                if self._write_base(rows.values(), base):
+                    break
+                pause_after_conflict(attempt)
+            else:
+                raise _gave_up(self.folder)
+            for name, (_, version) in folded.items():
+                self.folder.remove_if_unchanged(f"{CHANGES_FOLDER}/{name}", version)
             self._changes_since_fold = 0
-            self._base_rows = len(snapshot.rows)
+            self._base_rows = len(rows)
             return True
 
     def replace_all(self, rows: list[dict[str, Any]]) -> None:
-        """Write a rebuilt index and drop every change file (S2.9)."""
-        with self.writing():
-            self._write_base(rows)
-            for name in self.folder.names(CHANGES_FOLDER):
-                if name.endswith(".json"):
-                    self.folder.remove(f"{CHANGES_FOLDER}/{name}")
-            self._changes_since_fold = 0
-            self._base_rows = len(rows)
+        """Write a rebuilt index and drop the change files it replaces (S2.9).
 
-    def _write_base(self, rows: Any) -> None:
+        The rebuilt rows win (a restore may move a session back in time). A change file is
+        dropped only if it is still the version read here, so a save landing meanwhile keeps
+        its row; if another host replaced ``_index.json`` meanwhile, its rows for sessions the
+        rebuild did not see are kept too. A save between the caller's file scan and this call
+        can leave its row stale until its next save; a missing row is re-derived at listing.
+        """
+        with self.writing():
+            rebuilt = {row["session_id"]: row for row in rows}
+            for attempt in range(UPDATE_ATTEMPTS):
+                base = self.folder.read_versioned(INDEX_FILE)
+                if attempt:
+                    for session_id, theirs in (_parse_rows(base.data) or {}).items():
+                        rebuilt.setdefault(session_id, theirs)
+                changes = self._read_changes()
+                if self._write_base(rebuilt.values(), base):
+                    break
+                pause_after_conflict(attempt)
+            else:
+                raise _gave_up(self.folder)
+            for name, (_, version) in changes.items():
+                self.folder.remove_if_unchanged(f"{CHANGES_FOLDER}/{name}", version)
+            self._changes_since_fold = 0
+            self._base_rows = len(rebuilt)
+
+    def _read_changes(self) -> dict[str, tuple[Any, Versioned]]:
+        """Every change file's decoded content (``None`` if torn) and version, by file name."""
+        changes: dict[str, tuple[Any, Versioned]] = {}
+        for name in self.folder.names(CHANGES_FOLDER):
+            if not name.endswith(".json"):
+                continue
+            try:
+                version = self.folder.read_versioned(f"{CHANGES_FOLDER}/{name}")
+            except StorageError:
+                continue  # unreadable now; a later fold takes it
+            if version.data is None:
+                continue  # folded by another writer meanwhile
+            try:
+                change = jsoncodec.loads(version.data)
+            except ValueError:
+                change = None
+            changes[name] = (change, version)
+        return changes
+
+    def _write_base(self, rows: Any, base: Versioned) -> bool:
+        """Replace ``_index.json`` if it is still ``base``; ``False`` if another writer won."""
         ordered = sorted(rows, key=_sort_key, reverse=True)
-        self.folder.write(INDEX_FILE, jsoncodec.dumps_pretty(ordered))
+        return self.folder.write_if_unchanged(INDEX_FILE, jsoncodec.dumps_pretty(ordered), base)
 
     @property
     def pending_changes(self) -> int:
         return self._changes_since_fold
+
+
+def _parse_rows(data: bytes | None) -> dict[str, dict[str, Any]] | None:
+    """Rows by id from ``_index.json`` bytes; ``None`` if missing, corrupt or not a list."""
+    if data is None:
+        return None
+    try:
+        entries = jsoncodec.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(entries, list):
+        return None
+    return {
+        entry["session_id"]: entry
+        for entry in entries
+        if isinstance(entry, dict) and is_valid_session_id(entry.get("session_id"))
+    }
+
+
+def _gave_up(folder: Folder) -> StorageError:
+    return StorageError(
+        f"could not update {folder.url}/{INDEX_FILE}: other writers changed it "
+        f"{UPDATE_ATTEMPTS} times in a row; the change files stay and a later fold retries",
+        path=folder.path(INDEX_FILE),
+    )

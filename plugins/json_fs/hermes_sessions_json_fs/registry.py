@@ -27,12 +27,14 @@ def session_files_for(context: SourceContext) -> SessionFiles:
     locations = context.locations
     url = locations.sessions_url
     options: Mapping[str, Any] = context.setting(SOURCE_NAME, "storage_options", None) or {}
+    multi_writer = bool(context.setting(SOURCE_NAME, "multi_writer", False))
     default_workspace = locations.default_workspace
-    key = (url, jsoncodec.dumps_line(dict(options)), default_workspace)
+    key = (url, jsoncodec.dumps_line([dict(options), multi_writer]), default_workspace)
     with _lock:
         files = _open.get(key)
         if files is None:
-            files = SessionFiles(open_folder(url, options), default_workspace)
+            folder = open_folder(url, options, multi_writer=multi_writer)
+            files = SessionFiles(folder, default_workspace)
             _open[key] = files
         return files
 

@@ -291,12 +291,15 @@ class SessionFiles:
         info = self.folder.info(TOMBSTONES_FILE)
         if info is None:
             return
-        with self.index.writing():
-            current = self.tombstones()
-            if session_id in current:
-                self.folder.write(
-                    TOMBSTONES_FILE, jsoncodec.dumps_pretty(without_tombstone(current, session_id))
-                )
+
+        def lift(data: bytes | None) -> bytes | None:
+            current = parse_tombstones(data)
+            if session_id not in current:
+                return None
+            return jsoncodec.dumps_pretty(without_tombstone(current, session_id))
+
+        # A conditional update: a deletion on another host meanwhile is never lost.
+        self.folder.update(TOMBSTONES_FILE, lift)
 
     # ── deleting ─────────────────────────────────────────────────────────────────────────
 
@@ -309,12 +312,13 @@ class SessionFiles:
         self.index.remove(session_id)
         with self._hints_lock:
             self._row_hints.pop(session_id, None)
-        with self.index.writing():
-            current = self.tombstones()
-            self.folder.write(
-                TOMBSTONES_FILE,
-                jsoncodec.dumps_pretty(with_tombstone(current, session_id, time.time())),
-            )
+        deleted_at = time.time()
+        self.folder.update(
+            TOMBSTONES_FILE,
+            lambda data: jsoncodec.dumps_pretty(
+                with_tombstone(parse_tombstones(data), session_id, deleted_at)
+            ),
+        )
         return existed
 
     # ── listing ──────────────────────────────────────────────────────────────────────────

@@ -5,6 +5,11 @@ of the folder. Object stores (s3, gcs, azure, memory) have no rename, but a sing
 atomic there: the object appears whole or not at all (S2.3). Other remote filesystems (sftp)
 upload to a temp name and rename. Reads refuse symlinks and non-regular files so a session id
 can never read outside the store.
+
+Shared objects (the index, tombstones, projects) change through :meth:`Folder.update`, a
+read-modify-write that never loses a concurrent update: under a lock on a local disk or inside
+one process, and with conditional writes (create-if-absent, replace-if-unchanged) on an object
+store shared by several hosts (see ``s3_folder.py``).
 """
 
 from __future__ import annotations
@@ -12,22 +17,29 @@ from __future__ import annotations
 import abc
 import errno
 import os
+import random
 import stat
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from hermes_sessions_core.errors import MissingDependencyError, StorageError
+from filelock import FileLock
 
-__all__ = ["Folder", "FileInfo", "open_folder", "temp_name"]
+from hermes_sessions_core.errors import HermesSessionsError, MissingDependencyError, StorageError
+
+__all__ = ["Folder", "FileInfo", "Versioned", "open_folder", "temp_name", "UPDATE_ATTEMPTS"]
 
 _SINGLE_PUT_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "memory"})
 _EXTRA_FOR_PROTOCOL = {"s3": ("s3", "s3fs"), "s3a": ("s3", "s3fs"), "sftp": ("sftp", "paramiko"),
                        "ssh": ("sftp", "paramiko")}
+_S3_PROTOCOLS = frozenset({"s3", "s3a"})
+_SFTP_PROTOCOLS = frozenset({"sftp", "ssh"})
+#: A conditional update gives up after this many conflicts in a row (each retried after a pause).
+UPDATE_ATTEMPTS = 60
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 
@@ -39,26 +51,56 @@ class FileInfo:
     mtime: float
 
 
+@dataclass(frozen=True, slots=True)
+class Versioned:
+    """An object's bytes (``None`` when absent) and the server's version tag (an ETag), if any.
+
+    Pass it back to :meth:`Folder.write_if_unchanged` to replace exactly this version.
+    """
+
+    data: bytes | None
+    tag: str | None = None
+
+
 def temp_name(target: str) -> str:
     """``<stem>.tmp.<pid>.<thread id>``: never ends in ``.json`` and never shared (S2.4)."""
     stem = target[: -len(".json")] if target.endswith(".json") else target
     return f"{stem}.tmp.{os.getpid()}.{threading.get_ident()}"
 
 
-def open_folder(url: str, storage_options: Mapping[str, Any] | None = None) -> Folder:
-    """Open the folder at ``url`` (a local path or any fsspec URL). Creates nothing."""
+def open_folder(
+    url: str, storage_options: Mapping[str, Any] | None = None, *, multi_writer: bool = False
+) -> Folder:
+    """Open the folder at ``url`` (a local path or any fsspec URL). Creates nothing.
+
+    Remote servers are first contacted when the folder is first used. ``multi_writer`` declares
+    that other hosts write the same folder: a server that cannot make that safe is refused at
+    the first write, with an error naming what it lacks.
+    """
     options = dict(storage_options or {})
-    protocol = url.split("://", 1)[0] if "://" in url else "file"
+    protocol = url.split("://", 1)[0].lower() if "://" in url else "file"
     try:
+        if protocol in _SFTP_PROTOCOLS:
+            from .sftp_folder import open_sftp_folder
+
+            return open_sftp_folder(url, options, multi_writer=multi_writer)
         filesystem, path = fsspec.core.url_to_fs(url, **options)
     except ImportError as error:
         extra, module = _EXTRA_FOR_PROTOCOL.get(protocol, (protocol, protocol))
         raise MissingDependencyError(f"storage at {url!r}", extra, module) from error
-    except ValueError as error:
-        raise StorageError(f"cannot open session storage {url!r}: {error}", path=url) from error
+    except HermesSessionsError:
+        raise
+    except Exception as error:  # bad options, unreachable host: name the URL and the cause
+        raise StorageError(
+            f"cannot open session storage {url!r}: {type(error).__name__}: {error}", path=url
+        ) from error
     if isinstance(filesystem, LocalFileSystem):
-        return LocalFolder(filesystem, os.path.abspath(path), url)
-    return RemoteFolder(filesystem, path.rstrip("/"), url)
+        return LocalFolder(filesystem, os.path.abspath(path), url, multi_writer=multi_writer)
+    if protocol in _S3_PROTOCOLS:
+        from .s3_folder import S3Folder
+
+        return S3Folder(filesystem, path.rstrip("/"), url, multi_writer=multi_writer)
+    return RemoteFolder(filesystem, path.rstrip("/"), url, multi_writer=multi_writer)
 
 
 class Folder(abc.ABC):
@@ -69,13 +111,75 @@ class Folder(abc.ABC):
     url: str
     is_local = False
 
-    def __init__(self, filesystem: Any, root: str, url: str) -> None:
+    def __init__(self, filesystem: Any, root: str, url: str, *, multi_writer: bool = False) -> None:
         self.filesystem = filesystem
         self.root = root
         self.url = url
+        self.multi_writer = multi_writer
+        self._update_lock = threading.RLock()
 
     def path(self, name: str) -> str:
         return f"{self.root}/{name}"
+
+    # ── versions and conditional changes ────────────────────────────────────────────────
+    # Folders without server-side conditions answer with tag ``None`` and write plainly:
+    # their callers hold a lock that every writer of the folder shares (see ``update``).
+
+    def read_versioned(self, name: str) -> Versioned:
+        """The object's bytes and version tag, read together."""
+        return Versioned(self.read(name))
+
+    def write_if_unchanged(self, name: str, data: bytes, base: Versioned) -> bool:
+        """Write ``data`` only if the object is still ``base`` (absent if ``base.data`` is None).
+
+        ``False`` means another writer got there first: read again and retry.
+        """
+        self.write(name, data)
+        return True
+
+    def remove_if_unchanged(self, name: str, base: Versioned) -> bool:
+        """Delete the object only if it is still ``base``; ``False`` if it changed or is gone."""
+        return self.remove(name)
+
+    def update(self, name: str, change: Callable[[bytes | None], bytes | None]) -> bytes | None:
+        """Read-modify-write one shared object without losing a concurrent update.
+
+        ``change`` gets the current bytes (``None`` if absent) and returns the new bytes, or
+        ``None`` to leave the object as it is; it may run several times, so it must not have
+        side effects. Returns the bytes now stored. Raises StorageError if other writers keep
+        winning for :data:`UPDATE_ATTEMPTS` rounds.
+        """
+        with self._locked_for_update(name):
+            for attempt in range(UPDATE_ATTEMPTS):
+                current = self.read_versioned(name)
+                wanted = change(current.data)
+                if wanted is None or wanted == current.data:
+                    return current.data
+                if self.write_if_unchanged(name, wanted, current):
+                    return wanted
+                pause_after_conflict(attempt)
+        raise StorageError(
+            f"could not update {self.url}/{name}: other writers changed it {UPDATE_ATTEMPTS} "
+            "times in a row; try again",
+            path=self.path(name),
+        )
+
+    def _locked_for_update(self, name: str) -> Any:
+        """The lock every updater of ``name`` shares; the process-wide one by default."""
+        return self._update_lock
+
+    def check_multi_writer(self) -> None:
+        """Raise StorageError if several hosts could not safely write this folder."""
+        if self.multi_writer and not self.safe_for_many_hosts:
+            raise StorageError(
+                f"multi-writer mode refused for {self.url}: {self.multi_writer_refusal}. "
+                "Use an S3-compatible store that honours conditional writes, or turn "
+                "multi_writer off and write from one host only.",
+                path=self.url,
+            )
+
+    safe_for_many_hosts = False
+    multi_writer_refusal = "this storage offers no conditional writes or shared locks"
 
     @abc.abstractmethod
     def read(self, name: str) -> bytes | None:
@@ -113,9 +217,25 @@ class LocalFolder(Folder):
     """A local directory through the OS directly: fsync and rename give crash safety."""
 
     is_local = True
+    #: One machine's processes share file locks; hosts sharing a network disk are on their own.
+    safe_for_many_hosts = True
+
+    def __init__(self, filesystem: Any, root: str, url: str, *, multi_writer: bool = False) -> None:
+        super().__init__(filesystem, root, url, multi_writer=multi_writer)
+        self._file_locks: dict[str, FileLock] = {}
 
     def path(self, name: str) -> str:
         return os.path.join(self.root, name)
+
+    def _locked_for_update(self, name: str) -> Any:
+        """``<name>.lock`` beside the object, so other processes' updates wait too."""
+        with self._update_lock:
+            lock = self._file_locks.get(name)
+            if lock is None:
+                lock = FileLock(self.path(f"{name}.lock"), thread_local=False)
+                self._file_locks[name] = lock
+        os.makedirs(os.path.dirname(self.path(name)), exist_ok=True)
+        return _Both(self._update_lock, lock)
 
     def _open_regular(self, name: str) -> int | None:
         try:
@@ -226,37 +346,58 @@ class LocalFolder(Folder):
 
 
 class RemoteFolder(Folder):
-    """Any other fsspec filesystem: object stores get one atomic upload per write."""
+    """Any other fsspec filesystem: object stores get one atomic upload per write.
 
-    def __init__(self, filesystem: Any, root: str, url: str) -> None:
-        super().__init__(filesystem, root, url)
+    Every failure of the filesystem (a refused connection, a timeout, a server error) becomes a
+    StorageError naming the URL and the cause; "absent" stays ``None``/``False``.
+    """
+
+    def __init__(self, filesystem: Any, root: str, url: str, *, multi_writer: bool = False) -> None:
+        super().__init__(filesystem, root, url, multi_writer=multi_writer)
         protocols = filesystem.protocol if isinstance(filesystem.protocol, tuple) else (filesystem.protocol,)
         self.single_put = bool(_SINGLE_PUT_PROTOCOLS.intersection(protocols))
+        if "memory" in protocols:
+            self.safe_for_many_hosts = True  # one process: the update lock covers every writer
+
+    def _failure(self, action: str, name: str, error: BaseException) -> StorageError:
+        location = f"{self.url}/{name}" if name else self.url
+        return StorageError(
+            f"could not {action} {location}: {type(error).__name__}: {error}", path=self.path(name)
+        )
 
     def read(self, name: str) -> bytes | None:
         try:
-            return bytes(self.filesystem.cat_file(self.path(name)))
+            return self._fetch(name)
         except FileNotFoundError:
             return None
         except IsADirectoryError:
             raise StorageError(f"{self.path(name)} is a directory", path=self.path(name)) from None
-        except OSError as error:
-            raise StorageError(f"cannot read {self.url}/{name}: {error}", path=self.path(name)) from error
+        except HermesSessionsError:
+            raise
+        except Exception as error:
+            raise self._failure("read", name, error) from error
+
+    def _fetch(self, name: str) -> bytes:
+        """The whole object; raises FileNotFoundError if absent (subclasses pick the transfer)."""
+        return bytes(self.filesystem.cat_file(self.path(name)))
 
     def read_head(self, name: str, size: int) -> bytes | None:
         try:
             return bytes(self.filesystem.cat_file(self.path(name), start=0, end=size))
         except FileNotFoundError:
             return None
-        except OSError as error:
-            raise StorageError(f"cannot read {self.url}/{name}: {error}", path=self.path(name)) from error
+        except HermesSessionsError:
+            raise
+        except Exception as error:
+            raise self._failure("read", name, error) from error
 
     def write(self, name: str, data: bytes) -> object | None:
+        self.check_multi_writer()
         target = self.path(name)
         try:
             if self.single_put:
                 self.filesystem.pipe_file(target, data)
-                return
+                return None
             parent = target.rsplit("/", 1)[0]
             self.filesystem.makedirs(parent, exist_ok=True)
             temp = f"{parent}/{temp_name(target.rsplit('/', 1)[1])}"
@@ -269,14 +410,22 @@ class RemoteFolder(Folder):
                 except Exception:
                     pass
                 raise
-        except OSError as error:
-            raise StorageError(f"could not write {self.url}/{name}: {error}", path=target) from error
+        except HermesSessionsError:
+            raise
+        except Exception as error:
+            raise self._failure("write", name, error) from error
+        return None
 
     def remove(self, name: str) -> bool:
+        self.check_multi_writer()
         try:
             self.filesystem.rm_file(self.path(name))
         except FileNotFoundError:
             return False
+        except HermesSessionsError:
+            raise
+        except Exception as error:
+            raise self._failure("delete", name, error) from error
         self.filesystem.invalidate_cache(self.root)
         return True
 
@@ -287,6 +436,10 @@ class RemoteFolder(Folder):
             listed = self.filesystem.ls(folder, detail=False)
         except (FileNotFoundError, NotADirectoryError):
             return []
+        except HermesSessionsError:
+            raise
+        except Exception as error:
+            raise self._failure("list", subfolder, error) from error
         return [str(item).rstrip("/").rsplit("/", 1)[-1] for item in listed]
 
     def info(self, name: str) -> FileInfo | None:
@@ -294,14 +447,48 @@ class RemoteFolder(Folder):
             details = self.filesystem.info(self.path(name))
         except FileNotFoundError:
             return None
-        mtime = details.get("mtime") or details.get("LastModified") or details.get("created") or 0
-        if hasattr(mtime, "timestamp"):
-            mtime = mtime.timestamp()
+        except HermesSessionsError:
+            raise
+        except Exception as error:
+            raise self._failure("inspect", name, error) from error
+        return FileInfo(name, int(details.get("size") or 0), _mtime_of(details))
+
+
+def _mtime_of(details: Mapping[str, Any]) -> float:
+    mtime = details.get("mtime") or details.get("LastModified") or details.get("created") or 0
+    if hasattr(mtime, "timestamp"):
+        mtime = mtime.timestamp()
+    try:
+        return float(mtime)
+    except (TypeError, ValueError):
+        return time.time()
+
+
+def pause_after_conflict(attempt: int) -> None:
+    """Back off with jitter so writers that collided do not collide again in step."""
+    time.sleep(random.uniform(0, min(0.5, 0.005 * (2 ** min(attempt, 7)))))
+
+
+class _Both:
+    """Enter a thread lock, then a file lock (and leave in reverse)."""
+
+    def __init__(self, first: Any, second: Any) -> None:
+        self.first = first
+        self.second = second
+
+    def __enter__(self) -> None:
+        self.first.__enter__()
         try:
-            mtime_value = float(mtime)
-        except (TypeError, ValueError):
-            mtime_value = time.time()
-        return FileInfo(name, int(details.get("size") or 0), mtime_value)
+            self.second.__enter__()
+        except BaseException:
+            self.first.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc_info: Any) -> None:
+        try:
+            self.second.__exit__(*exc_info)
+        finally:
+            self.first.__exit__(*exc_info)
 
 
 def _identity(result: os.stat_result) -> tuple[int, int, int, int]:

@@ -113,12 +113,9 @@ class SidebarIndex:
             return None
         if data is None:
             return None
-        try:
-            entries = jsoncodec.loads(data)
-        except ValueError:
+        entries = _decode_entries(data)
+        if entries is None:
             logger.warning("session index %s is corrupt; rebuilding it", self.folder.path(INDEX_FILE))
-            return None
-        if not isinstance(entries, list):
             return None
         rows: dict[str, dict[str, Any]] = {}
         for entry in entries:
@@ -279,15 +276,46 @@ class SidebarIndex:
         return self._changes_since_fold
 
 
+_ROW_BOUNDARY = b"\n  },\n  {"
+_BATCH_BYTES = 1 << 20
+
+
+def _decode_entries(data: bytes) -> list[Any] | None:
+    """The index's list, decoded in batches of whole rows of about 1 MB; ``None`` if corrupt.
+
+    orjson briefly allocates many times its input, so decoding a 120 MB index in one call
+    needs over a GB. In the layout our writer uses (indent 2) a row ends with a line that is
+    exactly two spaces and ``}``; JSON strings cannot hold a raw newline, so cutting there is
+    safe. Any other layout, or a batch that does not decode, is decoded whole.
+    """
+    body_end = data.rfind(b"\n]")
+    if data.startswith(b"[\n  {") and body_end > 0 and not data[body_end + 2:].strip():
+        entries: list[Any] = []
+        start = 2
+        try:
+            while True:
+                cut = data.find(_ROW_BOUNDARY, start + _BATCH_BYTES, body_end)
+                stop = body_end if cut == -1 else cut + 4
+                batch = jsoncodec.loads(b"[" + data[start:stop] + b"]")
+                entries.extend(batch)
+                if cut == -1:
+                    return entries
+                start = cut + 6
+        except ValueError:
+            pass
+    try:
+        whole = jsoncodec.loads(data)
+    except ValueError:
+        return None
+    return whole if isinstance(whole, list) else None
+
+
 def _parse_rows(data: bytes | None) -> dict[str, dict[str, Any]] | None:
     """Rows by id from ``_index.json`` bytes; ``None`` if missing, corrupt or not a list."""
     if data is None:
         return None
-    try:
-        entries = jsoncodec.loads(data)
-    except ValueError:
-        return None
-    if not isinstance(entries, list):
+    entries = _decode_entries(data)
+    if entries is None:
         return None
     return {
         entry["session_id"]: entry

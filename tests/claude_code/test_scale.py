@@ -23,16 +23,22 @@ from .conftest import COMPACTION, FLAT_AGENTS, SESSIONS, SHORT
 
 @pytest.fixture
 def count_opens(monkeypatch):
-    """Count every open() of a .jsonl file."""
+    """Count every open() or os.open() of a .jsonl file (the window scan uses os.open)."""
     opened: list[str] = []
-    real_open = builtins.open
+    real_open, real_os_open = builtins.open, os.open
 
     def counting_open(file, *args, **kwargs):
         if str(file).endswith(".jsonl"):
             opened.append(str(file))
         return real_open(file, *args, **kwargs)
 
+    def counting_os_open(file, *args, **kwargs):
+        if str(file).endswith(".jsonl"):
+            opened.append(str(file))
+        return real_os_open(file, *args, **kwargs)
+
     monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(os, "open", counting_os_open)
     return opened
 
 

@@ -52,7 +52,8 @@ class StatCache(Generic[V]):
         if not prefixes:
             return 0
         with self._lock:
-            gone = [p for p in self._entries if p.startswith(prefixes) and p not in present]
+            # The set difference runs in C; only paths not found are tested against the roots.
+            gone = [p for p in self._entries.keys() - present if p.startswith(prefixes)]
             for path in gone:
                 del self._entries[path]
         return len(gone)
@@ -108,7 +109,7 @@ class SummaryCache:
         self.counts.forget_missing(roots, present)
         with self._lock:
             prefixes = tuple(root.rstrip("/") + "/" for root in roots)
-            stale = [sid for sid, p in self._paths.items() if p.startswith(prefixes) and p not in present]
+            stale = [sid for sid, p in self._paths.items() if p not in present and p.startswith(prefixes)]
             for sid in stale:
                 del self._paths[sid]
 

@@ -4,8 +4,9 @@ Each call stats every candidate once, keeps the ``max_files`` most recently modi
 and summarises only files whose (path, ``mtime_ns``, size) changed since the last call
 (S4.18). Small files are parsed whole (exact figures); larger ones take their title, times and
 model from a head and tail window (see :mod:`.window_scan`) and their counts from an exact
-running tally built up a bounded number of bytes per listing and resumed when the file grows
-(see :mod:`.counts`); until it is complete the row says ``stats_estimated``. With a
+running tally built up a bounded number of bytes per listing (what is left of
+``count_scan_bytes`` after summarising changed files) and resumed when the file grows (see
+:mod:`.counts`); until it is complete the row says ``stats_estimated``. With a
 ``state_file`` the cache survives restarts (see :mod:`.persist`). Anything that goes wrong with one file becomes a problem
 record and the rest of the listing stands (S0.3, S4.19).
 """
@@ -119,24 +120,30 @@ def list_claude_code_rows(
     problems = list(found.problems)
     chosen = found.most_recent(settings.max_files)
     summaries: list[tuple[TranscriptFile, FileSummary]] = []
+    # Exact counts get what is left of the budget once changed files are summarised, so a
+    # listing reads about max(count_scan_bytes, what its new rows need): a cold listing of many
+    # large files spends nothing on counts, and later (warm) listings complete them.
     budget = settings.count_scan_bytes
     learned = False
     get_cached = cache.summaries.get
+    full_scan = settings.row_full_scan_bytes
+    window = settings.head_bytes + settings.row_tail_bytes
     for file in chosen:
         summary = get_cached(file.path, file.key)
         if summary is None:
             learned = True
+            budget -= file.size if file.size <= full_scan else min(file.size, window)
             summary, problem = summary_for(file, settings, cache)
             if problem is not None:
                 problems.append(problem)
-        elif summary == NOT_A_SESSION:
-            continue
-        if summary is not None and summary.estimated:
+        if summary is not None and summary != NOT_A_SESSION:
+            summaries.append((file, summary))
+    for index, (file, summary) in enumerate(summaries):
+        if summary.estimated:  # a count already complete applies even with no budget left
             summary, used = with_exact_counts(file, summary, cache, budget)
             budget -= used
             learned = learned or used > 0
-        if summary is not None:
-            summaries.append((file, summary))
+            summaries[index] = (file, summary)
     linked, link_problems = link_subagents(
         (f for f, _ in summaries), found.flat_agents, cache, found.folders
     )
@@ -148,10 +155,7 @@ def list_claude_code_rows(
         SessionRow.adopt(row_from_summary(summary, linked.get(file.path, ())))
         for file, summary in summaries
     )
-    present = {file.path for file in found.sessions}
-    for agents in found.flat_agents.values():
-        present.update(agent.path for agent in agents)
-    cache.forget_missing(found.roots, present)
+    cache.forget_missing(found.roots, found.paths())
     if state_file is not None and learned:
         try:
             agents = (agent for files in found.flat_agents.values() for agent in files)

@@ -35,7 +35,7 @@ def row_from_summary(
     summary: FileSummary, subagents: Sequence[SubagentFile] = ()
 ) -> dict[str, Any]:
     """A new row dict with every S1.12 key plus the Claude Code extras."""
-    tokens = summary.token_totals()
+    given, output, creation, read = summary.tokens
     row: dict[str, Any] = {
         "session_id": summary.session_id,
         "title": summary.title,
@@ -48,8 +48,8 @@ def row_from_summary(
         "archived": False,
         "project_id": None,
         "profile": None,
-        "input_tokens": tokens["input_tokens"],
-        "output_tokens": tokens["output_tokens"],
+        "input_tokens": given,
+        "output_tokens": output,
         "estimated_cost": None,
         "personality": None,
         "active_stream_id": None,
@@ -75,8 +75,8 @@ def row_from_summary(
         "resume_command": resume_command(summary.external_session_id),
         "resume_cwd": summary.cwd,
         "git_branch": summary.git_branch,
-        "cache_creation_input_tokens": tokens["cache_creation_input_tokens"],
-        "cache_read_input_tokens": tokens["cache_read_input_tokens"],
+        "cache_creation_input_tokens": creation,
+        "cache_read_input_tokens": read,
         "source_path": summary.path,
         "subagent_count": len(subagents) + summary.inline_subagents,
         "subagents": [

@@ -27,8 +27,9 @@ class ClaudeCodeSettings:
     ``max_file_bytes`` and marked truncated (S4.16). ``row_full_scan_bytes``: a listing parses
     files up to this size whole, so their counts and tokens are exact; larger files are
     summarised from their first ``head_bytes`` and last ``row_tail_bytes``, and their exact
-    counts are built up by reading at most ``count_scan_bytes`` per listing (see
-    :mod:`.counts`); until a file's count is complete its row says ``stats_estimated``.
+    counts are built up by reading at most ``count_scan_bytes`` per listing, less what that
+    listing read to summarise changed files (see :mod:`.counts`); until a file's count is
+    complete its row says ``stats_estimated``.
     """
 
     max_files: int = 200

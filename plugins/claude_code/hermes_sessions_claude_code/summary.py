@@ -6,16 +6,18 @@ rows are built fresh from it each time (S0.2).
 
 from __future__ import annotations
 
+import datetime as _dt
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from hermes_sessions_core.times import to_epoch
+from hermes_sessions_core.times import MAX_EPOCH, MIN_EPOCH, to_epoch
 
 from .markup import title_candidate
 from .titles import TitleEvidence, choose_title
 from .tokens import TOKEN_FIELDS, TokenTally
 
-__all__ = ["FileSummary", "SummaryBuilder", "prompt_title_text", "DEFAULT_MODEL"]
+__all__ = ["FileSummary", "SummaryBuilder", "prompt_title_text", "record_epoch", "DEFAULT_MODEL"]
 
 DEFAULT_MODEL = "claude-code"
 SYNTHETIC_MODEL = "<synthetic>"
@@ -75,6 +77,18 @@ def prompt_title_text(record: dict[str, Any]) -> str | None:
     return title_candidate("\n".join(texts)) if texts else None
 
 
+def record_epoch(value: Any) -> float | None:
+    """:func:`~hermes_sessions_core.times.to_epoch`, with a fast path for the
+    ``2026-01-07T20:24:51.610Z`` form Claude Code writes on every record (same result)."""
+    if type(value) is str and len(value) > 19 and value[-1] == "Z" and value[4] == "-" and value[10] == "T":
+        try:
+            number = _dt.datetime.fromisoformat(value[:-1] + "+00:00").timestamp()
+        except (ValueError, OverflowError, OSError):
+            return to_epoch(value)
+        return number if MIN_EPOCH <= number <= MAX_EPOCH and math.isfinite(number) else None
+    return to_epoch(value)
+
+
 @dataclass
 class SummaryBuilder:
     """Feed decoded records with :meth:`add`; :meth:`finish` builds the summary."""
@@ -90,9 +104,11 @@ class SummaryBuilder:
     tally: TokenTally = field(default_factory=TokenTally)
     uuids: set[str] = field(default_factory=set)
     want_prompt: bool = True
+    #: False when the caller supplies the tokens to :meth:`finish` (window estimates).
+    want_tokens: bool = True
 
     def add(self, record: dict[str, Any]) -> None:
-        stamp = to_epoch(record.get("timestamp"))
+        stamp = record_epoch(record.get("timestamp"))
         if stamp is not None:
             if self.first_at is None:
                 self.first_at = stamp
@@ -123,7 +139,8 @@ class SummaryBuilder:
                 model = message.get("model")
                 if isinstance(model, str) and model and model != SYNTHETIC_MODEL:
                     self.model = model
-            self.tally.add(record)
+            if self.want_tokens:
+                self.tally.add(record)
         elif self.want_prompt and self.titles.first_prompt is None:
             text = prompt_title_text(record)
             if text:
@@ -145,7 +162,9 @@ class SummaryBuilder:
         tokens: tuple[int, int, int, int] | None = None,
         has_uuid: Callable[[str], bool] | None = None,
     ) -> FileSummary:
-        totals = self.tally.totals()
+        if tokens is None:
+            totals = self.tally.totals()
+            tokens = tuple(totals[name] for name in TOKEN_FIELDS)  # type: ignore[assignment]
         mtime = mtime_ns / 1e9
         return FileSummary(
             path=path,
@@ -161,7 +180,7 @@ class SummaryBuilder:
             model=self.model or DEFAULT_MODEL,
             message_count=message_count,
             user_message_count=user_message_count,
-            tokens=tokens if tokens is not None else tuple(totals[name] for name in TOKEN_FIELDS),  # type: ignore[arg-type]
+            tokens=tokens,  # type: ignore[arg-type]
             inline_subagents=self.inline_subagents,
             bad_lines=bad_lines,
             truncated=truncated,

@@ -9,6 +9,8 @@ errors propagate, because a save that failed must say so.
 from __future__ import annotations
 
 import logging
+import math
+import os
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
@@ -30,9 +32,48 @@ if TYPE_CHECKING:
     from .search import SearchQuery, SearchResults
     from .manager import SessionsPluginManager
 
-__all__ = ["Dispatcher", "Source"]
+__all__ = [
+    "Dispatcher",
+    "Source",
+    "SourceTimeout",
+    "DEFAULT_CALL_TIMEOUT",
+    "CALL_TIMEOUT_ENV_VAR",
+    "BOUNDED_HOOKS",
+]
 
 logger = logging.getLogger(__name__)
+
+#: Seconds a read or listing hook may run before its source is reported and skipped.
+DEFAULT_CALL_TIMEOUT = 10.0
+#: Overrides the default for every store of the process; ``0`` or ``off`` disables the bound.
+CALL_TIMEOUT_ENV_VAR = "HERMES_SESSIONS_CALL_TIMEOUT"
+#: Hooks that only read, so a call that overruns can be abandoned without losing a write.
+BOUNDED_HOOKS: frozenset[str] = frozenset({
+    "hermes_sessions_list_rows",
+    "hermes_sessions_load_session",
+    "hermes_sessions_read_messages",
+    "hermes_sessions_lineage_metadata",
+    "hermes_sessions_has_sessions",
+    "hermes_sessions_recoverable_sessions",
+})
+
+
+class SourceTimeout(TimeoutError):
+    """A source's read hook did not answer in time; the call was abandoned (never a crash).
+
+    Not a :class:`HermesSessionsError`, so every read path isolates it like any other failure.
+    """
+
+    def __init__(self, source: str, hook: str, seconds: float) -> None:
+        self.source = source
+        self.hook = hook
+        self.seconds = seconds
+        super().__init__(
+            f"plugin {source!r} did not answer {hook} within {seconds:g} s and was skipped for "
+            f"this call; raise the bound with settings {{'core': {{'call_timeout': N}}}} or "
+            f"{CALL_TIMEOUT_ENV_VAR}, or block the plugin with "
+            f"HERMES_SESSIONS_BLOCKED_PLUGINS={source}"
+        )
 
 
 class Source:
@@ -53,8 +94,9 @@ class Source:
 class Dispatcher:
     """Calls hooks for one store. Build once per store from its plugin manager."""
 
-    def __init__(self, manager: SessionsPluginManager) -> None:
+    def __init__(self, manager: SessionsPluginManager, call_timeout: float | None = None) -> None:
         self.manager = manager
+        self.call_timeout = _timeout_from(call_timeout, os.environ.get(CALL_TIMEOUT_ENV_VAR))
         self._logged: set[tuple[str, str, str, str]] = set()
         self._lock = threading.Lock()
         self.problems: list[Problem] = list(manager.load_problems)
@@ -414,8 +456,22 @@ class Dispatcher:
     def _call_one(self, source: Source, hook_name: str, **kwargs: Any) -> Any:
         for impl in self._impls(hook_name):
             if impl.plugin is source.plugin:
-                return impl.function(**{name: kwargs[name] for name in impl.argnames})
+                arguments = {name: kwargs[name] for name in impl.argnames}
+                seconds = self._timeout_for(hook_name, kwargs.get("context"))
+                if seconds is None:
+                    return impl.function(**arguments)
+                return _call_bounded(source.name, hook_name, seconds, impl.function, arguments)
         return None
+
+    def _timeout_for(self, hook_name: str, context: object) -> float | None:
+        """The bound for this call: the store's ``core.call_timeout`` setting, else ours."""
+        if hook_name not in BOUNDED_HOOKS:
+            return None  # writes must finish or fail; abandoning one could lose data
+        settings = getattr(context, "settings", None)
+        core = settings.get("core") if isinstance(settings, Mapping) else None
+        if isinstance(core, Mapping) and "call_timeout" in core:
+            return _timeout_from(core["call_timeout"], None)
+        return self.call_timeout
 
     def _checked_listing(self, source: Source, result: object) -> SourceListing:
         hook = "hermes_sessions_list_rows"
@@ -459,3 +515,46 @@ class Dispatcher:
         if first:
             logger.warning("hermes-sessions source failed: %s", problem.describe(), exc_info=error)
         return problem
+
+def _timeout_from(explicit: object, environment: str | None) -> float | None:
+    """Seconds from an argument or the environment; ``None``, ``0`` or ``off`` mean unbounded."""
+    value: object = explicit if explicit is not None else environment
+    if value is None:
+        return DEFAULT_CALL_TIMEOUT
+    if isinstance(value, str) and value.strip().lower() in ("", "off", "none"):
+        return None
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        logger.warning("ignoring call timeout %r: not a number of seconds", value)
+        return DEFAULT_CALL_TIMEOUT
+    if not math.isfinite(seconds) or seconds <= 0:
+        return None
+    return seconds
+
+
+def _call_bounded(
+    source: str, hook_name: str, seconds: float, function: Callable[..., Any],
+    arguments: dict[str, Any],
+) -> Any:
+    """Run one hook in a daemon worker and wait at most ``seconds`` for it.
+
+    A daemon thread, not an executor: a hung plugin must never keep the process from exiting.
+    The abandoned worker finishes (or hangs) on its own; its late answer is dropped.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = function(**arguments)
+        except BaseException as error:  # handed to the caller's thread, re-raised there
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, name=f"hermes-sessions:{source}:{hook_name}", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise SourceTimeout(source, hook_name, seconds)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

@@ -154,26 +154,90 @@ def show_command(
 def plugins_command(
     home: Optional[Path] = HomeOption,
     state_dir: Optional[Path] = StateDirOption,
+    block: list[str] = typer.Option(
+        [], "--block", metavar="NAME",
+        help="Leave this plugin out (repeatable); HERMES_SESSIONS_BLOCKED_PLUGINS=a,b does the "
+             "same for every command.",
+    ),
+    probe: bool = typer.Option(
+        True, "--probe/--no-probe",
+        help="Run one listing so plugins that raise, hang or return malformed rows show too.",
+    ),
+    timeout: Optional[float] = typer.Option(
+        None, "--timeout", min=0.0, metavar="SECONDS",
+        help="How long the probe waits for each plugin (default 10, or "
+             "$HERMES_SESSIONS_CALL_TIMEOUT).",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Loaded sources, what they can do, and any plugin that failed."""
-    store = open_store(home, state_dir, None, None)
+    """Loaded sources, what they can do, and every plugin that failed or is blocked."""
+    from importlib import metadata
+
+    from ..hookspecs import ENTRY_POINT_GROUP
+    from ..manager import BUILTIN_PLUGINS, blocked_names, make_plugin_manager
+    from ..store import SessionStore
+
+    locations = Locations.from_environment(base_home=home, state_dir=state_dir)
+    settings = {"core": {"call_timeout": timeout}} if timeout is not None else {}
+    store = SessionStore(
+        locations, plugin_manager=make_plugin_manager(blocked=block), settings=settings
+    )
+    if probe:
+        try:
+            store.list_sessions(all_profiles=True, include_archived=True, include_cron=True)
+        except HermesSessionsError:
+            pass  # the report below names whatever failed
     report = store.plugin_report()
+    for entry in report:
+        if entry["status"] != "ok" and not entry.get("distribution"):
+            record = store.plugin_manager.record_of(entry["plugin"])
+            if record is not None and record.distribution:
+                entry["distribution"] = f"{record.distribution} {record.version or ''}".strip()
+    blocked = blocked_names(block)
+    for name, module in BUILTIN_PLUGINS:
+        if name in blocked:
+            report.append({"name": name, "plugin": name, "status": "blocked",
+                           "distribution": None, "origin": "builtin", "module": module})
+    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if entry_point.name in blocked:
+            dist = getattr(entry_point, "dist", None)
+            report.append({
+                "name": entry_point.name, "plugin": entry_point.name, "status": "blocked",
+                "distribution": f"{dist.metadata['Name']} {dist.version}" if dist else None,
+                "module": entry_point.value,
+            })
+    try:
+        store.close()
+    except HermesSessionsError:
+        pass
     if as_json:
         print_json(report)
         return
     table = Table(title="Sources", title_justify="left")
-    for column in ("Name", "Label", "Access", "Origin", "Status"):
-        table.add_column(column)
+    for column in ("Name", "Label", "Access", "Distribution", "Status"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("Name", "Distribution"))
     for entry in report:
+        where = entry.get("distribution") or entry.get("origin") or "-"
         if entry["status"] == "ok":
             access = "read-write" if entry["writable"] else "read-only"
-            origin = entry["origin"] + (f" ({entry['distribution']})" if entry.get("distribution") else "")
             status = "enabled" if entry["enabled"] else "disabled"
-            table.add_row(entry["name"], entry["label"], access, origin, f"[green]{status}[/green]")
+            table.add_row(entry["name"], entry["label"], access, where, f"[green]{status}[/green]")
+        elif entry["status"] == "blocked":
+            table.add_row(entry["name"], "-", "-", where, "[yellow]blocked[/yellow]")
         else:
-            table.add_row(
-                entry["name"], "-", "-", entry.get("distribution") or "-",
-                f"[red]failed in {entry['hook']}: {entry['error']}[/red]",
-            )
+            table.add_row(entry["name"], "-", "-", where, f"[red]failed in {entry['hook']}[/red]")
     out.print(table)
+    failed = [entry for entry in report if entry["status"] == "failed"]
+    for entry in failed:
+        dist = f" ({entry['distribution']})" if entry.get("distribution") else ""
+        out.print(
+            f"[red]✗[/red] {entry['name']}{dist} failed in {entry['hook']}: {entry['error']}",
+            highlight=False,
+        )
+    if failed:
+        names = ",".join(sorted({entry["name"] for entry in failed}))
+        out.print(
+            f"To leave a plugin out: HERMES_SESSIONS_BLOCKED_PLUGINS={names} (or --block NAME); "
+            "to remove it: pip uninstall <distribution>.",
+            highlight=False,
+        )

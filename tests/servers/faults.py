@@ -40,7 +40,7 @@ class FaultyProxy:
             listener, self._listener = self._listener, None
             connections, self._connections = self._connections, []
         if listener is not None:
-            listener.close()
+            _close(listener)  # shutdown wakes the thread blocked in accept()
         for connection in connections:
             _close(connection)
 

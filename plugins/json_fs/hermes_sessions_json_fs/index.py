@@ -32,6 +32,7 @@ from hermes_sessions_core.times import to_epoch
 
 from hermes_sessions_core.errors import StorageError
 
+from .prefix import metadata_prefix
 from .storage import UPDATE_ATTEMPTS, Folder, Versioned, pause_after_conflict
 
 __all__ = ["SidebarIndex", "IndexSnapshot", "INDEX_FILE", "CHANGES_FOLDER"]
@@ -44,6 +45,7 @@ LOCK_FILE = "_index.lock"
 _DELETED = "_deleted"
 _MIN_CHANGES_BEFORE_FOLD = 64
 _READ_ATTEMPTS = 5
+_HEAD_BYTES = 4096
 
 
 @dataclass
@@ -223,11 +225,12 @@ class SidebarIndex:
     def replace_all(self, rows: list[dict[str, Any]]) -> None:
         """Write a rebuilt index and drop the change files it replaces (S2.9).
 
-        The rebuilt rows win (a restore may move a session back in time). A change file is
-        dropped only if it is still the version read here, so a save landing meanwhile keeps
-        its row; if another host replaced ``_index.json`` meanwhile, its rows for sessions the
-        rebuild did not see are kept too. A save between the caller's file scan and this call
-        can leave its row stale until its next save; a missing row is re-derived at listing.
+        The rebuilt rows win (a restore may move a session back in time), except where the
+        session file itself changed after the caller read it: a change file whose session was
+        saved, created or deleted since then stays and overlays the rebuilt row, so a save on
+        another host during the rebuild keeps its row. A change file is dropped only if it is
+        still the version read here; if another host replaced ``_index.json`` meanwhile, its
+        rows for sessions the rebuild did not see are kept too.
         """
         with self.writing():
             rebuilt = {row["session_id"]: row for row in rows}
@@ -242,10 +245,36 @@ class SidebarIndex:
                 pause_after_conflict(attempt)
             else:
                 raise _gave_up(self.folder)
-            for name, (_, version) in changes.items():
-                self.folder.remove_if_unchanged(f"{CHANGES_FOLDER}/{name}", version)
-            self._changes_since_fold = 0
+            kept = 0
+            for name, (change, version) in changes.items():
+                if self._newer_than_rebuild(name[: -len(".json")], change, rebuilt):
+                    kept += 1
+                else:
+                    self.folder.remove_if_unchanged(f"{CHANGES_FOLDER}/{name}", version)
+            self._changes_since_fold = kept
             self._base_rows = len(rebuilt)
+
+    def _newer_than_rebuild(self, session_id: str, change: Any, rebuilt: dict[str, Any]) -> bool:
+        """Whether a change file records a save or delete that the rebuilt rows missed."""
+        if not isinstance(change, dict) or change.get("session_id") != session_id:
+            return False  # torn
+        current = rebuilt.get(session_id)
+        if change == current:
+            return False
+        try:
+            head = self.folder.read_head(f"{session_id}.json", _HEAD_BYTES)
+        except StorageError:
+            return True  # cannot tell: keep it, the listing reconciles rows with files
+        if change.get(_DELETED):
+            return current is not None and head is None
+        if head is None:
+            return False  # no file: a ghost row, never worth keeping
+        if current is None:
+            return True  # created after the rebuild's scan
+        on_file = _updated_at_in(head)
+        return on_file is not None and on_file == to_epoch(change.get("updated_at")) != to_epoch(
+            current.get("updated_at")
+        )
 
     def _read_changes(self) -> dict[str, tuple[Any, Versioned]]:
         """Every change file's decoded content (``None`` if torn) and version, by file name."""
@@ -322,6 +351,18 @@ def _parse_rows(data: bytes | None) -> dict[str, dict[str, Any]] | None:
         for entry in entries
         if isinstance(entry, dict) and is_valid_session_id(entry.get("session_id"))
     }
+
+
+def _updated_at_in(head: bytes) -> float | None:
+    """``updated_at`` from a session file's first bytes, if its metadata prefix parses."""
+    prefix = metadata_prefix(head)
+    if prefix is None:
+        return None
+    try:
+        record = jsoncodec.loads(prefix)
+    except ValueError:
+        return None
+    return to_epoch(record.get("updated_at")) if isinstance(record, dict) else None
 
 
 def _gave_up(folder: Folder) -> StorageError:

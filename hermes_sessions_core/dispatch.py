@@ -28,7 +28,7 @@ from .models import (
 if TYPE_CHECKING:
     import pluggy
 
-    from .hookspecs import ListRequest, MaintenanceRequest, SourceContext
+    from .hookspecs import ListRequest, MaintenanceRequest, Project, SourceContext
     from .search import SearchQuery, SearchResults
     from .manager import SessionsPluginManager
 
@@ -365,6 +365,40 @@ class Dispatcher:
                 if isinstance(session, Session) and is_valid_session_id(session.session_id):
                     found.setdefault(session.session_id, session)
         return list(found.values())
+
+    def projects(
+        self, context: SourceContext, profile: str
+    ) -> tuple[list[Project], list[Problem]]:
+        """Every plugin's projects for ``profile``, in registration order (built-ins first).
+
+        One implementation at a time: a raising plugin or a malformed answer becomes a
+        problem and the others still answer. The first project with a given id wins.
+        """
+        from .hookspecs import Project
+
+        hook = "hermes_sessions_projects"
+        found: dict[str, Project] = {}
+        problems: list[Problem] = []
+        for impl in self._impls(hook):
+            arguments = {"context": context, "profile": profile}
+            try:
+                answer = impl.function(**{name: arguments[name] for name in impl.argnames})
+            except Exception as error:  # noqa: BLE001 - a broken plugin is a reported fact
+                problems.append(self._record(impl.plugin_name, hook, error))
+                continue
+            bad = 0
+            listed: Any = answer if isinstance(answer, (list, tuple)) else ()
+            if answer is not None and not isinstance(answer, (list, tuple)):
+                bad = 1
+            for project in listed:
+                if isinstance(project, Project) and project.project_id:
+                    found.setdefault(project.project_id, project)
+                else:
+                    bad += 1
+            if bad:
+                wrong = ValueError(f"{bad} malformed project(s) dropped (not Project or no id)")
+                problems.append(self._record(impl.plugin_name, hook, wrong))
+        return list(found.values()), problems
 
     def search(
         self, context: SourceContext, query: SearchQuery, enabled: Callable[[str], bool]

@@ -29,6 +29,7 @@ __all__ = [
     "hookimpl",
     "SourceContext",
     "ListRequest",
+    "Project",
     "HOOK_NAMES",
 ]
 
@@ -93,6 +94,34 @@ class MaintenanceRequest:
     agent_sidecars: Callable[[str], Sequence[Session]]
     profiles: tuple[str, ...] = ("default",)
     progress: Callable[[int, int], None] | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    """One project of the sidebar's project list (S5.1), as a plugin contributes it.
+
+    ``profile`` is the profile the project belongs to (``None``: untagged legacy data, which
+    counts as ``default``); ``source`` names who contributed it, so a host can tell the Web UI's
+    own ``projects.json`` entries (``"projects.json"``) from a plugin's.
+    """
+
+    project_id: str
+    name: str
+    color: str | None = None
+    profile: str | None = None
+    created_at: float | None = None
+    source: str = "projects.json"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``projects.json`` shape: ``project_id``, ``name``, ``color``, ``profile``,
+        ``created_at``."""
+        return {
+            "project_id": self.project_id,
+            "name": self.name,
+            "color": self.color,
+            "profile": self.profile,
+            "created_at": self.created_at,
+        }
 
 
 class HermesSessionsSpec:
@@ -258,6 +287,26 @@ class HermesSessionsSpec:
         full sessions (messages ordered by time, then row id). Those with messages are
         materialised as files; empty ones are reported for manual review. ``None`` or ``[]``:
         nothing to offer.
+        """
+
+    @hookspec
+    def hermes_sessions_projects(
+        self, context: SourceContext, profile: str
+    ) -> Sequence[Project] | None:
+        """Return the projects this plugin contributes to ``profile``'s project list (S5.3).
+
+        Called once per project listing (``hermes-sessions projects``, the Web UI's project
+        chips), one implementation at a time, with a valid profile name. Return only projects
+        of that profile (``default`` and a renamed root are one profile, S7.4), as frozen
+        :class:`Project` records with an id unique to your plugin. Listing must never create
+        or write anything (S5.6). ``None`` or ``[]``: nothing to add. Raising is isolated:
+        the plugin is reported and the other projects are still listed.
+
+        Example::
+
+            @hookimpl
+            def hermes_sessions_projects(context, profile):
+                return [Project("jira_ops", "Ops tickets", "#0ea5e9", profile, source="jira")]
         """
 
 

@@ -1,0 +1,827 @@
+"""A drop-in for the Web UI's session module (``api/models.py``): same names, signatures, shapes.
+
+The host replaces its module with this one and hands over what only it knows through
+:func:`configure` (never by this module importing the host)::
+
+    from hermes_sessions_core import compat as models
+    models.configure(
+        live_stream_ids=lambda: list(STREAMS),        # running streams
+        active_profile=get_active_profile_name,       # the profile the user picked
+        last_workspace=get_last_workspace,            # () or (profile) -> path
+        default_model=get_effective_default_model,    # () -> model name or config
+    )
+
+Nothing happens at import (S7.9): the environment (``HERMES_WEBUI_STATE_DIR``, ``HERMES_HOME``,
+``HERMES_WEBUI_CLAUDE_PROJECTS_DIR``, ``HERMES_WEBUI_TEST_STATE_DIR``) is read and the
+:class:`~hermes_sessions_core.store.SessionStore` built on first use; the environment is never
+written. Results match the original on the same data folder except where SPEC section 8 says
+the original was wrong; those corrections are listed in ``docs/projects.md`` and in the
+docstrings below ("Corrected:").
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import InvalidProfileName, SessionNotFound
+from .hookspecs import ListRequest
+from .locations import DEFAULT_PROFILE, Locations, validate_profile_name
+from .models import (
+    MESSAGING_IDENTITY_FIELDS,
+    is_valid_session_id,
+    message_timestamp,
+    require_valid_session_id,
+    title_from,
+)
+from .models import Session as _CoreSession
+from .store import SessionStore
+
+if TYPE_CHECKING:
+    from .hookspecs import Project
+
+__all__ = [
+    "CLAUDE_CODE_MAX_CONTENT_CHARS",
+    "CLAUDE_CODE_MAX_FILES",
+    "CLAUDE_CODE_MAX_FILE_BYTES",
+    "CLAUDE_CODE_MAX_MESSAGES_PER_FILE",
+    "CLAUDE_CODE_SOURCE",
+    "CLAUDE_CODE_SOURCE_LABEL",
+    "CLI_VISIBLE_SESSION_LIMIT",
+    "CONVERSATION_ROUND_THRESHOLD",
+    "CRON_PROJECT_NAME",
+    "Session",
+    "all_sessions",
+    "clear_cli_sessions_cache",
+    "configure",
+    "count_conversation_rounds",
+    "delete_cli_session",
+    "ensure_cron_project",
+    "get_claude_code_session_messages",
+    "get_claude_code_sessions",
+    "get_cli_session_messages",
+    "get_cli_sessions",
+    "get_messaging_session_messages",
+    "get_session",
+    "get_store",
+    "import_cli_session",
+    "is_cron_session",
+    "list_projects",
+    "load_projects",
+    "merge_messaging_transcripts",
+    "new_session",
+    "reset",
+    "save_projects",
+    "title_from",
+]
+
+logger = logging.getLogger(__name__)
+
+CLI_VISIBLE_SESSION_LIMIT = 20
+CONVERSATION_ROUND_THRESHOLD = 10
+CRON_PROJECT_NAME = "Cron Jobs"
+CLAUDE_CODE_SOURCE = "claude_code"
+CLAUDE_CODE_SOURCE_LABEL = "Claude Code"
+CLAUDE_CODE_MAX_FILES = 200
+CLAUDE_CODE_MAX_FILE_BYTES = 10 * 1024 * 1024
+CLAUDE_CODE_MAX_MESSAGES_PER_FILE = 1000
+CLAUDE_CODE_MAX_CONTENT_CHARS = 200_000
+_CLI_SESSIONS_CACHE_TTL_SECONDS = 5.0
+_SESSIONS_MAX = 100
+
+_SOURCE_FIELDS = ("source_tag", "raw_source", "session_source", "source_label")
+#: Keys a fresh agent transcript may add to stored messages without changing them (#1772).
+_TOOL_METADATA = frozenset({
+    "tool_calls", "tool_call_id", "tool_name", "name", "reasoning", "reasoning_details",
+    "reasoning_content", "codex_reasoning_items", "codex_message_items",
+})
+_UNSET: Any = object()
+
+
+# ── what only the host knows ───────────────────────────────────────────────────────────────
+
+
+class _Host:
+    """Callbacks and options the host handed over; read on every use, never at import."""
+
+    def __init__(self) -> None:
+        self.live_stream_ids: Callable[[], Iterable[str]] | None = None
+        self.active_profile: Callable[[], str | None] | None = None
+        self.last_workspace: Callable[..., Any] | None = None
+        self.default_model: Callable[[], object] | None = None
+        self.root_profile_name: str | None = None
+        self.locations: Locations | None = None
+        self.store_options: dict[str, Any] = {}
+
+
+_host = _Host()
+_guard = threading.RLock()
+_store: _CompatStore | None = None
+_warned_profiles: set[str] = set()
+
+
+def configure(
+    *,
+    live_stream_ids: Callable[[], Iterable[str]] | None = _UNSET,
+    active_profile: Callable[[], str | None] | None = _UNSET,
+    last_workspace: Callable[..., Any] | None = _UNSET,
+    default_model: Callable[[], object] | None = _UNSET,
+    root_profile_name: str | None = _UNSET,
+    locations: Locations | None = _UNSET,
+    store_options: Mapping[str, Any] | None = _UNSET,
+) -> None:
+    """Hand over what only the host knows. Arguments left out keep their current value.
+
+    - ``live_stream_ids()``: ids of running streams (the original's ``STREAMS`` keys);
+    - ``active_profile()``: the active profile's name (``get_active_profile_name``);
+    - ``last_workspace()`` or ``last_workspace(profile)``: the last used workspace;
+    - ``default_model()``: the configured default model, a name or the ``model`` config;
+    - ``root_profile_name``: the renamed root profile, another alias of ``default`` (S7.4);
+    - ``locations`` / ``store_options``: explicit places and :class:`SessionStore` keywords
+      (tests; hosts with unusual layouts).
+
+    Callbacks take effect at once; ``root_profile_name``, ``locations`` and ``store_options``
+    rebuild the store on next use (the old one is closed first).
+    """
+    rebuild = False
+    with _guard:
+        if live_stream_ids is not _UNSET:
+            _host.live_stream_ids = live_stream_ids
+        if active_profile is not _UNSET:
+            _host.active_profile = active_profile
+        if last_workspace is not _UNSET:
+            _host.last_workspace = last_workspace
+        if default_model is not _UNSET:
+            _host.default_model = default_model
+        if root_profile_name is not _UNSET:
+            _host.root_profile_name = root_profile_name
+            rebuild = True
+        if locations is not _UNSET:
+            _host.locations = locations
+            rebuild = True
+        if store_options is not _UNSET:
+            _host.store_options = dict(store_options or {})
+            rebuild = True
+    if rebuild:
+        _drop_store()
+
+
+def reset() -> None:
+    """Forget every callback and option and close the store (tests; a host re-initialising)."""
+    global _host
+    with _guard:
+        _host = _Host()
+        _warned_profiles.clear()
+    _drop_store()
+    from hermes_sessions_cron_projects import forget_backfills
+
+    forget_backfills()
+
+
+def _drop_store() -> None:
+    global _store
+    with _guard:
+        old, _store = _store, None
+    if old is not None:
+        old.close()
+
+
+class _CompatStore(SessionStore):
+    """The shared store, plus a per-thread switch that lists only the Web UI store.
+
+    The original's ``all_sessions()`` lists Web UI files only; agent and Claude Code rows come
+    from ``get_cli_sessions()``. The switch keeps one store (one cache, one set of locks).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._only_writable = threading.local()
+
+    @contextmanager
+    def writable_only(self) -> Iterator[None]:
+        self._only_writable.on = True
+        try:
+            yield
+        finally:
+            self._only_writable.on = False
+
+    def source_enabled(self, name: str) -> bool:
+        if getattr(self._only_writable, "on", False):
+            writable = self.dispatcher.writable_source()
+            return writable is not None and name == writable.info.name
+        return super().source_enabled(name)
+
+
+def _environment_locations() -> Locations:
+    locations = Locations.from_environment(root_profile_name=_host.root_profile_name)
+    env = os.environ
+    if env.get("HERMES_WEBUI_TEST_STATE_DIR") and not env.get("HERMES_WEBUI_CLAUDE_PROJECTS_DIR"):
+        # As the original: a host test run never reads the real ~/.claude.
+        locations = replace(locations, claude_projects_dirs=())
+    return locations
+
+
+def get_store() -> SessionStore:
+    """The store every function here uses, built on first use from the environment."""
+    global _store
+    with _guard:
+        if _store is None:
+            options = {"cli_row_limit": -1, **_host.store_options}
+            _store = _CompatStore(
+                _host.locations or _environment_locations(),
+                live_stream_ids=_live_stream_ids,
+                last_workspace=_last_workspace,
+                configured_model=_configured_model,
+                **options,
+            )
+        return _store
+
+
+def _locations() -> Locations:
+    return get_store().locations
+
+
+def _live_stream_ids() -> Iterable[str]:
+    callback = _host.live_stream_ids
+    return list(callback()) if callback is not None else ()
+
+
+def _configured_model() -> object:
+    callback = _host.default_model
+    return callback() if callback is not None else None
+
+
+def _last_workspace(profile: str | None) -> str | None:
+    callback = _host.last_workspace
+    if callback is None:
+        return None
+    try:
+        takes_profile = len(inspect.signature(callback).parameters) > 0
+    except (TypeError, ValueError):
+        takes_profile = False
+    value = callback(profile) if takes_profile else callback()
+    return str(value) if value else None
+
+
+def _existing_last_workspace(profile: str) -> str | None:
+    """The profile's last workspace if it still exists (S2.31)."""
+    try:
+        last = _last_workspace(profile)
+    except Exception:
+        logger.exception("the host's last-workspace callback failed")
+        return None
+    return last if last and os.path.isdir(os.path.expanduser(last)) else None
+
+
+def _active_profile() -> str:
+    """The host's active profile, else ``<base>/active_profile``; a bad name counts as default.
+
+    The original fell back to the launch home when the profile could not be resolved; an
+    unknown or traversing name is never turned into a path here (S7.2, S7.3).
+    """
+    name: object = None
+    if _host.active_profile is not None:
+        try:
+            name = _host.active_profile()
+        except Exception:
+            logger.exception("the host's active-profile callback failed; using the default")
+    if not name:
+        return _locations().active_profile()
+    try:
+        return validate_profile_name(str(name))
+    except InvalidProfileName:
+        if str(name) not in _warned_profiles:
+            _warned_profiles.add(str(name))
+            logger.warning("active profile %r is not a valid profile name; using default", name)
+        return DEFAULT_PROFILE
+
+
+def __getattr__(name: str) -> Any:
+    # The original re-exported these from its config; computed on first use here.
+    if name == "SESSION_DIR":
+        return _locations().session_dir
+    if name == "SESSION_INDEX_FILE":
+        return _locations().session_dir / "_index.json"
+    if name == "PROJECTS_FILE":
+        return _locations().projects_file
+    if name == "SESSIONS_MAX":
+        return get_store().cache_size
+    if name == "DEFAULT_WORKSPACE":
+        return Path(_locations().default_workspace)
+    if name == "DEFAULT_MODEL":
+        return _locations().default_model(_configured_model())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# ── sessions ───────────────────────────────────────────────────────────────────────────────
+
+
+class Session(_CoreSession):
+    """The original's ``Session``: the same constructor keywords, ``save``, ``load``,
+    ``load_metadata_only``, ``compact`` and ``path``; it saves through the shared store.
+
+    Corrected: fields without a named parameter survive a save (S8.6); an empty workspace
+    takes the default workspace, never the server's working directory (S8.7).
+    """
+
+    def __init__(
+        self,
+        session_id: str | None = None,
+        title: str | None = "Untitled",
+        workspace: Any = None,
+        model: Any = _UNSET,
+        messages: list[Any] | None = None,
+        tool_calls: list[Any] | None = None,
+        created_at: Any = None,
+        updated_at: Any = None,
+        **fields: Any,
+    ) -> None:
+        locations = _locations()
+        if model is _UNSET:
+            model = locations.default_model(_configured_model())
+        fields.setdefault("_default_workspace", locations.default_workspace)
+        super().__init__(
+            session_id, title, workspace, model, messages, tool_calls, created_at, updated_at,
+            **fields,
+        )
+
+    @property
+    def path(self) -> Path:
+        return _locations().session_dir / f"{self.session_id}.json"
+
+    def save(self, touch_updated_at: bool = True, skip_index: bool = False) -> None:
+        """Atomic write plus index row (S2.3, S2.6); refuses partial and read-only sessions."""
+        if self._store is None:
+            self.bind(get_store())
+        super().save(touch_updated_at=touch_updated_at, skip_index=skip_index)
+
+    @classmethod
+    def load(cls, sid: Any) -> Session | None:
+        """The Web UI session file ``sid``, freshly read; None for bad ids or no file.
+
+        Corrected: a file that does not parse raises ``SessionUnreadable`` naming the file
+        (the original leaked ``JSONDecodeError``, S8.18); ids with ``-`` load (S8.13).
+        """
+        return _load_webui(sid, metadata_only=False)
+
+    @classmethod
+    def load_metadata_only(cls, sid: Any) -> Session | None:
+        """Metadata without the transcript (64 KB at most, S2.11); cannot be saved (S2.15).
+
+        Corrected: its ``compact()`` reports the recorded ``user_message_count`` (S8.17).
+        """
+        return _load_webui(sid, metadata_only=True)
+
+
+def _adopt(session: _CoreSession) -> Session:
+    """Give a store-built session this module's class, so host ``isinstance`` checks hold."""
+    if type(session) is _CoreSession:
+        session.__class__ = Session
+    return session  # type: ignore[return-value]
+
+
+def _load_webui(sid: Any, metadata_only: bool) -> Session | None:
+    if not is_valid_session_id(sid):
+        return None
+    store = get_store()
+    try:
+        session, source = store.dispatcher.load_session(store.context(), sid, metadata_only)
+    except SessionNotFound:
+        return None
+    if not source.info.writable:
+        return None
+    session.bind(store)
+    return _adopt(session)
+
+
+def get_session(sid: Any, metadata_only: bool = False) -> Session:
+    """A Web UI session: the cached object, else loaded (and cached when full); KeyError if none.
+
+    As the original, sessions of other sources (agent-only, Claude Code) are not found here;
+    read them with :func:`get_cli_session_messages`. Stale interrupted turns are repaired on a
+    cache miss (S2.36).
+    """
+    session = get_store().get(sid, metadata_only=metadata_only)
+    if session.read_only:
+        raise SessionNotFound(sid)
+    return _adopt(session)
+
+
+def new_session(
+    workspace: Any = None,
+    model: str | None = None,
+    profile: str | None = None,
+    model_provider: str | None = None,
+    project_id: str | None = None,
+    worktree_info: Mapping[str, Any] | None = None,
+) -> Session:
+    """A session in memory only until its first save (S2.28); worktree sessions save at once.
+
+    ``profile`` defaults to the host's active profile (#798); an invalid name raises
+    ``InvalidProfileName``.
+    """
+    if project_id is not None:
+        from hermes_sessions_cron_projects import validate_project_id
+
+        validate_project_id(project_id)
+    chosen = profile if profile is not None else _active_profile()
+    session = get_store().new_session(
+        workspace=workspace, model=model, profile=chosen, model_provider=model_provider,
+        project_id=project_id, worktree_info=worktree_info,
+    )
+    return _adopt(session)
+
+
+def all_sessions(diag: Any = None) -> list[dict[str, Any]]:
+    """Web UI rows of every profile, pinned first, newest first; drafts and cron hidden.
+
+    Rows without a profile report ``default``; lineage keys come from each row's own
+    profile's agent store (corrected, S8.15), and pinned rows stay first (S8.16).
+    """
+    _stage(diag, "all_sessions.list")
+    store = get_store()
+    assert isinstance(store, _CompatStore)
+    with store.writable_only():
+        listing = store.list_sessions(
+            _active_profile(), all_profiles=True, include_archived=True, include_cron=False
+        )
+    _stage(diag, "all_sessions.done")
+    return listing.as_dicts()
+
+
+def _stage(diag: Any, name: str) -> None:
+    if diag is not None:
+        try:
+            diag.stage(name)
+        except Exception:  # diagnostics never break a listing
+            logger.debug("diagnostics stage %s failed", name, exc_info=True)
+
+
+# ── projects ───────────────────────────────────────────────────────────────────────────────
+
+
+def load_projects(*, _migrate: bool = True) -> list[dict[str, Any]]:
+    """Every project of every profile; ``[]`` when the file is missing or does not parse.
+
+    The first load in a process tags untagged projects once (S5.2); ``_migrate=False`` reads
+    the file as it is.
+    """
+    from hermes_sessions_cron_projects import (
+        ProjectsFile,
+        index_rows_of,
+        load_projects_with_backfill,
+    )
+
+    locations = _locations()
+    file = ProjectsFile(locations.projects_file)
+    if not _migrate:
+        return file.read_or_empty()
+    return load_projects_with_backfill(file, lambda: index_rows_of(locations))
+
+
+def save_projects(projects: list[dict[str, Any]]) -> None:
+    """Replace the project list atomically (S2.3).
+
+    Corrected: a stored file that does not parse is never replaced (``ProjectsFileUnreadable``,
+    S8.8), and a project without a valid ``project_id`` is refused (``InvalidProjectId``).
+    """
+    from hermes_sessions_cron_projects import ProjectsFile
+
+    ProjectsFile(_locations().projects_file).replace(projects)
+
+
+def ensure_cron_project() -> str:
+    """The active profile's ``Cron Jobs`` project id, created once under a lock (S5.4).
+
+    Corrected: it raises instead of replacing an unreadable ``projects.json`` (S8.8).
+    """
+    from hermes_sessions_cron_projects import ensure_cron_project as ensure
+
+    return ensure(_locations(), _active_profile())
+
+
+def is_cron_session(session_id: Any, source_tag: Any = None) -> bool:
+    """``source_tag`` ``cron`` or an id starting ``cron_`` (S5.5)."""
+    from hermes_sessions_cron_projects import is_cron_session as check
+
+    return check(session_id, source_tag)
+
+
+def list_projects(profile: str | None = None) -> list[Project]:
+    """The profile's projects from ``projects.json`` and every plugin's hook (S5.3); read-only."""
+    store = get_store()
+    chosen = validate_profile_name(profile) if profile else _active_profile()
+    projects, _problems = store.dispatcher.projects(store.context(), chosen)
+    return projects
+
+
+# ── importing agent sessions ───────────────────────────────────────────────────────────────
+
+
+def _agent_row(session_id: str) -> dict[str, Any]:
+    from hermes_sessions_agent_state_db.session_view import find_agent_session
+
+    try:
+        view = find_agent_session(_locations(), session_id, with_messages=False)
+    except Exception as error:  # noqa: BLE001 - an unreadable store only loses the extras
+        logger.warning("agent row of %s unavailable for import: %s", session_id, error)
+        return {}
+    return dict(view.row) if view is not None else {}
+
+
+def _replaces(stored: list[Any], fresh: list[Any]) -> bool:
+    """S3.25: a longer transcript that starts with the stored one, or the same length with only
+    tool metadata added (#1772). ``==`` already equals an int and a float of the same value."""
+    if len(fresh) > len(stored):
+        return all(old == new for old, new in zip(stored, fresh))
+    if len(fresh) != len(stored) or not stored:
+        return False
+    added = False
+    for old, new in zip(stored, fresh):
+        if old == new:
+            continue
+        if not (isinstance(old, dict) and isinstance(new, dict)):
+            return False
+        if any(key not in new or new[key] != value for key, value in old.items()):
+            return False
+        if not set(new) - set(old) <= _TOOL_METADATA:
+            return False
+        added = True
+    return added
+
+
+def import_cli_session(
+    session_id: str,
+    title: str,
+    messages: Any,
+    model: str = "unknown",
+    profile: str | None = None,
+    created_at: Any = None,
+    updated_at: Any = None,
+    parent_session_id: str | None = None,
+) -> Session:
+    """Save an agent session as a Web UI session with the same id (S3.24, S3.25).
+
+    Timestamps are kept, never bumped. The workspace is the agent row's ``cwd``, else the
+    profile's last workspace. A re-import replaces the stored messages only with a longer
+    transcript that starts with them, or an equal one that only adds tool metadata; missing
+    source fields and ``parent_session_id`` are filled in. Cron imports join the profile's
+    Cron Jobs project; messaging imports keep their identity fields (#1079). Raises
+    ``InvalidSessionId`` or ``InvalidProfileName`` for bad input, before anything is written.
+    """
+    require_valid_session_id(session_id)
+    if profile is not None:
+        validate_profile_name(profile)
+    fresh = list(messages) if isinstance(messages, (list, tuple)) else []
+    owner = profile or _active_profile()
+    store = get_store()
+    row = _agent_row(session_id)
+    cron = is_cron_session(session_id, row.get("source_tag") or row.get("raw_source"))
+    with store.session_lock(session_id):
+        try:
+            existing = store.get(session_id)
+        except SessionNotFound:
+            existing = None
+        if existing is not None and existing.read_only:
+            existing = None  # the agent's own read-only view, not a Web UI copy
+        if existing is None:
+            extras: dict[str, Any] = {
+                name: row[name] for name in (*_SOURCE_FIELDS, *MESSAGING_IDENTITY_FIELDS)
+                if row.get(name) is not None
+            }
+            if row:
+                extras["is_cli_session"] = True
+            if cron:
+                from hermes_sessions_cron_projects import ensure_cron_project as ensure
+
+                extras["project_id"] = ensure(_locations(), owner)
+            session = Session(
+                session_id=session_id, title=title, model=model, messages=fresh,
+                workspace=row.get("workspace") or _existing_last_workspace(owner),
+                profile=profile, created_at=created_at, updated_at=updated_at,
+                parent_session_id=parent_session_id, **extras,
+            )
+            session.bind(store)
+            store.save(session, touch_updated_at=False)
+            return session
+        changed = False
+        if _replaces(existing.messages, fresh):
+            existing.messages = fresh
+            if updated_at:
+                existing.updated_at = updated_at
+            changed = True
+        for name in (*_SOURCE_FIELDS, *MESSAGING_IDENTITY_FIELDS):
+            if getattr(existing, name, None) in (None, "") and row.get(name) is not None:
+                setattr(existing, name, row[name])
+                changed = True
+        if parent_session_id and not existing.parent_session_id:
+            existing.parent_session_id = parent_session_id
+            changed = True
+        if cron and not existing.project_id:
+            from hermes_sessions_cron_projects import ensure_cron_project as ensure
+
+            existing.project_id = ensure(_locations(), existing.profile or owner)
+            changed = True
+        if changed:
+            store.save(existing, touch_updated_at=False)
+        return _adopt(existing)
+
+
+def _message_key(message: Any) -> tuple[Any, ...]:
+    if not isinstance(message, dict):
+        return ("raw", repr(message))
+    for id_key in ("id", "message_id", "platform_message_id"):
+        if message.get(id_key) not in (None, ""):
+            return ("id", str(message[id_key]))
+    content = message.get("content")
+    if not isinstance(content, str):
+        content = json.dumps(content, sort_keys=True, default=str)
+    return (
+        "value", message.get("role"), content, message_timestamp(message),
+        message.get("tool_call_id"), message.get("tool_name") or message.get("name"),
+    )
+
+
+def merge_messaging_transcripts(
+    agent_messages: Iterable[Any], webui_messages: Iterable[Any]
+) -> list[Any]:
+    """One transcript for a messaging session's detail view, ordered by time (S3.26).
+
+    Messages are the same when their ids are equal, or, without ids, when role, content,
+    timestamp, ``tool_call_id`` and tool name are; two different ids are both kept. A message
+    without a time stays after the one before it.
+    """
+    merged: list[tuple[float, int, Any]] = []
+    seen: set[tuple[Any, ...]] = set()
+    order = 0
+    for messages in (agent_messages, webui_messages):
+        last = float("-inf")
+        for message in messages:
+            key = _message_key(message)
+            if key in seen:
+                continue
+            seen.add(key)
+            stamp = message_timestamp(message)
+            last = stamp if stamp is not None else last
+            merged.append((last, order, message))
+            order += 1
+    merged.sort(key=lambda item: (item[0], item[1]))
+    return [message for _, _, message in merged]
+
+
+def get_messaging_session_messages(sid: Any) -> list[Any]:
+    """The agent transcript merged with the Web UI copy's messages, if one exists (S3.26)."""
+    agent = get_cli_session_messages(sid)
+    session = _load_webui(sid, metadata_only=False)
+    return merge_messaging_transcripts(agent, session.messages if session is not None else [])
+
+
+# ── agent and Claude Code sessions ─────────────────────────────────────────────────────────
+
+
+def _claude_roots(projects_dir: Any) -> list[Any]:
+    if projects_dir is not None:
+        return [Path(os.path.expanduser(os.fspath(projects_dir)))]
+    return list(_locations().claude_projects_roots())
+
+
+def get_claude_code_sessions(
+    projects_dir: Any = None,
+    *,
+    max_files: int = CLAUDE_CODE_MAX_FILES,
+    max_file_bytes: int = CLAUDE_CODE_MAX_FILE_BYTES,
+) -> list[dict[str, Any]]:
+    """Claude Code transcripts as read-only rows, newest first (S4).
+
+    Corrected (S8.12, S8.22-S8.25): the newest files are chosen, never by name; subagent files
+    are not sessions; titles skip harness markup; large files are read head and tail instead
+    of skipped; ``workspace`` is the transcript's ``cwd``.
+    """
+    from hermes_sessions_claude_code import list_claude_code_rows
+
+    listing = list_claude_code_rows(
+        _claude_roots(projects_dir), max_files=max_files, max_file_bytes=max_file_bytes
+    )
+    return [row.to_dict() for row in listing.rows]
+
+
+def get_claude_code_session_messages(sid: Any, projects_dir: Any = None) -> list[dict[str, Any]]:
+    """One Claude Code transcript; ``[]`` for other ids or a vanished file (S4.20)."""
+    from hermes_sessions_claude_code import claude_code_messages
+
+    session_id = str(sid or "")
+    if not session_id.startswith(f"{CLAUDE_CODE_SOURCE}_"):
+        return []
+    return claude_code_messages(session_id, _claude_roots(projects_dir))
+
+
+def clear_cli_sessions_cache() -> None:
+    """Forget cached agent listings (the next call rescans ``state.db``)."""
+    from hermes_sessions_agent_state_db import clear_cache
+
+    clear_cache()
+
+
+def _webui_titles(profile: str) -> dict[str, str]:
+    store = get_store()
+    writable = store.dispatcher.writable_source()
+    if writable is None:
+        return {}
+    request = ListRequest(profile=profile, profiles=(profile,), include_archived=True,
+                          include_cron=True)
+    listings = store.dispatcher.list_rows(
+        store.context(), request, lambda name: name == writable.info.name
+    )
+    return {
+        row.session_id: row["title"]
+        for listing in listings for row in listing.rows
+        if row.get("title") not in (None, "", "Untitled")
+    }
+
+
+def get_cli_sessions() -> list[dict[str, Any]]:
+    """Claude Code rows, then the active profile's agent rows (at most 20), as the original.
+
+    A Web UI title under the row id or any chain segment wins (#1486). Never raises.
+    Corrected: listing never creates the Cron Jobs project (S8.20); cron rows carry its id only
+    when it exists. Chains are one row (S3.9); ``workspace`` is the agent's ``cwd``.
+    """
+    from hermes_sessions_agent_state_db import list_agent_rows
+
+    rows: list[dict[str, Any]] = []
+    try:
+        rows.extend(get_claude_code_sessions())
+    except Exception:
+        logger.debug("Claude Code session scan failed", exc_info=True)
+    try:
+        profile = _active_profile()
+        listing = list_agent_rows(
+            _locations(), profile, limit=CLI_VISIBLE_SESSION_LIMIT,
+            ttl=float(_CLI_SESSIONS_CACHE_TTL_SECONDS),
+        )
+        titles = _webui_titles(profile) if listing.rows else {}
+    except Exception as error:  # noqa: BLE001
+        logger.warning("get_cli_sessions() failed: %s", error)
+        return rows
+    for row in listing.rows:
+        values = row.to_dict()
+        segments = values.get("_lineage_segment_ids")
+        for candidate in [row.session_id, *(segments if isinstance(segments, list) else [])]:
+            if titles.get(str(candidate)):
+                values["title"] = titles[str(candidate)]
+                break
+        rows.append(values)
+    return rows
+
+
+def _active_state_db() -> Path:
+    return _locations().state_db(_active_profile())
+
+
+def get_cli_session_messages(sid: Any) -> list[dict[str, Any]]:
+    """An agent or Claude Code transcript; ``[]`` on any error.
+
+    Corrected: a session whose parents are continuations opens stitched, not empty (S8.1).
+    """
+    from hermes_sessions_agent_state_db import agent_messages
+
+    session_id = str(sid or "")
+    if session_id.startswith(f"{CLAUDE_CODE_SOURCE}_"):
+        return get_claude_code_session_messages(session_id)
+    if not is_valid_session_id(session_id):
+        return []
+    return agent_messages(_active_state_db(), session_id)
+
+
+def count_conversation_rounds(sid: Any, since: float | None = None) -> int:
+    """Completed user→assistant exchanges in the active profile's store; 0 on error.
+
+    Corrected (S8.2): the connection is closed, ties break by row id, chain segments count,
+    and with ``since`` unparseable times are left out.
+    """
+    from hermes_sessions_agent_state_db import count_conversation_rounds as count
+
+    session_id = str(sid or "")
+    if not is_valid_session_id(session_id):
+        return 0
+    return count(_active_state_db(), session_id, since)
+
+
+def delete_cli_session(sid: Any) -> bool:
+    """Delete an agent session and the segments its row collapsed; True if a row existed.
+
+    Corrected (S8.20): older segments go too, so they cannot resurface. Raises
+    ``InvalidSessionId`` for a malformed id instead of returning False.
+    """
+    from hermes_sessions_agent_state_db import delete_agent_session
+
+    session_id = require_valid_session_id(sid)
+    return delete_agent_session(_active_state_db(), session_id)

@@ -43,7 +43,7 @@ class SourceHarness:
         )
 
     def _manager(self, name: str | None = None) -> SessionsPluginManager:
-        label = name or getattr(self.plugin, "__name__", type(self.plugin).__name__)
+        label = str(name or getattr(self.plugin, "__name__", type(self.plugin).__name__))
         manager = make_plugin_manager(
             builtins=(), entry_points=False, extra_plugins=[(label, self.plugin)], environ={}
         )

@@ -195,7 +195,7 @@ class ReadableSourceContract:
         before = {sid: copy.deepcopy(row.to_dict()) for sid, row in harness.listed_rows().items()}
         for row in first.values():
             with pytest.raises(TypeError):
-                row.fields["title"] = "changed"  # type: ignore[index]
+                row.fields["title"] = "changed"  # type: ignore[index,unused-ignore]
             for value in row.fields.values():
                 _mutate_nested(value)
         after = {sid: row.to_dict() for sid, row in harness.listed_rows().items()}

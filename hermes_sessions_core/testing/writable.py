@@ -95,7 +95,7 @@ class WritableStoreContract(ReadableSourceContract):
 
     @staticmethod
     def _saved(store: Any, count: int = 4, **fields: Any) -> Session:
-        session = store.new_session()
+        session: Session = store.new_session()
         session.messages.extend(chat(count))
         for name, value in fields.items():
             setattr(session, name, value)

@@ -15,11 +15,12 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..locations import Locations
 from ..times import to_epoch
 
-__all__ = ["app", "out", "err", "fail", "when", "print_json", "open_store"]
+__all__ = ["app", "out", "err", "fail", "when", "print_json", "open_store", "safe"]
 
 app = typer.Typer(
     name="hermes-sessions",
@@ -56,8 +57,13 @@ def open_store(
     return SessionStore(locations)
 
 
+def safe(value: Any) -> str:
+    """Data shown through rich: brackets in titles or messages are text, never markup."""
+    return escape(str(value))
+
+
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {safe(message)}", highlight=False)
     raise typer.Exit(code)
 
 

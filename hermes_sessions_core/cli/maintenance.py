@@ -26,6 +26,7 @@ from .app import (
     open_store,
     out,
     print_json,
+    safe,
 )
 
 __all__ = ["doctor_command", "repair_command"]
@@ -63,7 +64,7 @@ def _findings_table(title: str, findings: list[dict[str, Any]]) -> Table:
     table.add_column("Detail", overflow="fold")
     for finding in findings:
         detail = ", ".join(f"{k}={v}" for k, v in finding.items() if k not in ("kind", "session_id"))
-        table.add_row(finding["kind"], finding["session_id"], detail)
+        table.add_row(safe(finding["kind"]), safe(finding["session_id"]), safe(detail))
     return table
 
 
@@ -128,7 +129,7 @@ def repair_command(
         if report["repaired"]:
             for item in report["repaired"]:
                 extra = f" ({item['messages']} messages)" if "messages" in item else ""
-                out.print(f"- {item['action']}: {item['session_id']}{extra}", highlight=False)
+                out.print(f"- {item['action']}: {safe(item['session_id'])}{extra}", highlight=False)
         else:
             out.print("Nothing to repair.")
         _print_audit(report["after"])

@@ -19,6 +19,7 @@ from .app import (
     open_store,
     out,
     print_json,
+    safe,
     when,
 )
 
@@ -58,15 +59,15 @@ def projects_command(
         })
         return
     if not rows:
-        out.print(f"No projects for profile [bold]{active}[/bold] "
+        out.print(f"No projects for profile [bold]{safe(active)}[/bold] "
                   f"(looked in {store.locations.projects_file}).", highlight=False)
     else:
         table = Table(title=f"Projects ({active})", title_justify="left")
         for column in ("ID", "Name", "Color", "Source", "Created"):
             table.add_column(column, no_wrap=column != "Name")
         for row in rows:
-            table.add_row(str(row["project_id"]), str(row["name"]), str(row["color"] or "-"),
+            table.add_row(safe(row["project_id"]), safe(row["name"]), safe(row["color"] or "-"),
                           str(row["source"]), when(row["created_at"]))
         out.print(table)
     for problem in problems:
-        err.print(f"[yellow]warning:[/yellow] {problem.describe()}", highlight=False)
+        err.print(f"[yellow]warning:[/yellow] {safe(problem.describe())}", highlight=False)

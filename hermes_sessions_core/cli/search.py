@@ -76,7 +76,7 @@ def search_command(
     for hit in results.hits:
         _print_hit(hit)
     for problem in results.problems:
-        err.print(f"[yellow]warning:[/yellow] {problem.describe()}", highlight=False)
+        err.print(f"[yellow]warning:[/yellow] {safe(problem.describe())}", highlight=False)
 
 
 def _print_hit(hit: Any) -> None:
@@ -134,6 +134,6 @@ def reindex_command(
         if not counts and not problems:
             out.print("No source keeps a search index to rebuild.")
     for problem in problems:
-        err.print(f"[red]error:[/red] {problem.describe()}", highlight=False)
+        err.print(f"[red]error:[/red] {safe(problem.describe())}", highlight=False)
     if problems:
         raise typer.Exit(1)

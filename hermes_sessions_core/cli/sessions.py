@@ -23,6 +23,7 @@ from .app import (
     open_store,
     out,
     print_json,
+    safe,
     when,
 )
 
@@ -82,9 +83,9 @@ def list_command(
         })
         return
     if not rows:
-        out.print(f"No sessions found for profile [bold]{active}[/bold]. Looked in:")
+        out.print(f"No sessions found for profile [bold]{safe(active)}[/bold]. Looked in:")
         for place in _looked_in(store, active):
-            out.print(f"  - {place}", highlight=False)
+            out.print(f"  - {safe(place)}", highlight=False)
     else:
         table = Table(title=f"Sessions ({active})", title_justify="left")
         table.add_column("ID", no_wrap=True)
@@ -95,7 +96,7 @@ def list_command(
         for row in rows:
             title = ("📌 " if row.get("pinned") else "") + str(row.get("title") or "Untitled")
             table.add_row(
-                str(row.get("session_id")), title, str(row.get("source_label") or "WebUI"),
+                safe(row.get("session_id")), safe(title), safe(row.get("source_label") or "WebUI"),
                 str(row.get("message_count") or 0),
                 when(row.get("last_message_at") or row.get("updated_at")),
             )
@@ -103,7 +104,7 @@ def list_command(
         if listing.other_profile_count:
             out.print(f"{listing.other_profile_count} more in other profiles (--all-profiles).")
     for problem in listing.problems:
-        err.print(f"[yellow]warning:[/yellow] {problem.describe()}", highlight=False)
+        err.print(f"[yellow]warning:[/yellow] {safe(problem.describe())}", highlight=False)
 
 
 @app.command("show")
@@ -131,13 +132,13 @@ def show_command(
     if as_json:
         print_json({"session": row, "messages": transcript})
         return
-    out.print(f"[bold]{row.get('title')}[/bold]  ({row.get('session_id')})", highlight=False)
+    out.print(f"[bold]{safe(row.get('title'))}[/bold]  ({safe(row.get('session_id'))})", highlight=False)
     for key in ("source_label", "model", "workspace", "profile", "message_count", "created_at",
                 "last_message_at"):
         value = row.get(key)
         if key.endswith("_at"):
             value = when(value)
-        out.print(f"  {key}: {value}", highlight=False)
+        out.print(f"  {key}: {safe(value)}", highlight=False)
     shown = transcript[-messages:] if messages else []
     if len(transcript) > len(shown):
         out.print(f"  … {len(transcript) - len(shown)} earlier messages (--messages N)")
@@ -147,7 +148,7 @@ def show_command(
         content = message.get("content")
         if not isinstance(content, str):
             content = json.dumps(content, ensure_ascii=False, default=str)
-        out.print(f"[bold]{message.get('role', '?')}[/bold]: {content[:2000]}", highlight=False)
+        out.print(f"[bold]{safe(message.get('role', '?'))}[/bold]: {safe(content[:2000])}", highlight=False)
 
 
 @app.command("plugins")
@@ -221,17 +222,20 @@ def plugins_command(
         if entry["status"] == "ok":
             access = "read-write" if entry["writable"] else "read-only"
             status = "enabled" if entry["enabled"] else "disabled"
-            table.add_row(entry["name"], entry["label"], access, where, f"[green]{status}[/green]")
+            table.add_row(safe(entry["name"]), safe(entry["label"]), access, safe(where),
+                          f"[green]{status}[/green]")
         elif entry["status"] == "blocked":
-            table.add_row(entry["name"], "-", "-", where, "[yellow]blocked[/yellow]")
+            table.add_row(safe(entry["name"]), "-", "-", safe(where), "[yellow]blocked[/yellow]")
         else:
-            table.add_row(entry["name"], "-", "-", where, f"[red]failed in {entry['hook']}[/red]")
+            table.add_row(safe(entry["name"]), "-", "-", safe(where),
+                          f"[red]failed in {safe(entry['hook'])}[/red]")
     out.print(table)
     failed = [entry for entry in report if entry["status"] == "failed"]
     for entry in failed:
         dist = f" ({entry['distribution']})" if entry.get("distribution") else ""
         out.print(
-            f"[red]✗[/red] {entry['name']}{dist} failed in {entry['hook']}: {entry['error']}",
+            f"[red]✗[/red] {safe(entry['name'])}{safe(dist)} failed in {safe(entry['hook'])}: "
+            f"{safe(entry['error'])}",
             highlight=False,
         )
     if failed:

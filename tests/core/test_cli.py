@@ -90,3 +90,23 @@ def test_installed_console_script_runs(tmp_path):
                             capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["sessions"] == []
+
+
+def test_brackets_in_data_are_shown_as_text(tmp_path, monkeypatch):
+    """Titles, messages and errors containing rich markup (`[/red]`, `[bold]`) print verbatim
+    and never crash the command."""
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path / "hermes"))
+    store = SessionStore(Locations.from_environment(claude_projects_dir=tmp_path / "none"),
+                         plugin_manager=make_plugin_manager(builtins=["json_fs"], entry_points=False))
+    store.save(Session(session_id="brackets0001", title="[/red] fix [bold]it",
+                       messages=[{"role": "user", "content": "see [/x] and [link=y]z", "timestamp": 1.7e9}]))
+    store.close()
+    registry.forget_all()
+    listed = run("list", "--claude-dir", str(tmp_path / "none"))
+    assert listed.exit_code == 0, listed.output
+    assert "[/red] fix [bold]it" in listed.stdout
+    shown = run("show", "brackets0001")
+    assert shown.exit_code == 0, shown.output
+    assert "see [/x] and [link=y]z" in shown.stdout
+    bad = run("list", "--profile", "Bad Name")
+    assert "[a-z0-9][a-z0-9_-]{0,63}" in bad.stderr

@@ -13,19 +13,20 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from hermes_sessions_json_fs import registry  # noqa: E402
+from hermes_sessions_json_fs import registry
 
-from hermes_sessions_core import Locations, Session, SessionStore  # noqa: E402
-from hermes_sessions_core.manager import make_plugin_manager  # noqa: E402
-from tests.servers.openssh import SshServer  # noqa: E402
-from tests.servers.processes import ServerUnavailable  # noqa: E402
-from tests.servers.seaweedfs import SeaweedServer  # noqa: E402
+from hermes_sessions_core import Locations, Session, SessionStore
+from hermes_sessions_core.manager import make_plugin_manager
+from tests.servers.openssh import SshServer
+from tests.servers.processes import ServerUnavailable
+from tests.servers.seaweedfs import SeaweedServer
 
 
 def make_store(home: Path, url: str | None, options: dict[str, Any]) -> SessionStore:

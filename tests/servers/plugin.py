@@ -7,7 +7,7 @@ install step never passes as green), and skips them with the reason elsewhere.
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-__all__ = ["free_port", "wait_for_port", "stop_process", "ServerUnavailable"]
+__all__ = ["ServerUnavailable", "free_port", "stop_process", "wait_for_port"]
 
 
 class ServerUnavailable(RuntimeError):

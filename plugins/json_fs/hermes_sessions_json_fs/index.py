@@ -20,22 +20,22 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from filelock import FileLock
 
 from hermes_sessions_core import jsoncodec
+from hermes_sessions_core.errors import StorageError
 from hermes_sessions_core.models import is_valid_session_id
 from hermes_sessions_core.times import to_epoch
-
-from hermes_sessions_core.errors import StorageError
 
 from .prefix import metadata_prefix
 from .storage import UPDATE_ATTEMPTS, Folder, Versioned, pause_after_conflict
 
-__all__ = ["SidebarIndex", "IndexSnapshot", "INDEX_FILE", "CHANGES_FOLDER"]
+__all__ = ["CHANGES_FOLDER", "INDEX_FILE", "IndexSnapshot", "SidebarIndex"]
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from hermes_sessions_core.errors import HermesSessionsError, StorageError
 
 from .storage import RemoteFolder, Versioned
 
-__all__ = ["S3Folder", "ConditionalWriteSupport"]
+__all__ = ["ConditionalWriteSupport", "S3Folder"]
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ that breaks is rebuilt on the next call, so one network blip does not disable th
 
 from __future__ import annotations
 
-import socket
 import threading
-from typing import Any, Callable, Mapping, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from hermes_sessions_core.errors import HermesSessionsError, StorageError
 
@@ -93,7 +93,7 @@ class SftpFolder(RemoteFolder):
             raise
         except HermesSessionsError:
             raise
-        except (EOFError, socket.error, OSError) as error:
+        except (EOFError, OSError) as error:
             if not _is_plain_file_error(error):
                 self._drop(filesystem)
             raise self._failure(action, name, error) from error

@@ -21,17 +21,17 @@ import random
 import stat
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 import fsspec
-from fsspec.implementations.local import LocalFileSystem
-
 from filelock import FileLock
+from fsspec.implementations.local import LocalFileSystem
 
 from hermes_sessions_core.errors import HermesSessionsError, MissingDependencyError, StorageError
 
-__all__ = ["Folder", "FileInfo", "Versioned", "open_folder", "temp_name", "UPDATE_ATTEMPTS"]
+__all__ = ["UPDATE_ATTEMPTS", "FileInfo", "Folder", "Versioned", "open_folder", "temp_name"]
 
 _SINGLE_PUT_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "memory"})
 _EXTRA_FOR_PROTOCOL = {"s3": ("s3", "s3fs"), "s3a": ("s3", "s3fs"), "sftp": ("sftp", "paramiko"),
@@ -64,7 +64,7 @@ class Versioned:
 
 def temp_name(target: str) -> str:
     """``<stem>.tmp.<pid>.<thread id>``: never ends in ``.json`` and never shared (S2.4)."""
-    stem = target[: -len(".json")] if target.endswith(".json") else target
+    stem = target.removesuffix(".json")
     return f"{stem}.tmp.{os.getpid()}.{threading.get_ident()}"
 
 
@@ -484,7 +484,7 @@ class _Both:
             self.first.__exit__(None, None, None)
             raise
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         try:
             self.second.__exit__(*exc_info)
         finally:

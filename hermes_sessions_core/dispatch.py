@@ -55,6 +55,8 @@ BOUNDED_HOOKS: frozenset[str] = frozenset({
     "hermes_sessions_lineage_metadata",
     "hermes_sessions_has_sessions",
     "hermes_sessions_recoverable_sessions",
+    "hermes_sessions_search",
+    "hermes_sessions_projects",
 })
 
 
@@ -79,13 +81,17 @@ class SourceTimeout(TimeoutError):
 class Source:
     """A registered plugin that describes itself as a source."""
 
-    __slots__ = ("name", "info", "plugin", "distribution")
+    __slots__ = ("name", "info", "plugin", "distribution", "builtin")
 
-    def __init__(self, name: str, info: SourceInfo, plugin: object, distribution: str | None):
+    def __init__(
+        self, name: str, info: SourceInfo, plugin: object, distribution: str | None,
+        builtin: bool = False,
+    ):
         self.name = name
         self.info = info
         self.plugin = plugin
         self.distribution = distribution
+        self.builtin = builtin  # shipped and tested with this library
 
     def __repr__(self) -> str:
         return f"Source({self.name!r}, writable={self.info.writable})"
@@ -140,7 +146,11 @@ class Dispatcher:
                     ValueError(f"claims ids starting {clash!r}, already owned by another source"),
                 )
                 continue
-            self.sources[info.name] = Source(name, info, impl.plugin, self._distribution(name))
+            record = self.manager.record_of(name)
+            builtin = record is not None and record.origin == "builtin"
+            self.sources[info.name] = Source(
+                name, info, impl.plugin, self._distribution(name), builtin
+            )
 
     def _prefix_clash(self, info: SourceInfo) -> str | None:
         for source in self.sources.values():
@@ -491,14 +501,21 @@ class Dispatcher:
         for impl in self._impls(hook_name):
             if impl.plugin is source.plugin:
                 arguments = {name: kwargs[name] for name in impl.argnames}
-                seconds = self._timeout_for(hook_name, kwargs.get("context"))
+                seconds = None if source.builtin else self._timeout_for(
+                    hook_name, kwargs.get("context")
+                )
                 if seconds is None:
                     return impl.function(**arguments)
                 return _call_bounded(source.name, hook_name, seconds, impl.function, arguments)
         return None
 
     def _timeout_for(self, hook_name: str, context: object) -> float | None:
-        """The bound for this call: the store's ``core.call_timeout`` setting, else ours."""
+        """The bound for a third-party read: the store's ``core.call_timeout``, else ours.
+
+        Built-in sources run inline: they ship and are tested with this library and bound their
+        own waits (SQLite's busy timeout), and a worker thread per call would cost more than a
+        metadata read itself.
+        """
         if hook_name not in BOUNDED_HOOKS:
             return None  # writes must finish or fail; abandoning one could lose data
         settings = getattr(context, "settings", None)
@@ -514,6 +531,8 @@ class Dispatcher:
                 source, hook, TypeError(f"returned {type(result).__name__}, expected SourceListing")
             )
             return SourceListing(source.info.name, problems=(problem,))
+        if source.builtin and result.source == source.info.name:
+            return result  # built-in rows are typed and validated where they are made
         good: list[SessionRow] = []
         bad = 0
         for row in result.rows:
@@ -549,6 +568,7 @@ class Dispatcher:
         if first:
             logger.warning("hermes-sessions source failed: %s", problem.describe(), exc_info=error)
         return problem
+
 
 def _timeout_from(explicit: object, environment: str | None) -> float | None:
     """Seconds from an argument or the environment; ``None``, ``0`` or ``off`` mean unbounded."""

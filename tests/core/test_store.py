@@ -314,3 +314,24 @@ def test_concurrent_gets_and_saves_do_not_deadlock(make_store):
         t.join(timeout=60)
     assert errors == [] and not any(t.is_alive() for t in threads)
     assert len(store.list_sessions().rows) == 6
+
+
+def test_built_in_sources_run_in_the_calling_thread(make_store, monkeypatch):
+    """Only third-party read hooks get a bounded worker thread; built-ins run inline, so a
+    metadata read costs no thread start."""
+    import hermes_sessions_core.dispatch as dispatch_module
+
+    store = make_store()
+    session = _content(store.new_session(), "inline")
+    session.save()
+    started = []
+    real_thread = dispatch_module.threading.Thread
+
+    def counting_thread(*args, **kwargs):
+        started.append(kwargs.get("name"))
+        return real_thread(*args, **kwargs)
+
+    monkeypatch.setattr(dispatch_module.threading, "Thread", counting_thread)
+    store.get(session.session_id, metadata_only=True)
+    store.list_sessions()
+    assert started == []

@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from .processes import ServerUnavailable, free_port, stop_process, wait_for_port
+from .processes import ServerUnavailable, die_with_parent, free_port, stop_process, wait_for_port
 
 __all__ = ["SshServer", "find_sshd"]
 
@@ -77,7 +77,7 @@ class SshServer:
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 [sshd, "-D", "-e", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent,
             )
         try:
             wait_for_port(self.port, self.process, self.log, timeout)

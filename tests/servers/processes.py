@@ -39,6 +39,17 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeou
     raise ServerUnavailable(f"{process.args[0]} did not listen on {port} in {timeout}s: {_tail(log)}")
 
 
+def die_with_parent() -> None:
+    """Run in the child before exec: the kernel sends SIGTERM if the test run dies hard
+    (SIGKILL, a CI time-out), so no server outlives the run that started it (Linux only)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def stop_process(process: subprocess.Popen[bytes] | None, timeout: float = 10) -> None:
     """SIGTERM the server we started (its own process group), then SIGKILL if it lingers."""
     if process is None or process.poll() is not None:

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .processes import ServerUnavailable, free_port, stop_process, wait_for_port
+from .processes import ServerUnavailable, die_with_parent, free_port, stop_process, wait_for_port
 
 __all__ = ["SeaweedServer", "find_weed"]
 
@@ -71,7 +71,7 @@ class SeaweedServer:
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                cwd=self.workdir, start_new_session=True,
+                cwd=self.workdir, start_new_session=True, preexec_fn=die_with_parent,
             )
         try:
             wait_for_port(self.port, self.process, self.log, timeout)

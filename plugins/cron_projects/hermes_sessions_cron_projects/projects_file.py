@@ -18,6 +18,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from hermes_sessions_core.atomic import write_file_atomically
 from hermes_sessions_core.errors import StorageError
 
 from .errors import InvalidProjectId, ProjectsFileUnreadable
@@ -28,7 +29,6 @@ __all__ = ["LOCK_TIMEOUT", "ProjectsFile", "encode_projects", "validate_project_
 LOCK_TIMEOUT = 30.0
 
 _PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_BINARY = getattr(os, "O_BINARY", 0)
 _thread_locks: dict[str, threading.RLock] = {}
 _thread_locks_guard = threading.Lock()
 
@@ -130,26 +130,11 @@ class ProjectsFile:
         return _Locked(self)
 
     def _write(self, projects: list[Any]) -> None:
-        folder = self.path.parent
-        temp = folder / f"{self.path.stem}.tmp.{os.getpid()}.{threading.get_ident()}"
         payload = encode_projects(projects)
         try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _BINARY, 0o644)
-            try:
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(temp, self.path)
+            write_file_atomically(self.path, payload)
         except OSError as error:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
             raise StorageError(f"could not write {self.path}: {error}", path=str(self.path)) from error
-        _fsync_folder(folder)
 
 
 class _Locked:
@@ -185,17 +170,3 @@ class _Locked:
                 self._file_lock.release()
         finally:
             self._thread_lock.release()
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable; some platforms cannot open folders, which is fine."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

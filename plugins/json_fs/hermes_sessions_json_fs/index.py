@@ -32,7 +32,7 @@ from hermes_sessions_core.errors import StorageError
 from hermes_sessions_core.models import is_valid_session_id
 from hermes_sessions_core.times import to_epoch
 
-from .prefix import metadata_prefix
+from .prefix import metadata_record
 from .storage import UPDATE_ATTEMPTS, Folder, Versioned, pause_after_conflict
 
 __all__ = ["CHANGES_FOLDER", "INDEX_FILE", "IndexSnapshot", "SidebarIndex"]
@@ -119,10 +119,14 @@ class SidebarIndex:
         if entries is None:
             logger.warning("session index %s is corrupt; rebuilding it", self.folder.path(INDEX_FILE))
             return None
+        # Ids are checked where they meet the folder: a row whose id names no session file is
+        # dropped by the listing, so a per-row id check here would only repeat that work.
         rows: dict[str, dict[str, Any]] = {}
         for entry in entries:
-            if isinstance(entry, dict) and is_valid_session_id(entry.get("session_id")):
-                rows[entry["session_id"]] = entry
+            if isinstance(entry, dict):
+                session_id = entry.get("session_id")
+                if isinstance(session_id, str):
+                    rows[session_id] = entry
         return rows
 
     def _apply_changes(self, snapshot: IndexSnapshot, names: list[str]) -> bool:
@@ -355,14 +359,8 @@ def _parse_rows(data: bytes | None) -> dict[str, dict[str, Any]] | None:
 
 def _updated_at_in(head: bytes) -> float | None:
     """``updated_at`` from a session file's first bytes, if its metadata prefix parses."""
-    prefix = metadata_prefix(head)
-    if prefix is None:
-        return None
-    try:
-        record = jsoncodec.loads(prefix)
-    except ValueError:
-        return None
-    return to_epoch(record.get("updated_at")) if isinstance(record, dict) else None
+    record = metadata_record(head)
+    return to_epoch(record.get("updated_at")) if record is not None else None
 
 
 def _gave_up(folder: Folder) -> StorageError:

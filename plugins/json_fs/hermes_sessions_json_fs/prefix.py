@@ -7,8 +7,11 @@ file there and closing the object gives a small JSON document with the whole of 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-__all__ = ["metadata_prefix", "find_top_level_key"]
+from hermes_sessions_core import jsoncodec
+
+__all__ = ["metadata_prefix", "metadata_record", "find_top_level_key"]
 
 # In files written with indent=2 a top-level key starts a line with exactly two spaces; a JSON
 # string cannot hold a raw newline, so this can only match structure.
@@ -52,3 +55,15 @@ def metadata_prefix(data: bytes) -> bytes | None:
     if head.endswith(b","):
         head = head[:-1]
     return head + b"\n}"
+
+
+def metadata_record(data: bytes) -> dict[str, Any] | None:
+    """The decoded metadata prefix of a session file's first bytes, or ``None``."""
+    prefix = metadata_prefix(data)
+    if prefix is None:
+        return None
+    try:
+        record = jsoncodec.loads(prefix)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None

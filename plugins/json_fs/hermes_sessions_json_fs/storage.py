@@ -29,6 +29,7 @@ import fsspec
 from filelock import FileLock
 from fsspec.implementations.local import LocalFileSystem
 
+from hermes_sessions_core.atomic import temp_name, write_file_atomically
 from hermes_sessions_core.errors import HermesSessionsError, MissingDependencyError, StorageError
 
 __all__ = ["UPDATE_ATTEMPTS", "FileInfo", "Folder", "Versioned", "open_folder", "temp_name"]
@@ -60,12 +61,6 @@ class Versioned:
 
     data: bytes | None
     tag: str | None = None
-
-
-def temp_name(target: str) -> str:
-    """``<stem>.tmp.<pid>.<thread id>``: never ends in ``.json`` and never shared (S2.4)."""
-    stem = target.removesuffix(".json")
-    return f"{stem}.tmp.{os.getpid()}.{threading.get_ident()}"
 
 
 def open_folder(
@@ -282,29 +277,10 @@ class LocalFolder(Folder):
 
     def write(self, name: str, data: bytes) -> object | None:
         target = self.path(name)
-        folder = os.path.dirname(target)
-        temp = os.path.join(folder, temp_name(os.path.basename(name)))
         try:
-            os.makedirs(folder, exist_ok=True)
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _BINARY, 0o644)
-            try:
-                view = memoryview(data)
-                while view:
-                    written = os.write(fd, view)
-                    view = view[written:]
-                os.fsync(fd)
-                token = _identity(os.fstat(fd))
-            finally:
-                os.close(fd)
-            os.replace(temp, target)
+            return _identity(write_file_atomically(target, data))
         except OSError as error:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
             raise StorageError(f"could not write {target}: {error}", path=target) from error
-        _fsync_directory(folder)
-        return token
 
     def identity(self, name: str) -> object | None:
         try:
@@ -496,15 +472,3 @@ def _identity(result: os.stat_result) -> tuple[int, int, int, int]:
     return (result.st_dev, result.st_ino, result.st_size, result.st_mtime_ns)
 
 
-def _fsync_directory(folder: str) -> None:
-    """Make the rename itself durable; some platforms cannot open folders, which is fine."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -107,6 +107,7 @@ class Dispatcher:
         self._lock = threading.Lock()
         self.problems: list[Problem] = list(manager.load_problems)
         self.sources: dict[str, Source] = {}
+        self._ordered: list[Source] | None = None
         self._describe_sources()
 
     # ── sources ──────────────────────────────────────────────────────────────────────────
@@ -167,7 +168,10 @@ class Dispatcher:
         return f"{record.distribution} {record.version or ''}".strip()
 
     def ordered_sources(self) -> list[Source]:
-        return sorted(self.sources.values(), key=lambda s: (s.info.priority, s.name))
+        """Sources by priority (the writable store first); computed once, they never change."""
+        if self._ordered is None:
+            self._ordered = sorted(self.sources.values(), key=lambda s: (s.info.priority, s.name))
+        return list(self._ordered)
 
     def source_for_plugin(self, plugin_name: str) -> Source | None:
         for source in self.sources.values():

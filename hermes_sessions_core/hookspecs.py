@@ -47,11 +47,15 @@ class SourceContext:
     ``settings`` holds this store's per-source options keyed by source name (for example
     ``{"claude_code": {"max_files": 200}}``); read them with :meth:`setting`.
     ``live_stream_ids`` is the host's set of running streams at the time of the call.
+    ``state`` is the calling store's scratch space, the same dict on every call from that
+    store: a source may keep there, under its own name, what it built for this store (an open
+    folder, a cache) instead of in a global.
     """
 
     locations: Locations
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     live_stream_ids: frozenset[str] = frozenset()
+    state: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def setting(self, source: str, key: str, default: Any = None) -> Any:
         return self.settings.get(source, {}).get(key, default)

@@ -85,6 +85,7 @@ class SessionStore:
         self._unsaved: set[str] = set()
         self._cache_lock = threading.Lock()  # guards only the cache map (S2.33)
         self._session_locks: dict[str, threading.Lock] = {}
+        self._source_state: dict[str, Any] = {}  # SourceContext.state: sources' per-store objects
         self._locks_lock = threading.Lock()
 
     # ── context ──────────────────────────────────────────────────────────────────────────
@@ -97,7 +98,7 @@ class SessionStore:
             return frozenset()
 
     def context(self) -> SourceContext:
-        return SourceContext(self.locations, self.settings, self.live_stream_ids())
+        return SourceContext(self.locations, self.settings, self.live_stream_ids(), self._source_state)
 
     def source_enabled(self, name: str) -> bool:
         writable = self.dispatcher.writable_source()
@@ -382,7 +383,7 @@ class SessionStore:
             limit=limit,
             in_memory_ids=in_memory_ids,
         )
-        context = SourceContext(self.locations, self.settings, live)
+        context = SourceContext(self.locations, self.settings, live, self._source_state)
         listings = self.dispatcher.list_rows(context, request, self.source_enabled)
         listings = self._overlay_in_memory(listings, in_memory, live)
         options = SidebarOptions(

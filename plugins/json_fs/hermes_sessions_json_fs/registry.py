@@ -24,6 +24,9 @@ _open: dict[tuple[str, bytes, str], SessionFiles] = {}
 
 def session_files_for(context: SourceContext) -> SessionFiles:
     """The session folder of the calling store (``storage_options`` come from its settings)."""
+    remembered = context.state.get(SOURCE_NAME)
+    if isinstance(remembered, SessionFiles):
+        return remembered  # this store's folder, found once: every hook call needs it
     locations = context.locations
     url = locations.sessions_url
     options: Mapping[str, Any] = context.setting(SOURCE_NAME, "storage_options", None) or {}
@@ -36,7 +39,8 @@ def session_files_for(context: SourceContext) -> SessionFiles:
             folder = open_folder(url, options, multi_writer=multi_writer)
             files = SessionFiles(folder, default_workspace)
             _open[key] = files
-        return files
+    context.state[SOURCE_NAME] = files
+    return files
 
 
 def forget_all() -> None:

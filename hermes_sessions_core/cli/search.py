@@ -22,6 +22,7 @@ from .app import (
     open_store,
     out,
     print_json,
+    safe,
     when,
 )
 

@@ -134,3 +134,20 @@ def test_store_files_are_never_sessions(local):
     assert store.list_sessions().rows == ()
     with pytest.raises(SessionNotFound):
         store.get("_secret")
+
+
+def test_a_reused_inode_does_not_pass_for_our_version(local, monkeypatch):
+    """S2.8, S2.10: a freed inode can be reused by another writer's file of the same size in
+    the same coarse timestamp tick; the metadata prefix tells the versions apart, so a stale
+    row is never written over the newer save's row."""
+    store, folder = local
+    session = Session(session_id="reused000001", title="mine", messages=chat(2))
+    store.save(session)
+    files = registry.session_files_for(store.context())
+    ours = session.to_record()
+    token = files.folder.identity("reused000001.json")
+    assert files._is_our_version("reused000001.json", token, ours)
+    theirs = Session(session_id="reused000001", title="theirs", messages=chat(2))
+    store.save(theirs)
+    monkeypatch.setattr(type(files.folder), "identity", lambda self, name: token)
+    assert not files._is_our_version("reused000001.json", token, ours)

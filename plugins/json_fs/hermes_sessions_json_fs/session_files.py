@@ -29,7 +29,7 @@ from hermes_sessions_core.tombstones import (
 )
 
 from .index import CHANGES_FOLDER, SidebarIndex
-from .prefix import metadata_prefix
+from .prefix import metadata_prefix, metadata_record
 from .storage import Folder
 
 __all__ = ["SessionFiles", "METADATA_PREFIX_LIMIT", "STALE_TEMP_SECONDS", "WRITERS_FOLDER"]
@@ -216,10 +216,29 @@ class SessionFiles:
             if written is not None:
                 # Another process may have saved this session after us: its row must win.
                 def still_current() -> bool:
-                    return self.folder.identity(name) == written
+                    return self._is_our_version(name, written, record)
 
             self.index.upsert(row, still_current)
             self._remember(row)
+
+    def _is_our_version(self, name: str, written: object, ours: dict[str, Any]) -> bool:
+        """Is the file on storage still the one this save wrote?
+
+        The identity (device, inode, size, mtime) alone can repeat: a freed inode is reused
+        and kernel timestamps are coarse, so another writer's file of the same size can look
+        like ours. The metadata prefix settles it: its update time, title and count must be
+        ours too.
+        """
+        if self.folder.identity(name) != written:
+            return False
+        try:
+            head = self.folder.read_head(name, _FIRST_READ)
+        except StorageError:
+            return True  # the identity matched; a failed re-read must not lose our row
+        record = metadata_record(head) if head else None
+        if record is None:
+            return True
+        return all(record.get(key) == ours.get(key) for key in ("updated_at", "title", "message_count"))
 
     def _protect_previous(self, session_id: str, incoming: int, record: dict[str, Any]) -> None:
         """Keep a corrupt previous file aside (S2.18) and back up a shrink (S2.17, S2.19)."""
@@ -433,16 +452,8 @@ def _process_alive(pid: int) -> bool:
 
 def _recorded_count(head: bytes) -> int | None:
     """``message_count`` from a file's metadata prefix, if recorded (S1.6)."""
-    prefix = metadata_prefix(head)
-    if prefix is None:
-        return None
-    try:
-        record = jsoncodec.loads(prefix)
-    except ValueError:
-        return None
-    if not isinstance(record, dict):
-        return None
-    count = record.get("message_count")
+    record = metadata_record(head)
+    count = record.get("message_count") if record is not None else None
     if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
         return count
     return None

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
+from hermes_sessions_core.errors import SessionUnreadable
 from hermes_sessions_core.hookspecs import ListRequest, MaintenanceRequest, SourceContext, hookimpl
-from hermes_sessions_core.models import Session, SessionRow, SourceInfo, SourceListing
+from hermes_sessions_core.models import Session, SessionRow, SourceInfo, SourceListing, Transcript
 from hermes_sessions_core.search import SearchQuery, SearchResults
 
 from .recovery import maintain
@@ -50,6 +51,33 @@ def hermes_sessions_load_session(
     if metadata_only:
         return files.load_metadata(session_id)
     return files.load(session_id)
+
+
+@hookimpl
+def hermes_sessions_read_messages(
+    context: SourceContext, session_id: str, limit: int | None
+) -> Transcript | None:
+    """The Web UI session's own messages, so every id can be opened the same way.
+
+    A file that does not parse gives ``None`` here (the hook never raises for damaged data);
+    ``SessionStore.get`` still names it, and the listing reports it.
+    """
+    try:
+        session = session_files_for(context).load(session_id)
+    except SessionUnreadable:
+        return None
+    if session is None:
+        return None
+    messages = session.messages
+    shown = messages[-limit:] if limit is not None and limit > 0 else messages
+    return Transcript(
+        session_id=session_id,
+        source=SOURCE_NAME,
+        messages=tuple(m for m in shown if isinstance(m, dict)),
+        total_count=len(messages),
+        truncated=len(shown) < len(messages),
+        tool_calls=tuple(c for c in session.tool_calls if isinstance(c, dict)),
+    )
 
 
 @hookimpl

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from hermes_sessions_core import Locations, Session, SessionStore
+from hermes_sessions_core import Locations, SessionStore
 from hermes_sessions_core.search import (
     matches_text,
     message_text,

@@ -10,7 +10,7 @@ from hermes_sessions_claude_code import claude_code_messages, claude_code_sessio
 from hermes_sessions_claude_code import listing as listing_module
 from hermes_sessions_claude_code import discovery as discovery_module
 
-from .conftest import FLAT_AGENTS, IMAGES, SESSIONS, SHORT, row_for
+from .conftest import FLAT_AGENTS, SESSIONS, SHORT, row_for
 
 
 def test_non_json_lines_are_skipped_and_the_rest_used(projects: Path, cache) -> None:

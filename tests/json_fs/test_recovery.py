@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from hermes_sessions_core import Session, SessionRow, SourceInfo, SourceListing, hookimpl
+from hermes_sessions_core import Session, SourceInfo, SourceListing, hookimpl
 from hermes_sessions_core.cli import app
 from hermes_sessions_core.manager import make_plugin_manager
 

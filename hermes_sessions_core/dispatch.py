@@ -108,6 +108,7 @@ class Dispatcher:
         self.problems: list[Problem] = list(manager.load_problems)
         self.sources: dict[str, Source] = {}
         self._ordered: list[Source] | None = None
+        self._impl_cache: dict[tuple[str, str], pluggy.HookImpl | None] = {}
         self._describe_sources()
 
     # ── sources ──────────────────────────────────────────────────────────────────────────
@@ -499,19 +500,32 @@ class Dispatcher:
         return list(caller.get_hookimpls())
 
     def _implements(self, source: Source, hook_name: str) -> bool:
-        return any(impl.plugin is source.plugin for impl in self._impls(hook_name))
+        return self._impl_of(source, hook_name) is not None
 
-    def _call_one(self, source: Source, hook_name: str, **kwargs: Any) -> Any:
+    def _impl_of(self, source: Source, hook_name: str) -> pluggy.HookImpl | None:
+        """The source's implementation of a hook, looked up once: every call needs it."""
+        key = (source.name, hook_name)
+        try:
+            return self._impl_cache[key]
+        except KeyError:
+            pass
+        found = None
         for impl in self._impls(hook_name):
             if impl.plugin is source.plugin:
-                arguments = {name: kwargs[name] for name in impl.argnames}
-                seconds = None if source.builtin else self._timeout_for(
-                    hook_name, kwargs.get("context")
-                )
-                if seconds is None:
-                    return impl.function(**arguments)
-                return _call_bounded(source.name, hook_name, seconds, impl.function, arguments)
-        return None
+                found = impl
+                break
+        self._impl_cache[key] = found
+        return found
+
+    def _call_one(self, source: Source, hook_name: str, **kwargs: Any) -> Any:
+        impl = self._impl_of(source, hook_name)
+        if impl is None:
+            return None
+        arguments = {name: kwargs[name] for name in impl.argnames}
+        seconds = None if source.builtin else self._timeout_for(hook_name, kwargs.get("context"))
+        if seconds is None:
+            return impl.function(**arguments)
+        return _call_bounded(source.name, hook_name, seconds, impl.function, arguments)
 
     def _timeout_for(self, hook_name: str, context: object) -> float | None:
         """The bound for a third-party read: the store's ``core.call_timeout``, else ours.

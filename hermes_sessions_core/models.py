@@ -70,6 +70,15 @@ WORKTREE_FIELDS: tuple[str, ...] = (
     "worktree_path", "worktree_branch", "worktree_repo_root", "worktree_created_at",
 )
 _TRANSCRIPT_FIELDS = frozenset({"messages", "tool_calls"})
+#: Group-1 fields kept as given (no normalisation), set in one step on construction.
+_PLAIN_FIELDS: tuple[str, ...] = (
+    "estimated_cost", "personality", "active_stream_id", "pending_user_message",
+    "pending_started_at", "compression_anchor_visible_idx",
+    "compression_anchor_message_key", "compression_anchor_summary", "context_length",
+    "threshold_tokens", "last_prompt_tokens", "parent_session_id",
+    "worktree_created_at", "source_tag", "raw_source", "session_source", "source_label",
+    "enabled_toolsets",
+)
 _NEVER_WRITTEN = ROW_ONLY_FIELDS | _TRANSCRIPT_FIELDS
 
 # One pattern for S1.2: lowercase letters, digits, '_' and '-', not starting with '_'.
@@ -160,14 +169,6 @@ def _absolute_path(value: str) -> str:
     return os.path.realpath(os.path.expanduser(value))
 
 
-def _as_bool(value: object) -> bool:
-    return bool(value)
-
-
-def _as_count(value: object) -> Any:
-    return value if value else 0
-
-
 # ── the session ──────────────────────────────────────────────────────────────────────────────
 
 
@@ -181,6 +182,9 @@ class Session:
     """
 
     # Every session has these; unknown persisted fields live in __dict__ beside them.
+    _partial: str | None
+    _store: Any
+    _row_hints: dict[str, Any]
     session_id: str
     title: str
     workspace: str
@@ -238,65 +242,69 @@ class Session:
         updated_at: Any = None,
         **fields: Any,
     ) -> None:
-        self._partial: str | None = None
-        self._store: Any = None
-        self._row_hints: dict[str, Any] = {}
-        self.session_id = session_id or new_session_id()
-        self.title = title if title else "Untitled"
-        default_workspace = fields.pop("_default_workspace", None)
-        self.workspace = self._normalise_workspace(workspace, default_workspace)
-        self.model = model
+        fields.update(
+            session_id=session_id, title=title, workspace=workspace, model=model,
+            messages=messages, tool_calls=tool_calls, created_at=created_at,
+            updated_at=updated_at,
+        )
+        self._initialise(fields)
+
+    def _initialise(self, fields: dict[str, Any]) -> None:
+        """Normalise ``fields`` into attributes (S1.8); consumes the dict it is given."""
+        pop = fields.pop
+        values = self.__dict__
+        values["_partial"] = None
+        values["_store"] = None
+        hints: dict[str, Any] = {}
+        values["_row_hints"] = hints
+        values["session_id"] = pop("session_id", None) or new_session_id()
+        values["title"] = pop("title", None) or "Untitled"
+        default_workspace = pop("_default_workspace", None)
+        values["workspace"] = self._normalise_workspace(pop("workspace", None), default_workspace)
+        values["model"] = pop("model", None)
         now = time.time()
-        self.created_at = created_at or now
-        self.updated_at = updated_at or now
-        self.messages = messages if isinstance(messages, list) else []
-        self.tool_calls = tool_calls if isinstance(tool_calls, list) else []
-        provider = fields.pop("model_provider", None)
-        self.model_provider = str(provider).strip().lower() or None if provider else None
-        self.pinned = _as_bool(fields.pop("pinned", False))
-        self.archived = _as_bool(fields.pop("archived", False))
-        self.project_id = fields.pop("project_id", None) or None
-        self.profile = fields.pop("profile", None)
-        self.input_tokens = _as_count(fields.pop("input_tokens", 0))
-        self.output_tokens = _as_count(fields.pop("output_tokens", 0))
-        for name in (
-            "estimated_cost", "personality", "active_stream_id", "pending_user_message",
-            "pending_started_at", "compression_anchor_visible_idx",
-            "compression_anchor_message_key", "compression_anchor_summary", "context_length",
-            "threshold_tokens", "last_prompt_tokens", "parent_session_id",
-            "worktree_created_at", "source_tag", "raw_source", "session_source", "source_label",
-            "enabled_toolsets",
-        ):
-            setattr(self, name, fields.pop(name, None))
-        attachments = fields.pop("pending_attachments", None)
-        self.pending_attachments = attachments if isinstance(attachments, list) else []
-        routing = fields.pop("gateway_routing", None)
-        self.gateway_routing = routing if isinstance(routing, dict) else None
-        history = fields.pop("gateway_routing_history", None)
-        self.gateway_routing_history = history if isinstance(history, list) else []
-        self.llm_title_generated = _as_bool(fields.pop("llm_title_generated", False))
-        worktree_path = fields.pop("worktree_path", None)
-        self.worktree_path = _absolute_path(str(worktree_path)) if worktree_path else None
-        branch = fields.pop("worktree_branch", None)
-        self.worktree_branch = str(branch) if branch else None
-        repo_root = fields.pop("worktree_repo_root", None)
-        self.worktree_repo_root = _absolute_path(str(repo_root)) if repo_root else None
-        self.is_cli_session = _as_bool(fields.pop("is_cli_session", False))
-        self.read_only = _as_bool(fields.pop("read_only", False))
-        draft = fields.pop("composer_draft", None)
-        self.composer_draft = draft if isinstance(draft, dict) else {}
-        context = fields.pop("context_messages", None)
-        self.context_messages = context if isinstance(context, list) else []
+        values["created_at"] = pop("created_at", None) or now
+        values["updated_at"] = pop("updated_at", None) or now
+        messages = pop("messages", None)
+        values["messages"] = messages if isinstance(messages, list) else []
+        tool_calls = pop("tool_calls", None)
+        values["tool_calls"] = tool_calls if isinstance(tool_calls, list) else []
+        provider = pop("model_provider", None)
+        values["model_provider"] = (str(provider).strip().lower() or None) if provider else None
+        values["pinned"] = bool(pop("pinned", False))
+        values["archived"] = bool(pop("archived", False))
+        values["project_id"] = pop("project_id", None) or None
+        values["profile"] = pop("profile", None)
+        values["input_tokens"] = pop("input_tokens", 0) or 0
+        values["output_tokens"] = pop("output_tokens", 0) or 0
+        for name in _PLAIN_FIELDS:
+            values[name] = pop(name, None)
+        attachments = pop("pending_attachments", None)
+        values["pending_attachments"] = attachments if isinstance(attachments, list) else []
+        routing = pop("gateway_routing", None)
+        values["gateway_routing"] = routing if isinstance(routing, dict) else None
+        history = pop("gateway_routing_history", None)
+        values["gateway_routing_history"] = history if isinstance(history, list) else []
+        values["llm_title_generated"] = bool(pop("llm_title_generated", False))
+        worktree_path = pop("worktree_path", None)
+        values["worktree_path"] = _absolute_path(str(worktree_path)) if worktree_path else None
+        branch = pop("worktree_branch", None)
+        values["worktree_branch"] = str(branch) if branch else None
+        repo_root = pop("worktree_repo_root", None)
+        values["worktree_repo_root"] = _absolute_path(str(repo_root)) if repo_root else None
+        values["is_cli_session"] = bool(pop("is_cli_session", False))
+        values["read_only"] = bool(pop("read_only", False))
+        draft = pop("composer_draft", None)
+        values["composer_draft"] = draft if isinstance(draft, dict) else {}
+        context = pop("context_messages", None)
+        values["context_messages"] = context if isinstance(context, list) else []
         # The recorded count is recomputed at save time (S1.6); drop the stale value.
-        recorded_count = fields.pop("message_count", None)
+        recorded_count = pop("message_count", None)
         if isinstance(recorded_count, int) and not isinstance(recorded_count, bool):
-            self._row_hints["message_count"] = recorded_count
-        for name in ROW_ONLY_FIELDS:
-            fields.pop(name, None)
+            hints["message_count"] = recorded_count
         for name, value in fields.items():
-            if name.startswith("_"):
-                continue
-            setattr(self, name, value)
+            if not name.startswith("_") and name not in ROW_ONLY_FIELDS:
+                values[name] = value
 
     @staticmethod
     def _normalise_workspace(
@@ -319,9 +327,11 @@ class Session:
         cls, record: Mapping[str, Any], *, default_workspace: str | None = None
     ) -> Session:
         """Build a session from a decoded session file, keeping unknown fields (S1.7)."""
-        fields = {str(key): value for key, value in record.items()}
+        fields = dict(record)  # decoded JSON: keys are already strings
         fields["_default_workspace"] = default_workspace
-        return cls(**fields)
+        session = cls.__new__(cls)
+        session._initialise(fields)
+        return session
 
     def to_record(self) -> dict[str, Any]:
         """The session file's object: group 1, ``messages``, ``tool_calls``, the rest (S1.4)."""

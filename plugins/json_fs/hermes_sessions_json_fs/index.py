@@ -151,22 +151,6 @@ class SidebarIndex:
                 snapshot.rows[session_id] = change
         return True
 
-    def read_change(self, session_id: str) -> dict[str, Any] | None:
-        """The pending row of one session, if it has a change file."""
-        try:
-            data = self.folder.read(f"{CHANGES_FOLDER}/{session_id}.json")
-        except OSError:
-            return None
-        if not data:
-            return None
-        try:
-            change = jsoncodec.loads(data)
-        except ValueError:
-            return None
-        if isinstance(change, dict) and not change.get(_DELETED):
-            return change
-        return None
-
     # ── writing ──────────────────────────────────────────────────────────────────────────
 
     def upsert(self, row: dict[str, Any], still_current: Callable[[], bool] | None = None) -> None:

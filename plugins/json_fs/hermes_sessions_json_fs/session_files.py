@@ -136,9 +136,10 @@ class SessionFiles:
             # An unknown count is never reported as 0 (S2.13): read the whole file instead.
             return self.load(session_id)
         # The user-message count and last message time are row values, never stored in the
-        # file (S1.5): take them from this store's saves or pending index change, else report
-        # the user count as unknown (None, never 0) and the last activity as updated_at.
-        hints = self._hints_for(session_id) or (None, None)
+        # file (S1.5): take them from this process's saves, else report the user count as
+        # unknown (None, never 0) and the last activity as updated_at. No second file is read.
+        with self._hints_lock:
+            hints = self._row_hints.get(session_id) or (None, None)
         record["messages"] = []
         record["tool_calls"] = []
         session = Session.from_record(record, default_workspace=self.default_workspace)
@@ -149,16 +150,6 @@ class SessionFiles:
             last_message_at=hints[1],
         )
         return session
-
-    def _hints_for(self, session_id: str) -> tuple[Any, Any] | None:
-        with self._hints_lock:
-            hints = self._row_hints.get(session_id)
-        if hints is not None:
-            return hints
-        row = self.index.read_change(session_id)
-        if row is None:
-            return None
-        return self._remember(row)
 
     def _remember(self, row: dict[str, Any]) -> tuple[Any, Any] | None:
         user_count = row.get("user_message_count")

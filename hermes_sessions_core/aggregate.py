@@ -17,7 +17,7 @@ from .models import (
     SidebarListing,
     SourceListing,
 )
-from .times import to_epoch
+from .times import MAX_EPOCH, to_epoch
 
 __all__ = [
     "SidebarOptions",
@@ -99,7 +99,9 @@ def is_cli_classified(row: Mapping[str, Any]) -> bool:
 
 def _sort_key(row: SessionRow) -> tuple[bool, float, str]:
     fields = row.fields
-    stamp = to_epoch(fields.get("last_message_at")) or to_epoch(fields.get("updated_at")) or 0.0
+    stamp = fields.get("last_message_at")
+    if type(stamp) is not float or not 0.0 < stamp <= MAX_EPOCH:  # the usual value: a float
+        stamp = to_epoch(stamp) or to_epoch(fields.get("updated_at")) or 0.0
     return (bool(fields.get("pinned")), stamp, str(fields.get("session_id") or ""))
 
 
@@ -170,17 +172,19 @@ def build_sidebar(
     """Apply S6.2-S6.11 to the sources' listings."""
     listings = list(listings)
     merged, problems = merge_listings(listings, options.writable_source)
-    webui_titles = {
-        sid: row.get("title")
-        for sid, (source, row) in merged.items()
-        if source == options.writable_source and row.get("title") not in (None, "", "Untitled")
-    }
+    writable = options.writable_source
+    webui_titles: dict[str, Any] = {}
+    if any(listing.source != writable and listing.rows for listing in listings):
+        for sid, (source, row) in merged.items():  # S6.4 needs them only for foreign rows
+            title = row.fields.get("title")
+            if source == writable and title not in (None, "", "Untitled"):
+                webui_titles[sid] = title
 
     # One pass over the rows; predicates read the row's mapping directly and the sort key is
     # computed once, because this loop runs for every session on every sidebar poll.
     entries: list[tuple[tuple[bool, float, str], str, SessionRow]] = []
+    cli_ids: set[str] = set()
     other_profiles = 0
-    writable = options.writable_source
     for source, row in merged.values():
         if source == options.agent_source and not options.show_cli_sessions:
             continue
@@ -201,11 +205,14 @@ def build_sidebar(
             other_profiles += 1
             continue
         row = _with_streaming(row, live_stream_ids)
-        entries.append((_sort_key(row), source, row))
+        key = _sort_key(row)
+        if is_cli_classified(row.fields):
+            cli_ids.add(key[2])
+        entries.append((key, source, row))
 
     entries = _newest_per_messaging_identity(entries)
     entries.sort(key=lambda entry: entry[0], reverse=True)
-    ordered = _cap_cli_rows([(source, row) for _, source, row in entries], options.cli_row_limit)
+    ordered = _cap_cli_rows(entries, cli_ids, options.cli_row_limit)
     if lineage is not None:
         ordered, lineage_problems = _enrich(ordered, options, lineage)
         problems.extend(lineage_problems)
@@ -284,14 +291,18 @@ def _newest_per_messaging_identity(
     ]
 
 
-def _cap_cli_rows(rows: list[tuple[str, SessionRow]], limit: int) -> list[tuple[str, SessionRow]]:
-    """At most ``limit`` CLI-classified rows, the newest ones (S6.10)."""
-    if limit < 0:
-        return rows
+def _cap_cli_rows(
+    entries: list[tuple[tuple[bool, float, str], str, SessionRow]],
+    cli_ids: set[str],
+    limit: int,
+) -> list[tuple[str, SessionRow]]:
+    """At most ``limit`` CLI-classified rows, the newest ones (S6.10); entries are sorted."""
+    if limit < 0 or len(cli_ids) <= limit:
+        return [(source, row) for _, source, row in entries]
     seen = 0
     kept = []
-    for source, row in rows:
-        if is_cli_classified(row):
+    for key, source, row in entries:
+        if key[2] in cli_ids:
             seen += 1
             if seen > limit:
                 continue

@@ -151,3 +151,17 @@ def test_a_reused_inode_does_not_pass_for_our_version(local, monkeypatch):
     store.save(theirs)
     monkeypatch.setattr(type(files.folder), "identity", lambda self, name: token)
     assert not files._is_our_version("reused000001.json", token, ours)
+
+
+def test_only_valid_ids_are_taken_from_file_names(local):
+    """S1.2, S2.1: file names that are not valid ids (upper case, store files, a newline inside
+    the name, a bare `.json`) are never sessions, whether or not the others are all valid."""
+    store, folder = local
+    folder.mkdir(parents=True)
+    files = registry.session_files_for(store.context())
+    for name in ("good0000001.json", "also-good.json"):
+        (folder / name).write_text("{}")
+    assert files.session_ids_on_storage() == {"good0000001", "also-good"}
+    for name in ("Upper.json", "_index.json", "a\nb.json", ".json", "x.json.bak", "y.tmp.1.2"):
+        (folder / name).write_text("{}")
+    assert files.session_ids_on_storage() == {"good0000001", "also-good"}

@@ -35,12 +35,11 @@ def hermes_sessions_source_info() -> SourceInfo:
 def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> SourceListing:
     files = session_files_for(context)
     rows, problems = files.rows(request.in_memory_ids)
-    adopted = []
     for row in rows:
         if not row.get("profile"):
             row["profile"] = "default"  # rows without a profile report default (S2.35)
-        adopted.append(SessionRow.adopt(row))
-    return SourceListing(SOURCE_NAME, tuple(adopted), tuple(problems))
+    adopt = SessionRow.adopt
+    return SourceListing(SOURCE_NAME, tuple(adopt(row) for row in rows), tuple(problems))
 
 
 @hookimpl

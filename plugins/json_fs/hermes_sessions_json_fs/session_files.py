@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -41,6 +42,9 @@ METADATA_PREFIX_LIMIT = 65536
 _FIRST_READ = 4096
 #: Temp files older than this are leftovers of a crash (S2.5).
 STALE_TEMP_SECONDS = 3600
+# Newline-separated stems that are all valid ids (S1.2); stems holding a newline are excluded
+# by counting separators first.
+_ALL_VALID_IDS = re.compile(r"(?:[0-9a-z-][0-9a-z_-]*\n)*")
 #: One marker per writing process, removed at a clean close.
 WRITERS_FOLDER = "_writers"
 _REQUIRED_METADATA = ("session_id", "title", "created_at", "updated_at")
@@ -68,13 +72,12 @@ class SessionFiles:
 
     def session_ids_on_storage(self) -> set[str]:
         """Ids with a ``<id>.json`` file; store files (``_…``) and temp files excluded (S2.1)."""
-        ids = set()
-        for name in self.folder.names():
-            if name.endswith(_SESSION_SUFFIX) and not name.startswith("_"):
-                session_id = name[: -len(_SESSION_SUFFIX)]
-                if is_valid_session_id(session_id):
-                    ids.add(session_id)
-        return ids
+        cut = len(_SESSION_SUFFIX)
+        stems = [name[:-cut] for name in self.folder.names() if name.endswith(_SESSION_SUFFIX)]
+        joined = "\n".join(stems) + "\n"
+        if joined.count("\n") == len(stems) and _ALL_VALID_IDS.fullmatch(joined):
+            return set(stems)  # the usual case, checked in one pass instead of one per file
+        return {stem for stem in stems if is_valid_session_id(stem)}
 
     # ── loading ──────────────────────────────────────────────────────────────────────────
 

@@ -32,6 +32,8 @@ def main() -> int:
                         help="share of kills aimed at a named phase of a save (default 0.3)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--stop-on-loss", action="store_true",
+                        help="stop at the first loss and keep the folder (printed) to inspect")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     outcomes: Counter[str] = Counter()
@@ -40,6 +42,9 @@ def main() -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(dir=args.workdir) as folder:
         directory = Path(folder)
+        if args.stop_on_loss:
+            directory = Path(tempfile.mkdtemp(dir=args.workdir))  # kept for inspection
+            print(f"  working in {directory}", flush=True)
         for kill in range(1, args.kills + 1):
             phase = rng.choice(PHASES) if rng.random() < args.phase_share else None
             outcome = run_and_kill(directory, 10_000 + kill, phase=phase, nth=rng.randint(1, 4),
@@ -49,6 +54,9 @@ def main() -> int:
             if problems:
                 losses += len(problems)
                 examples.extend(problems[:3])
+                print(f"  kill {kill} ({phase or 'random'}, {outcome}): {problems[:3]}", flush=True)
+                if args.stop_on_loss:
+                    break
             if kill % 100 == 0:
                 rate = kill / (time.monotonic() - started)
                 print(f"  {kill} kills, {losses} losses ({rate:.1f} kills/s)", flush=True)

@@ -20,7 +20,8 @@ import signal
 import sys
 from pathlib import Path
 
-PHASES = ("temp-written", "replaced", "backup-written", "index-change", "fold-base", "delete-removed")
+PHASES = ("temp-written", "replaced", "backup-written", "index-change", "fold-base",
+          "delete-tombstoned", "delete-removed")
 
 
 def message(index: int) -> dict:
@@ -80,6 +81,15 @@ def install_kill_point(phase: str, nth: int) -> None:
 
         index.SidebarIndex._write_base = write_base
         index._MIN_CHANGES_BEFORE_FOLD = 2
+    if phase == "delete-tombstoned":
+        # A delete writes its tombstone first, then removes files: die before the first removal.
+        real_file_remove = storage.LocalFolder.remove
+
+        def remove_file(self, name):
+            reached()
+            return real_file_remove(self, name)
+
+        storage.LocalFolder.remove = remove_file
     if phase == "delete-removed":
         real_remove = index.SidebarIndex.remove
 

@@ -317,14 +317,14 @@ class SessionFiles:
     # ── deleting ─────────────────────────────────────────────────────────────────────────
 
     def delete(self, session_id: str) -> bool:
-        """Remove file, backup and index row, and tombstone the id (S2.26)."""
+        """Tombstone the id, then remove backup, file and index row (S2.26).
+
+        The order is what makes a kill at any instant safe: the tombstone comes first, so a
+        backup left behind is never restored as an orphan (recovery skips tombstoned ids), and
+        the backup goes before the file, so no orphan backup exists without one.
+        """
         session_id = require_valid_session_id(session_id)
         self._mark_writer()
-        existed = self.folder.remove(self.file_name(session_id))
-        existed = self.folder.remove(f"{session_id}{_BACKUP_SUFFIX}") or existed
-        self.index.remove(session_id)
-        with self._hints_lock:
-            self._row_hints.pop(session_id, None)
         deleted_at = time.time()
         self.folder.update(
             TOMBSTONES_FILE,
@@ -332,6 +332,11 @@ class SessionFiles:
                 with_tombstone(parse_tombstones(data), session_id, deleted_at)
             ),
         )
+        existed = self.folder.remove(f"{session_id}{_BACKUP_SUFFIX}")
+        existed = self.folder.remove(self.file_name(session_id)) or existed
+        self.index.remove(session_id)
+        with self._hints_lock:
+            self._row_hints.pop(session_id, None)
         return existed
 
     # ── listing ──────────────────────────────────────────────────────────────────────────

@@ -25,12 +25,19 @@ from crash_check import run_and_kill, verify  # noqa: E402
 from workers import PHASES  # noqa: E402
 
 
+def _completed(directory: Path) -> int:
+    journal = directory / "journal.log"
+    return journal.read_text().count('"phase": "done"') if journal.exists() else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=2000)
     parser.add_argument("--phase-share", type=float, default=0.3,
                         help="share of kills aimed at a named phase of a save (default 0.3)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rotate", type=int, default=250,
+                        help="start a fresh store every N kills, so checking stays fast (default 250)")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--stop-on-loss", action="store_true",
                         help="stop at the first loss and keep the folder (printed) to inspect")
@@ -45,7 +52,11 @@ def main() -> int:
         if args.stop_on_loss:
             directory = Path(tempfile.mkdtemp(dir=args.workdir))  # kept for inspection
             print(f"  working in {directory}", flush=True)
+        saves = 0
         for kill in range(1, args.kills + 1):
+            if args.rotate and kill > 1 and (kill - 1) % args.rotate == 0 and not args.stop_on_loss:
+                saves += _completed(directory)
+                directory = Path(tempfile.mkdtemp(dir=folder))
             phase = rng.choice(PHASES) if rng.random() < args.phase_share else None
             outcome = run_and_kill(directory, 10_000 + kill, phase=phase, nth=rng.randint(1, 4),
                                    rng=rng)
@@ -60,7 +71,7 @@ def main() -> int:
             if kill % 100 == 0:
                 rate = kill / (time.monotonic() - started)
                 print(f"  {kill} kills, {losses} losses ({rate:.1f} kills/s)", flush=True)
-        saves = (directory / "journal.log").read_text().count('"phase": "done"')
+        saves += _completed(directory)
     print(f"kills: {args.kills}  completed operations before kills: {saves}  losses: {losses}")
     print("kills by phase: " + ", ".join(f"{k}={v}" for k, v in sorted(outcomes.items())))
     for example in examples[:10]:

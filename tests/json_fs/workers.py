@@ -75,9 +75,10 @@ def install_kill_point(phase: str, nth: int) -> None:
     if phase == "fold-base":
         real_base = index.SidebarIndex._write_base
 
-        def write_base(self, rows):
-            real_base(self, rows)
+        def write_base(self, *args, **kwargs):
+            written = real_base(self, *args, **kwargs)
             reached()
+            return written
 
         index.SidebarIndex._write_base = write_base
         index._MIN_CHANGES_BEFORE_FOLD = 2

@@ -11,7 +11,6 @@ search says so. Positions count in the transcript as the host shows it (the most
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 from contextlib import closing
@@ -30,6 +29,11 @@ from hermes_sessions_core.search import (
     make_snippet,
     message_text,
     segment_for_index,
+)
+from hermes_sessions_core.search_files import (
+    SearchIndexUnusable,
+    discard_search_index,
+    open_search_index,
 )
 
 from .discovery import TranscriptFile, discover
@@ -92,8 +96,7 @@ def hermes_sessions_rebuild_search_index(
     return _index(context).rebuild(progress)
 
 
-class _Unusable(Exception):
-    """The index file is missing, from another version, or corrupt."""
+_Unusable = SearchIndexUnusable
 
 
 class TranscriptIndex:
@@ -107,35 +110,10 @@ class TranscriptIndex:
             self._lock = _locks.setdefault(str(path), threading.Lock())
 
     def _connect(self, create: bool) -> sqlite3.Connection:
-        if not create and not self.path.is_file():
-            raise _Unusable("missing")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(str(self.path), timeout=10.0, isolation_level=None,
-                                     check_same_thread=False)
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            if create:
-                connection.executescript(_SCHEMA)
-                connection.execute(
-                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (_SCHEMA_VERSION,)
-                )
-            row = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if row is None or row[0] != _SCHEMA_VERSION:
-                raise _Unusable(f"schema {row and row[0]!r}")
-        except sqlite3.DatabaseError as error:
-            connection.close()
-            raise _Unusable(str(error)) from error
-        except BaseException:
-            connection.close()
-            raise
-        return connection
+        return open_search_index(self.path, _SCHEMA, _SCHEMA_VERSION, create=create)
 
     def _discard(self) -> None:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            try:
-                os.unlink(f"{self.path}{suffix}")
-            except FileNotFoundError:
-                pass
+        discard_search_index(self.path)
 
     # ── keeping up with the files ────────────────────────────────────────────────────────
 

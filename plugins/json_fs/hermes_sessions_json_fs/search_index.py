@@ -40,6 +40,11 @@ from hermes_sessions_core.search import (
     message_text,
     segment_for_index,
 )
+from hermes_sessions_core.search_files import (
+    SearchIndexUnusable,
+    discard_search_index,
+    open_search_index,
+)
 from hermes_sessions_core.times import to_epoch
 
 from .registry import SOURCE_NAME, session_files_for
@@ -131,8 +136,7 @@ def _hashes(texts: list[tuple[str, str]]) -> array.array[int]:
     return array.array("I", (zlib.crc32(text.encode("utf-8", "replace"), zlib.crc32(role.encode())) for role, text in texts))
 
 
-class IndexUnusable(Exception):
-    """The index file is missing, from another version, or corrupt: rebuild it."""
+IndexUnusable = SearchIndexUnusable  # the index must be rebuilt
 
 
 class SearchIndex:
@@ -150,37 +154,13 @@ class SearchIndex:
     # ── connections ──────────────────────────────────────────────────────────────────────
 
     def _connect(self, create: bool) -> sqlite3.Connection:
-        if not create and not self.path.is_file():
-            raise IndexUnusable(f"no search index at {self.path}")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(str(self.path), timeout=10.0, isolation_level=None,
-                                     check_same_thread=False)
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            if create:
-                connection.executescript(_SCHEMA)
-                connection.execute(
-                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,)
-                )
-            row = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if row is None or row[0] != SCHEMA_VERSION:
-                raise IndexUnusable(f"search index {self.path} has schema {row and row[0]!r}")
-        except sqlite3.DatabaseError as error:
-            connection.close()
-            raise IndexUnusable(f"search index {self.path} is unreadable: {error}") from error
-        except BaseException:
-            connection.close()
-            raise
-        return connection
+        return open_search_index(
+            self.path, _SCHEMA, SCHEMA_VERSION, create=create, synchronous_normal=True
+        )
 
     def _discard(self) -> None:
         """Delete an unusable index file (and its WAL) so it can be built afresh."""
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            try:
-                os.unlink(f"{self.path}{suffix}")
-            except FileNotFoundError:
-                pass
+        discard_search_index(self.path)
 
     # ── writing ──────────────────────────────────────────────────────────────────────────
 

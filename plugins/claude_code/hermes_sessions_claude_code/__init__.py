@@ -1,7 +1,7 @@
 """Claude Code transcripts (``~/.claude/projects``) as a read-only source (S4).
 
 This module holds only the hook implementations; the work lives in modules named for their
-concern: :mod:`.discovery`, :mod:`.records`, :mod:`.messages`, :mod:`.markup`,
+concern: :mod:`.discovery`, :mod:`.records`, :mod:`.legacy`, :mod:`.messages`, :mod:`.markup`,
 :mod:`.titles`, :mod:`.tokens`, :mod:`.summary`, :mod:`.window_scan`, :mod:`.parse`,
 :mod:`.counts`, :mod:`.cache`, :mod:`.persist`, :mod:`.listing`, :mod:`.transcripts`,
 :mod:`.sessions`, :mod:`.rows`.

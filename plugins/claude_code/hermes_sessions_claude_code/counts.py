@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from .legacy import typed_records
 from .markup import classify_user_text
 from .messages import image_placeholder
 from .records import decode_line
@@ -120,6 +121,9 @@ class MessageCounter:
             self.messages += 1
             self._divider = _OPEN_DIVIDER
             self._open.clear()
+        elif kind is None:
+            for typed in typed_records(record):  # legacy shapes, as the builder reads them
+                self.add(typed)
 
     def _add_user(self, record: dict[str, Any]) -> None:
         message = record.get("message")

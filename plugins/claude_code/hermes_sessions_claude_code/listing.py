@@ -2,13 +2,14 @@
 
 Each call stats every candidate once, keeps the ``max_files`` most recently modified (S4.15),
 and summarises only files whose (path, ``mtime_ns``, size) changed since the last call
-(S4.18). Small files are parsed whole (exact figures); larger ones take their title, times and
-model from a head and tail window (see :mod:`.window_scan`) and their counts from an exact
-running tally built up a bounded number of bytes per listing (what is left of
-``count_scan_bytes`` after summarising changed files) and resumed when the file grows (see
-:mod:`.counts`); until it is complete the row says ``stats_estimated``. With a
-``state_file`` the cache survives restarts (see :mod:`.persist`). Anything that goes wrong with one file becomes a problem
-record and the rest of the listing stands (S0.3, S4.19).
+(S4.18). Small files and legacy files (see :mod:`.legacy`) are parsed whole (exact figures);
+larger ones take their title, times and model from a head and tail window (see
+:mod:`.window_scan`) and their counts from an exact running tally built up a bounded number
+of bytes per listing (what is left of ``count_scan_bytes`` after summarising changed files)
+and resumed when the file grows (see :mod:`.counts`); until it is complete the row says
+``stats_estimated``. With a ``state_file`` the cache survives restarts (see :mod:`.persist`).
+Anything that goes wrong with one file becomes a problem record and the rest of the listing
+stands (S0.3, S4.19).
 """
 
 from __future__ import annotations
@@ -36,11 +37,14 @@ _HOOK = "hermes_sessions_list_rows"
 
 
 def summarise_file(file: TranscriptFile, settings: ClaudeCodeSettings) -> FileSummary | None:
-    """Summarise one file version; None when it holds no conversation. May raise OSError."""
-    if file.size <= settings.row_full_scan_bytes:
+    """Summarise one file version; None when it holds no conversation. May raise OSError.
+
+    Small files and legacy files (the window scan's byte shapes do not fit them) are parsed."""
+    windowed = summarise_windows(file, settings) if file.size > settings.row_full_scan_bytes else None
+    if windowed is None:
         parsed = parse_transcript(file, settings)
         return parsed.summary if parsed.has_conversation else None
-    summary, has_conversation = summarise_windows(file, settings)
+    summary, has_conversation = windowed
     return summary if has_conversation else None
 
 

@@ -1,9 +1,10 @@
 """Claude Code records → displayed messages (S4.8-S4.13).
 
-Only ``user``/``assistant`` records and compaction boundaries become messages. Split assistant
-lines merge by ``message.id`` within one turn, tool results become ``tool`` messages paired
-with their calls, thinking goes to ``reasoning``, images become a placeholder, and harness
-markup is shown as commands and notices or hidden (S8.24).
+Only ``user``/``assistant`` records (also in the untyped legacy shapes of :mod:`.legacy`) and
+compaction boundaries become messages. Split assistant lines merge by ``message.id`` within one
+turn, tool results become ``tool`` messages paired with their calls, thinking goes to
+``reasoning``, images become a placeholder, and harness markup is shown as commands and
+notices or hidden (S8.24).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import orjson
 from hermes_sessions_core.times import to_epoch
 
+from .legacy import typed_records
 from .markup import classify_user_text
 
 __all__ = ["MessageBuilder", "image_placeholder", "block_text"]
@@ -96,6 +98,9 @@ class MessageBuilder:
             self._add_assistant(record)
         elif kind == "system" and record.get("subtype") == "compact_boundary":
             self._add_divider(record)
+        elif kind is None:
+            for typed in typed_records(record):  # legacy shapes (see :mod:`.legacy`)
+                self.add(typed)
 
     def _cut(self, text: str) -> str:
         return text if len(text) <= self.max_chars else text[: self.max_chars]

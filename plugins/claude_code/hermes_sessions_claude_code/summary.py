@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from hermes_sessions_core.times import MAX_EPOCH, MIN_EPOCH, to_epoch
 
+from .legacy import typed_records
 from .markup import title_candidate
 from .titles import TitleEvidence, choose_title
 from .tokens import TOKEN_FIELDS, TokenTally
@@ -106,6 +107,8 @@ class SummaryBuilder:
     want_prompt: bool = True
     #: False when the caller supplies the tokens to :meth:`finish` (window estimates).
     want_tokens: bool = True
+    #: True once a record without ``type`` held a message (a legacy file, :mod:`.legacy`).
+    saw_legacy: bool = False
 
     def add(self, record: dict[str, Any]) -> None:
         stamp = record_epoch(record.get("timestamp"))
@@ -127,6 +130,8 @@ class SummaryBuilder:
         if kind in ("summary", "custom-title", "ai-title") or "slug" in record:
             self.titles.add_record(record)
         if kind not in ("user", "human", "assistant"):
+            if kind is None:
+                self._add_untyped(record)
             return
         if record.get("isSidechain") is True:
             if kind != "assistant" and record.get("parentUuid") is None:
@@ -145,6 +150,12 @@ class SummaryBuilder:
             text = prompt_title_text(record)
             if text:
                 self.titles.first_prompt = text
+
+    def _add_untyped(self, record: dict[str, Any]) -> None:
+        self.titles.add_untyped(record)
+        for typed in typed_records(record):
+            self.saw_legacy = True
+            self.add(typed)
 
     def finish(
         self,
@@ -176,7 +187,7 @@ class SummaryBuilder:
             git_branch=self.git_branch,
             first_at=self.first_at if self.first_at is not None else (self.last_at or mtime),
             last_at=self.last_at if self.last_at is not None else (self.first_at or mtime),
-            title=choose_title(self.titles, has_uuid or self.uuids.__contains__),
+            title=choose_title(self.titles, has_uuid or self.uuids.__contains__, bool(self.uuids)),
             model=self.model or DEFAULT_MODEL,
             message_count=message_count,
             user_message_count=user_message_count,

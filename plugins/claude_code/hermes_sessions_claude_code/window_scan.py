@@ -20,6 +20,10 @@ response): the head as it is, the tail sample extrapolated over the unseen middl
 says ``stats_estimated`` until the exact running count (:mod:`.counts`) or opening the
 transcript replaces them (S4.16, S4.18). Byte patterns are safe because a JSON string escapes
 every quote: ``"type":"tool_result"`` with bare quotes can only be structure, never text.
+
+All of this assumes Claude Code's own compact layout. A legacy file (records without
+``"type"``, see :mod:`.legacy`) has none of it, so a decoded legacy message ends the scan with
+None and the caller parses the file instead; real transcripts never take that branch.
 """
 
 from __future__ import annotations
@@ -203,9 +207,12 @@ class _Windows:
             end = newline
 
 
-def summarise_windows(file: TranscriptFile, settings: ClaudeCodeSettings) -> tuple[FileSummary, bool]:
-    """The row summary of ``file`` from its head and tail, and whether it holds a conversation.
-    Raises OSError (FileNotFoundError when the file vanished)."""
+def summarise_windows(
+    file: TranscriptFile, settings: ClaudeCodeSettings
+) -> tuple[FileSummary, bool] | None:
+    """The row summary of ``file`` from its head and tail, and whether it holds a conversation;
+    None for a legacy file, whose figures this scan cannot give. Raises OSError
+    (FileNotFoundError when the file vanished)."""
     fd = os.open(file.path, os.O_RDONLY)
     try:
         return _summarise(_Windows(fd, file.size, settings.head_bytes, settings.row_tail_bytes),
@@ -214,7 +221,9 @@ def summarise_windows(file: TranscriptFile, settings: ClaudeCodeSettings) -> tup
         os.close(fd)
 
 
-def _summarise(windows: _Windows, file: TranscriptFile, settings: ClaudeCodeSettings) -> tuple[FileSummary, bool]:
+def _summarise(
+    windows: _Windows, file: TranscriptFile, settings: ClaudeCodeSettings
+) -> tuple[FileSummary, bool] | None:
     stats = LineStats()
     facts = SummaryBuilder(want_tokens=False)
     sample = _Sample()
@@ -249,6 +258,8 @@ def _summarise(windows: _Windows, file: TranscriptFile, settings: ClaudeCodeSett
                 facts.titles.first_prompt and facts.cwd and facts.first_at is not None
                 and facts.has_conversation
             )
+    if facts.saw_legacy:
+        return None
     head_end = min(head_end, windows.size)
     facts_end = min(max(facts_end, 0), head_end)
     early_model = facts.model or early_model
@@ -282,6 +293,8 @@ def _summarise(windows: _Windows, file: TranscriptFile, settings: ClaudeCodeSett
             model = model or closing.model
             branch = branch or closing.git_branch
             slug = slug or closing.titles.slug
+    if closing.saw_legacy:
+        return None
 
     # Title records in file order; the latest branch and slug, as a whole parse would give.
     for line in titles + tail_titles[::-1]:

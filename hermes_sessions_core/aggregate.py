@@ -26,6 +26,7 @@ __all__ = [
     "is_draft",
     "is_cron_row",
     "is_cli_classified",
+    "lineage_additions",
     "sort_rows",
     "SOURCE_FIELDS",
 ]
@@ -310,6 +311,15 @@ def _cap_cli_rows(
     return kept
 
 
+def lineage_additions(row: Mapping[str, Any], keys: Mapping[str, Any]) -> dict[str, Any]:
+    """The lineage keys a row takes (S6.11): only keys it lacks, and never a new
+    ``parent_session_id`` over a fork link it already has (#465)."""
+    additions = {k: v for k, v in keys.items() if k not in row or row.get(k) is None}
+    if row.get("parent_session_id"):
+        additions.pop("parent_session_id", None)
+    return additions
+
+
 def _enrich(
     rows: list[tuple[str, SessionRow]], options: SidebarOptions, lineage: LineageLookup
 ) -> tuple[list[tuple[str, SessionRow]], list[Problem]]:
@@ -335,10 +345,7 @@ def _enrich(
     for source, row in prefix:
         found_keys = found.get((str(row.get("profile") or "default"), row.session_id))
         if found_keys:
-            keys = found_keys
-            additions = {k: v for k, v in keys.items() if k not in row or row.get(k) is None}
-            if row.get("parent_session_id"):
-                additions.pop("parent_session_id", None)  # never replace a fork link (#465)
+            additions = lineage_additions(row, found_keys)
             if additions:
                 row = row.replace(**additions)
         enriched.append((source, row))

@@ -21,18 +21,23 @@ docstrings below ("Corrected:").
 
 from __future__ import annotations
 
+import copy
+import importlib
 import inspect
 import json
 import logging
 import os
 import threading
+import time
+import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidProfileName, SessionNotFound
+from .aggregate import lineage_additions
+from .errors import InvalidProfileName, SessionNotFound, SessionUnreadable
 from .hookspecs import ListRequest
 from .locations import DEFAULT_PROFILE, Locations, validate_profile_name
 from .models import (
@@ -49,6 +54,24 @@ if TYPE_CHECKING:
     from .hookspecs import Project
 
 __all__ = [
+    "HOST_OVERRIDABLE",
+    "_CLI_SESSIONS_CACHE_TTL_SECONDS",
+    "_CRON_PROJECT_LOCK",
+    "_PROJECTS_MIGRATION_LOCK",
+    "_REPAIR_STALE_PENDING_GRACE_SECONDS",
+    "_active_state_db_path",
+    "_active_stream_ids",
+    "_apply_core_sync_or_error_marker",
+    "_default_claude_code_projects_dir",
+    "_enrich_sidebar_lineage_metadata",
+    "_get_profile_home",
+    "_hide_from_default_sidebar",
+    "_index_entry_exists",
+    "_projects_migrated",
+    "_repair_stale_pending",
+    "_write_session_index",
+    "bind_host_module",
+    "UnreadableSessionKeyError",
     "CLAUDE_CODE_MAX_CONTENT_CHARS",
     "CLAUDE_CODE_MAX_FILES",
     "CLAUDE_CODE_MAX_FILE_BYTES",
@@ -96,6 +119,11 @@ CLAUDE_CODE_MAX_MESSAGES_PER_FILE = 1000
 CLAUDE_CODE_MAX_CONTENT_CHARS = 200_000
 _CLI_SESSIONS_CACHE_TTL_SECONDS = 5.0
 _SESSIONS_MAX = 100
+_REPAIR_STALE_PENDING_GRACE_SECONDS = 30
+#: The original's locks, kept by name: hosts and tests swap or hold them.
+_PROJECTS_MIGRATION_LOCK = threading.Lock()
+_CRON_PROJECT_LOCK = threading.Lock()
+_projects_migrated = False
 
 _SOURCE_FIELDS = ("source_tag", "raw_source", "session_source", "source_label")
 #: Keys a fresh agent transcript may add to stored messages without changing them (#1772).
@@ -187,11 +215,74 @@ def reset() -> None:
 
 
 def _drop_store() -> None:
-    global _store
+    global _store, _store_key
     with _guard:
-        old, _store = _store, None
+        old, _store, _store_key = _store, None, None
     if old is not None:
         old.close()
+
+
+# ── the bound host module ──────────────────────────────────────────────────────────────────
+
+_host_module: types.ModuleType | None = None
+_profiles_module_name: str | None = None
+_store_key: tuple[Any, ...] | None = None
+
+
+def bind_host_module(module: types.ModuleType, *, profiles: str | None = None) -> None:
+    """Read the host's state from ``module`` (the Web UI's ``api.models``) on every call.
+
+    The host's file imports its own objects into ``module`` and re-exports this drop-in there;
+    from then on this module reads, at each call, the module's globals as the original did:
+    ``SESSION_DIR``, ``PROJECTS_FILE`` and ``DEFAULT_WORKSPACE`` (where data lives; a change
+    rebuilds the store), ``SESSIONS``/``LOCK``/``SESSIONS_MAX`` (the host's session cache *is*
+    the store's cache), ``STREAMS``/``STREAMS_LOCK`` (live streams),
+    ``_get_session_agent_lock`` (per-session locks), ``get_last_workspace`` and
+    ``get_effective_default_model``; and it calls the module's current value of every name in
+    :data:`HOST_OVERRIDABLE`, so a host or test that reassigns one there is obeyed.
+    ``profiles`` names the host's profile module (``"api.profiles"``), imported at each use as
+    the original did: the per-request profile and profile homes come from it, and when it cannot
+    be imported the plain rules apply.
+    """
+    global _host_module, _profiles_module_name
+    with _guard:
+        _host_module = module
+        _profiles_module_name = profiles
+    _drop_store()
+
+
+def _profiles() -> types.ModuleType | None:
+    """The host's profile module, or None when unbound or not importable right now."""
+    if _profiles_module_name is None:
+        return None
+    try:
+        return importlib.import_module(_profiles_module_name)
+    except ImportError:
+        return None
+
+
+#: Functions the drop-in calls through the bound host module, never directly.
+HOST_OVERRIDABLE = (
+    "_active_state_db_path", "_active_stream_ids", "_apply_core_sync_or_error_marker",
+    "_enrich_sidebar_lineage_metadata", "_get_profile_home", "count_conversation_rounds",
+    "delete_cli_session", "get_claude_code_sessions", "get_cli_session_messages",
+    "get_cli_sessions", "load_projects", "save_projects",
+)
+
+
+def _hosted(name: str) -> Any:
+    """The host module's current value of ``name``, else this module's own."""
+    module = _host_module
+    if module is not None:
+        value = getattr(module, name, _UNSET)
+        if value is not _UNSET:
+            return value
+    return globals()[name]
+
+
+def _host_setting(name: str, default: Any = None) -> Any:
+    module = _host_module
+    return default if module is None else getattr(module, name, default)
 
 
 class _CompatStore(SessionStore):
@@ -229,19 +320,73 @@ def _environment_locations() -> Locations:
     return locations
 
 
+def _bound_store_key() -> tuple[Any, ...] | None:
+    module = _host_module
+    if module is None:
+        return None
+    return tuple(
+        (name, id(value) if name in ("SESSIONS", "LOCK") else str(value))
+        for name in ("SESSION_DIR", "PROJECTS_FILE", "DEFAULT_WORKSPACE", "SESSIONS", "LOCK")
+        for value in [getattr(module, name, None)]
+    )
+
+
+def _bound_store() -> _CompatStore:
+    """A store on the bound host's folders, cache and locks."""
+    module = _host_module
+    assert module is not None
+    session_dir = Path(os.fspath(module.SESSION_DIR))
+    projects_file = getattr(module, "PROJECTS_FILE", None)
+    default_workspace = getattr(module, "DEFAULT_WORKSPACE", None)
+    locations = replace(
+        _environment_locations(),
+        session_url=str(session_dir),
+        projects_file_override=Path(os.fspath(projects_file)) if projects_file else None,
+        default_workspace_override=os.fspath(default_workspace) if default_workspace else None,
+        active_profile_resolver=_active_profile,
+        profile_home_resolver=_bound_profile_home,
+        root_profile_test=_host_root_profile,
+    )
+    options: dict[str, Any] = {
+        "cli_row_limit": -1,
+        "settings": {"json_fs": {"fold_every_save": True}},
+        **_host.store_options,
+    }
+    return _CompatStore(
+        locations,
+        live_stream_ids=lambda: _hosted("_active_stream_ids")(),
+        last_workspace=_last_workspace,
+        configured_model=_configured_model,
+        cache=module.SESSIONS,
+        cache_lock=module.LOCK,
+        session_lock=lambda session_id: _hosted("_get_session_agent_lock")(session_id),
+        cache_size=int(getattr(module, "SESSIONS_MAX", 100) or 100),
+        **options,
+    )
+
+
 def get_store() -> SessionStore:
-    """The store every function here uses, built on first use from the environment."""
-    global _store
+    """The store every function here uses, built on first use from the environment (or from
+    the bound host module, rebuilt when the host points it elsewhere)."""
+    global _store, _store_key
     with _guard:
+        key = _bound_store_key()
+        if _store is not None and key != _store_key:
+            old, _store = _store, None
+            old.close()
         if _store is None:
-            options = {"cli_row_limit": -1, **_host.store_options}
-            _store = _CompatStore(
-                _host.locations or _environment_locations(),
-                live_stream_ids=_live_stream_ids,
-                last_workspace=_last_workspace,
-                configured_model=_configured_model,
-                **options,
-            )
+            if key is not None:
+                _store = _bound_store()
+            else:
+                options = {"cli_row_limit": -1, **_host.store_options}
+                _store = _CompatStore(
+                    _host.locations or _environment_locations(),
+                    live_stream_ids=_live_stream_ids,
+                    last_workspace=_last_workspace,
+                    configured_model=_configured_model,
+                    **options,
+                )
+            _store_key = key
         return _store
 
 
@@ -254,13 +399,25 @@ def _live_stream_ids() -> Iterable[str]:
     return list(callback()) if callback is not None else ()
 
 
+def _active_stream_ids() -> set[str]:
+    """Ids of running streams: the bound host's ``STREAMS`` keys, else the callback's."""
+    streams = _host_setting("STREAMS")
+    if streams is None:
+        return set(_live_stream_ids())
+    lock = _host_setting("STREAMS_LOCK")
+    if lock is None:
+        return set(streams)
+    with lock:
+        return set(streams)
+
+
 def _configured_model() -> object:
-    callback = _host.default_model
+    callback = _host.default_model or _host_setting("get_effective_default_model")
     return callback() if callback is not None else None
 
 
 def _last_workspace(profile: str | None) -> str | None:
-    callback = _host.last_workspace
+    callback = _host.last_workspace or _host_setting("get_last_workspace")
     if callback is None:
         return None
     try:
@@ -288,12 +445,18 @@ def _active_profile() -> str:
     unknown or traversing name is never turned into a path here (S7.2, S7.3).
     """
     name: object = None
-    if _host.active_profile is not None:
+    callback = _host.active_profile
+    profiles = _profiles() if callback is None else None
+    if profiles is not None:
+        callback = getattr(profiles, "get_active_profile_name", None)
+    if callback is not None:
         try:
-            name = _host.active_profile()
+            name = callback()
         except Exception:
             logger.exception("the host's active-profile callback failed; using the default")
     if not name:
+        if _host_module is not None:
+            return DEFAULT_PROFILE
         return _locations().active_profile()
     try:
         return validate_profile_name(str(name))
@@ -319,6 +482,14 @@ def __getattr__(name: str) -> Any:
     if name == "DEFAULT_MODEL":
         return _locations().default_model(_configured_model())
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class UnreadableSessionKeyError(SessionUnreadable, KeyError):
+    """:class:`SessionUnreadable` that is also the ``KeyError`` the host answers with a 404,
+    so a damaged file is a clear "not found" in the Web UI, never a 500."""
+
+    def __str__(self) -> str:
+        return SessionUnreadable.__str__(self)
 
 
 # ── sessions ───────────────────────────────────────────────────────────────────────────────
@@ -352,6 +523,12 @@ class Session(_CoreSession):
             session_id, title, workspace, model, messages, tool_calls, created_at, updated_at,
             **fields,
         )
+
+    @property
+    def _loaded_metadata_only(self) -> bool:
+        """The original's flag for a metadata-only object, which the host checks before saving
+        (#1558); such objects refuse ``save()`` (S2.15)."""
+        return self.is_partial
 
     @property
     def path(self) -> Path:
@@ -407,9 +584,15 @@ def get_session(sid: Any, metadata_only: bool = False) -> Session:
 
     As the original, sessions of other sources (agent-only, Claude Code) are not found here;
     read them with :func:`get_cli_session_messages`. Stale interrupted turns are repaired on a
-    cache miss (S2.36).
+    cache miss (S2.36). A file that does not parse raises :class:`UnreadableSessionKeyError`,
+    naming the file (a ``KeyError`` too, which the host answers with a 404); its bytes are left
+    alone.
     """
-    session = get_store().get(sid, metadata_only=metadata_only)
+    try:
+        session = get_store().get(sid, metadata_only=metadata_only)
+    except SessionUnreadable as error:
+        logger.warning("%s", error)
+        raise UnreadableSessionKeyError(error.session_id, error.path, error.cause) from None
     if session.read_only:
         raise SessionNotFound(sid)
     return _adopt(session)
@@ -443,18 +626,36 @@ def new_session(
 def all_sessions(diag: Any = None) -> list[dict[str, Any]]:
     """Web UI rows of every profile, pinned first, newest first; drafts and cron hidden.
 
-    Rows without a profile report ``default``; lineage keys come from each row's own
-    profile's agent store (corrected, S8.15), and pinned rows stay first (S8.16).
+    Rows without a profile report ``default``. An index row whose file is gone stays while the
+    host's ``_index_entry_exists`` says the session exists; lineage keys come from the host's
+    ``_enrich_sidebar_lineage_metadata``, by default each row's own profile's agent store
+    (corrected, S8.15), and pinned rows stay first (S8.16). ``diag`` gets the original's stage
+    names.
     """
-    _stage(diag, "all_sessions.list")
+    _stage(diag, "all_sessions.active_streams")
     store = get_store()
     assert isinstance(store, _CompatStore)
+    exists = _hosted("_index_entry_exists")
+    in_memory = frozenset(store.cached_ids())
     with store.writable_only():
         listing = store.list_sessions(
-            _active_profile(), all_profiles=True, include_archived=True, include_cron=False
+            _active_profile(), all_profiles=True, include_archived=True, include_cron=False,
+            row_exists=lambda session_id: bool(exists(session_id, in_memory_ids=in_memory)),
+            enrich_lineage=False,
+            stage=lambda name: _stage(diag, _ORIGINAL_STAGES[name]),
         )
-    _stage(diag, "all_sessions.done")
-    return listing.as_dicts()
+    rows = listing.as_dicts()
+    _stage(diag, "all_sessions.lineage_metadata")
+    _hosted("_enrich_sidebar_lineage_metadata")(rows)
+    return rows
+
+
+#: The store's listing phases under the original's diagnostic stage names.
+_ORIGINAL_STAGES = {
+    "rows": "all_sessions.read_index",
+    "overlay": "all_sessions.overlay_lock",
+    "sidebar": "all_sessions.sort_filter",
+}
 
 
 def _stage(diag: Any, name: str) -> None:
@@ -463,6 +664,133 @@ def _stage(diag: Any, name: str) -> None:
             diag.stage(name)
         except Exception:  # diagnostics never break a listing
             logger.debug("diagnostics stage %s failed", name, exc_info=True)
+
+
+# ── the original's helpers that the host calls by name ────────────────────────────────────
+
+
+def _write_session_index(updates: Iterable[Any] | None = None) -> None:
+    """Bring ``_index.json`` up to date: the rows of ``updates`` (sessions), or every row.
+
+    The host calls this after changing session files behind the store (restores, imports);
+    with no ``updates`` the index is rebuilt from the files (S2.9).
+    """
+    store = get_store()
+    if updates is None:
+        store.rebuild_index()
+        return
+    for session in updates:
+        if isinstance(session, _CoreSession) and not session.is_partial:
+            store.reindex_session(session)
+
+
+def _index_entry_exists(session_id: Any, in_memory_ids: Iterable[str] | None = None) -> bool:
+    """Whether a row still has a session behind it: in memory or a file (S2.8)."""
+    if not session_id:
+        return False
+    store = get_store()
+    ids = set(in_memory_ids) if in_memory_ids is not None else set(store.cached_ids())
+    if session_id in ids:
+        return True
+    return _load_webui(session_id, metadata_only=True) is not None
+
+
+def _hide_from_default_sidebar(session: Mapping[str, Any]) -> bool:
+    """Cron sessions stay out of the default sidebar (S5.5, S6.3)."""
+    source = session.get("source_tag") or session.get("source")
+    return is_cron_session(session.get("session_id"), source)
+
+
+def _enrich_sidebar_lineage_metadata(sessions: list[dict[str, Any]]) -> None:
+    """Add compression-lineage keys to rows in place, each from its own profile's store (S6.11).
+
+    Corrected: rows of other profiles are enriched from their own store, never the active
+    one's (S8.15).
+    """
+    store = get_store()
+    by_profile: dict[str, set[str]] = {}
+    for row in sessions:
+        session_id = row.get("session_id")
+        if isinstance(session_id, str) and session_id:
+            by_profile.setdefault(str(row.get("profile") or DEFAULT_PROFILE), set()).add(session_id)
+    metadata: dict[str, Mapping[str, Any]] = {}
+    for profile, ids in by_profile.items():
+        found, _problems = store.dispatcher.lineage_metadata(
+            store.context(), profile, frozenset(ids)
+        )
+        metadata.update(found)
+    for row in sessions:
+        keys = metadata.get(row.get("session_id"))  # type: ignore[arg-type]
+        if keys:
+            row.update(lineage_additions(row, keys))
+
+
+def _repair_stale_pending(session: Any) -> bool:
+    """Repair a session whose turn was interrupted, if it is stale (S2.36-S2.39); never raises.
+
+    The steps are the original's, each through the host module so a host can replace one:
+    the grace check, then the session's lock taken without waiting, then
+    ``_apply_core_sync_or_error_marker`` with the agent transcript of the session's profile.
+    """
+    from .pending_repair import needs_repair
+
+    try:
+        seen_stream = session.active_stream_id
+        live = frozenset(_hosted("_active_stream_ids")())
+        grace = float(_hosted("_REPAIR_STALE_PENDING_GRACE_SECONDS"))
+        if not needs_repair(session, live, grace_seconds=grace):
+            return False
+        session_id = session.session_id
+        if not is_valid_session_id(session_id):
+            return False
+        home = Path(_hosted("_get_profile_home")(getattr(session, "profile", None)))
+        core_path = home / "sessions" / f"session_{session_id}.json"
+        if _host_module is not None:
+            lock = _hosted("_get_session_agent_lock")(session_id)
+        else:
+            lock = get_store().session_lock(session_id)
+        if not lock.acquire(blocking=False):
+            return False  # the caller holds it (retry, undo, cancel): never deadlock
+        try:
+            return bool(_hosted("_apply_core_sync_or_error_marker")(
+                session, core_path, stream_id_for_recheck=seen_stream
+            ))
+        finally:
+            lock.release()
+    except Exception:
+        logger.exception("repair of a stale pending turn failed")
+        return False
+
+
+def _apply_core_sync_or_error_marker(
+    session: Any,
+    core_path: Any,
+    stream_id_for_recheck: str | None = None,
+    *,
+    require_stream_dead: bool = True,
+) -> bool:
+    """The repair itself, for a caller that already holds the session's lock (S2.37-S2.39).
+
+    Adopts the agent transcript at ``core_path`` when the session has no messages, else
+    restores the pending prompt with an error marker; never raises.
+    """
+    from .pending_repair import repair_locked
+
+    store = get_store()
+    return repair_locked(
+        session,
+        lambda: frozenset(_hosted("_active_stream_ids")()),
+        Path(os.fspath(core_path)) if core_path else None,
+        lambda s: store.save(s),
+        expected_stream=stream_id_for_recheck,
+        require_stream_dead=require_stream_dead,
+    )
+
+
+def _default_claude_code_projects_dir() -> Path | None:
+    """The first Claude Code projects folder this machine uses (S4.1)."""
+    roots = _claude_roots(None)
+    return roots[0] if roots else None
 
 
 # ── projects ───────────────────────────────────────────────────────────────────────────────
@@ -476,6 +804,7 @@ def load_projects(*, _migrate: bool = True) -> list[dict[str, Any]]:
     """
     from hermes_sessions_cron_projects import (
         ProjectsFile,
+        index_rows_at,
         index_rows_of,
         load_projects_with_backfill,
     )
@@ -484,6 +813,9 @@ def load_projects(*, _migrate: bool = True) -> list[dict[str, Any]]:
     file = ProjectsFile(locations.projects_file)
     if not _migrate:
         return file.read_or_empty()
+    index_file = _host_setting("SESSION_INDEX_FILE")
+    if index_file is not None:  # the host names its index file; the back-fill reads that one
+        return load_projects_with_backfill(file, lambda: index_rows_at(Path(index_file)))
     return load_projects_with_backfill(file, lambda: index_rows_of(locations))
 
 
@@ -710,7 +1042,7 @@ def get_claude_code_sessions(
     listing = list_claude_code_rows(
         _claude_roots(projects_dir), max_files=max_files, max_file_bytes=max_file_bytes
     )
-    return [row.to_dict() for row in listing.rows]
+    return [_in_original_shape(row, _CLAUDE_ROW_KEYS) for row in listing.rows]
 
 
 def get_claude_code_session_messages(sid: Any, projects_dir: Any = None) -> list[dict[str, Any]]:
@@ -727,6 +1059,8 @@ def clear_cli_sessions_cache() -> None:
     """Forget cached agent listings (the next call rescans ``state.db``)."""
     from hermes_sessions_agent_state_db import clear_cache
 
+    with _cli_rows_lock:
+        _cli_rows_cache.clear()
     clear_cache()
 
 
@@ -747,43 +1081,172 @@ def _webui_titles(profile: str) -> dict[str, str]:
     }
 
 
+#: The keys of the original's agent rows, in its order (the host's pages read these).
+_AGENT_ROW_KEYS = (
+    "session_id", "title", "workspace", "model", "message_count", "created_at", "updated_at",
+    "pinned", "archived", "project_id", "profile", "source_tag", "raw_source", "user_id",
+    "chat_id", "chat_type", "thread_id", "session_key", "platform", "session_source",
+    "source_label", "parent_session_id", "parent_title", "parent_source", "relationship_type",
+    "_parent_lineage_root_id", "end_reason", "actual_message_count", "user_message_count",
+    "_lineage_root_id", "_lineage_tip_id", "_compression_segment_count", "is_cli_session",
+)
+#: The keys of the original's Claude Code rows, in its order.
+_CLAUDE_ROW_KEYS = (
+    "session_id", "title", "workspace", "model", "message_count", "created_at", "updated_at",
+    "last_message_at", "pinned", "archived", "project_id", "profile", "source_tag",
+    "raw_source", "session_source", "source_label", "is_cli_session", "read_only",
+)
+_cli_rows_cache: dict[tuple[Any, ...], tuple[float, list[dict[str, Any]]]] = {}
+_cli_rows_lock = threading.Lock()
+
+
+def _in_original_shape(row: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {key: row.get(key) for key in keys}
+
+
+def _stat_key(path: Any) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except (OSError, TypeError, ValueError):
+        return None
+    return (info.st_mtime_ns, info.st_size)
+
+
+def _cli_rows_key(profile: str) -> tuple[Any, ...]:
+    """What the agent and Claude Code rows depend on: profile, databases, folders, index."""
+    database = _active_state_db()
+    claude_root = _default_claude_code_projects_dir()
+    return (
+        profile, str(database), _stat_key(database), _stat_key(f"{database}-wal"),
+        _stat_key(f"{database}-shm"), str(claude_root), _stat_key(claude_root),
+        _stat_key(_locations().session_dir / "_index.json"),
+    )
+
+
 def get_cli_sessions() -> list[dict[str, Any]]:
     """Claude Code rows, then the active profile's agent rows (at most 20), as the original.
 
-    A Web UI title under the row id or any chain segment wins (#1486). Never raises.
+    A Web UI title under the row id or any chain segment wins (#1486). Never raises. Results
+    are reused for ``_CLI_SESSIONS_CACHE_TTL_SECONDS`` while the databases, the Claude Code
+    folder and the index are unchanged; callers get copies. Rows have the original's keys.
     Corrected: listing never creates the Cron Jobs project (S8.20); cron rows carry its id only
-    when it exists. Chains are one row (S3.9); ``workspace`` is the agent's ``cwd``.
+    when it exists. Chains are one row (S3.9); ``workspace`` is the agent's ``cwd`` (S3.16).
     """
+    try:
+        ttl = max(0.0, float(_hosted("_CLI_SESSIONS_CACHE_TTL_SECONDS")))
+    except (TypeError, ValueError):
+        ttl = float(_CLI_SESSIONS_CACHE_TTL_SECONDS)
+    profile = _active_profile()
+    key = _cli_rows_key(profile) if ttl > 0 else None
+    now = time.monotonic()
+    if key is not None:
+        with _cli_rows_lock:
+            cached = _cli_rows_cache.get(key)
+            if cached is not None and cached[0] > now:
+                return copy.deepcopy(cached[1])
+    rows = _read_cli_rows(profile)
+    if key is not None:
+        with _cli_rows_lock:
+            _cli_rows_cache.clear()  # one entry: only the newest answer can be current
+            _cli_rows_cache[key] = (now + ttl, copy.deepcopy(rows))
+    return rows
+
+
+def _read_cli_rows(profile: str) -> list[dict[str, Any]]:
     from hermes_sessions_agent_state_db import list_agent_rows
 
     rows: list[dict[str, Any]] = []
     try:
-        rows.extend(get_claude_code_sessions())
+        rows.extend(_hosted("get_claude_code_sessions")())
     except Exception:
         logger.debug("Claude Code session scan failed", exc_info=True)
     try:
-        profile = _active_profile()
         listing = list_agent_rows(
-            _locations(), profile, limit=CLI_VISIBLE_SESSION_LIMIT,
-            ttl=float(_CLI_SESSIONS_CACHE_TTL_SECONDS),
+            _locations(), profile, limit=int(_hosted("CLI_VISIBLE_SESSION_LIMIT")), ttl=0.0,
         )
         titles = _webui_titles(profile) if listing.rows else {}
     except Exception as error:  # noqa: BLE001
-        logger.warning("get_cli_sessions() failed: %s", error)
+        logger.warning(
+            "get_cli_sessions() failed for %s: %s", _active_state_db(), error
+        )
         return rows
+    fallback_workspace: str | None = None
     for row in listing.rows:
         values = row.to_dict()
+        if not values.get("workspace"):
+            # The agent recorded no cwd (S3.16): the host's pages want a folder, as before.
+            if fallback_workspace is None:
+                fallback_workspace = (
+                    _existing_last_workspace(profile) or _locations().default_workspace
+                )
+            values["workspace"] = fallback_workspace
         segments = values.get("_lineage_segment_ids")
         for candidate in [row.session_id, *(segments if isinstance(segments, list) else [])]:
             if titles.get(str(candidate)):
                 values["title"] = titles[str(candidate)]
                 break
-        rows.append(values)
+        rows.append(_in_original_shape(values, _AGENT_ROW_KEYS))
     return rows
 
 
 def _active_state_db() -> Path:
+    return Path(_hosted("_active_state_db_path")())
+
+
+def _active_state_db_path() -> Path:
+    """``state.db`` of the active profile (the host's per-request profile when bound)."""
+    profiles = _profiles()
+    if profiles is not None:
+        try:
+            home = Path(profiles.get_active_hermes_home()).expanduser().resolve()
+            return home / "state.db"
+        except Exception:  # noqa: BLE001 - as the original: fall back to the plain rules
+            logger.debug("the host's active Hermes home is unavailable", exc_info=True)
+    if _host_module is not None:
+        return _launch_home() / "state.db"
     return _locations().state_db(_active_profile())
+
+
+def _launch_home() -> Path:
+    """``HERMES_HOME``, else ``~/.hermes``: the home the host was started with."""
+    return Path(os.path.expanduser(os.environ.get("HERMES_HOME") or "~/.hermes")).resolve()
+
+
+def _get_profile_home(profile: Any) -> Path:
+    """The agent home of ``profile``: the host's answer, else the launch home for the root
+    profile and ``<base>/profiles/<name>`` for a named one; an unknown or traversing name is
+    the launch home (S7.3)."""
+    profiles = _profiles()
+    if profiles is not None:
+        return Path(profiles.get_hermes_home_for_profile(profile))
+    if profile and profile != DEFAULT_PROFILE:
+        try:
+            return Locations.from_environment().profile_home(str(profile))
+        except InvalidProfileName:
+            pass
+    return _launch_home()
+
+
+def _host_root_profile(name: str) -> bool:
+    """The host's renamed-root test (S7.4); False when its profile module is unavailable."""
+    profiles = _profiles()
+    test = getattr(profiles, "_is_root_profile", None) if profiles is not None else None
+    if test is None:
+        return False
+    try:
+        return bool(test(name))
+    except Exception:  # noqa: BLE001 - a failing lookup only loses the alias
+        logger.debug("the host's root-profile test failed for %r", name, exc_info=True)
+        return False
+
+
+def _bound_profile_home(profile: str) -> Path:
+    """Profile homes of a bound host: the active profile's is the host's active home, as the
+    original read every agent store of the current request; others come from
+    ``_get_profile_home``."""
+    if profile == _active_profile():
+        return Path(_hosted("_active_state_db_path")()).parent
+    return Path(_hosted("_get_profile_home")(profile))
 
 
 def get_cli_session_messages(sid: Any) -> list[dict[str, Any]]:

@@ -19,14 +19,19 @@ class HermesSessionsError(Exception):
     """Base class of every error this library raises on purpose."""
 
 
+def _shortened(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 class InvalidSessionId(HermesSessionsError, ValueError):
     """A write named an id that breaks S1.2; nothing was touched."""
 
     def __init__(self, session_id: object) -> None:
         self.session_id = session_id
         super().__init__(
-            f"invalid session id {session_id!r}: ids use only 0-9, a-z, '_' and '-', "
-            "are not empty and do not start with '_'"
+            f"invalid session id {_shortened(session_id)}: ids use only 0-9, a-z, '_' and '-', "
+            "are 1 to 200 characters long and do not start with '_'"
         )
 
 
@@ -76,7 +81,7 @@ class PartialSessionSaveError(HermesSessionsError, RuntimeError):
         self.session_id = session_id
         super().__init__(
             f"refusing to save session {session_id!r}: it was loaded partially "
-            "(metadata only), so saving it would overwrite the stored messages. "
+            "(metadata-only), so saving it would overwrite the stored messages. "
             "Reload it in full (metadata_only=False) before changing it."
         )
 

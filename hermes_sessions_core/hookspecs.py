@@ -69,7 +69,9 @@ class ListRequest:
     that profile's data, or every profile in ``profiles`` when ``all_profiles`` is set.
     ``limit`` is the per-source row limit after projection (``None``: the source's default).
     ``in_memory_ids`` are sessions that exist only in the store's memory so far; a writable
-    store keeps index rows for them (S2.35). Filtering by profile, archive, cron and drafts is
+    store keeps index rows for them (S2.35). ``row_exists(session_id)``, when given, is the
+    host's word on an index row whose session file is gone: the row is kept if it answers true
+    (the Web UI's ``_index_entry_exists``). Filtering by profile, archive, cron and drafts is
     the aggregator's job; sources may pre-filter only where it saves real work.
     """
 
@@ -80,14 +82,16 @@ class ListRequest:
     include_cron: bool = False
     limit: int | None = None
     in_memory_ids: frozenset[str] = frozenset()
+    row_exists: Callable[[str], bool] | None = None
 
 
 @dataclass(frozen=True)
 class MaintenanceRequest:
     """What a writable store's recovery, audit or repair may consult (S2.21-S2.25).
 
-    ``action`` is ``"recover"`` (startup recovery), ``"audit"`` (read-only) or ``"repair"``
-    (safe repairs only). ``agent_has_sessions(profile, ids)`` answers which ids the profile's
+    ``action`` is ``"recover"`` (startup recovery), ``"audit"`` (read-only), ``"repair"``
+    (safe repairs only) or ``"reindex"`` (rebuild the sidebar index from the session files).
+    ``agent_has_sessions(profile, ids)`` answers which ids the profile's
     agent store holds, or ``None`` when that store is missing, locked or too old to tell (then
     callers fail open). ``agent_sidecars(profile)`` returns agent-only Web UI sessions that
     could be materialised as files. ``progress(done, total)`` reports long scans.

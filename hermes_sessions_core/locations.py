@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .errors import InvalidProfileName
 
@@ -60,7 +60,20 @@ class Locations:
     session_url: str | None = None
     claude_projects_dirs: tuple[Path, ...] | None = None
     default_workspace_override: str | None = None
+    projects_file_override: Path | None = None
     environ: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
+    #: A host that knows better (the Web UI's per-request profile, its profile helper) answers
+    #: these itself; ``None`` means the rules below (S7.3, S7.5).
+    active_profile_resolver: Callable[[], str | None] | None = field(
+        default=None, repr=False, compare=False
+    )
+    profile_home_resolver: Callable[[str], str | os.PathLike[str]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    #: The host's test for a renamed root profile (S7.4), asked besides ``root_aliases``.
+    root_profile_test: Callable[[str], bool] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     # ── construction ─────────────────────────────────────────────────────────────────────
 
@@ -131,6 +144,9 @@ class Locations:
 
     @property
     def session_dir(self) -> Path:
+        """The local sessions folder: ``session_url`` when it is a plain path."""
+        if self.session_url and "://" not in self.session_url:
+            return Path(self.session_url)
         return self.state_dir / "sessions"
 
     @property
@@ -140,21 +156,27 @@ class Locations:
 
     @property
     def projects_file(self) -> Path:
-        return self.state_dir / "projects.json"
+        return self.projects_file_override or self.state_dir / "projects.json"
 
     # ── profiles ─────────────────────────────────────────────────────────────────────────
 
     def is_root_profile(self, name: str | None) -> bool:
-        return (name or DEFAULT_PROFILE) in self.root_aliases
+        chosen = name or DEFAULT_PROFILE
+        if chosen in self.root_aliases:
+            return True
+        return self.root_profile_test is not None and bool(self.root_profile_test(chosen))
 
     def profiles_match(self, left: str | None, right: str | None) -> bool:
         """Equal names, or both root aliases; a missing name is ``default`` (S7.4)."""
         a = left or DEFAULT_PROFILE
         b = right or DEFAULT_PROFILE
-        return a == b or (a in self.root_aliases and b in self.root_aliases)
+        return a == b or (self.is_root_profile(a) and self.is_root_profile(b))
 
     def profile_home(self, name: str | None = None) -> Path:
         """The profile's home: the base for root aliases, else ``<base>/profiles/<name>`` (S7.3)."""
+        if self.profile_home_resolver is not None:
+            chosen = validate_profile_name(name) if name else DEFAULT_PROFILE
+            return Path(os.path.expanduser(os.fspath(self.profile_home_resolver(chosen))))
         if not name or self.is_root_profile(name):
             return self.base_home
         validate_profile_name(name)
@@ -165,9 +187,14 @@ class Locations:
         return home
 
     def active_profile(self, explicit: str | None = None) -> str:
-        """The call's profile, else ``<base>/active_profile``, else the default (S7.5)."""
+        """The call's profile, else the host's, else ``<base>/active_profile``, else the
+        default (S7.5). A host answer that is not a valid profile name counts as the default."""
         if explicit:
             return validate_profile_name(explicit)
+        if self.active_profile_resolver is not None:
+            chosen = self.active_profile_resolver()
+            if chosen:
+                return chosen if _PROFILE_NAME.fullmatch(str(chosen)) else DEFAULT_PROFILE
         if self.default_profile != DEFAULT_PROFILE:
             return self.default_profile
         try:

@@ -72,17 +72,15 @@ WORKTREE_FIELDS: tuple[str, ...] = (
 _TRANSCRIPT_FIELDS = frozenset({"messages", "tool_calls"})
 #: Group-1 fields kept as given (no normalisation), set in one step on construction.
 _PLAIN_FIELDS: tuple[str, ...] = (
-    "estimated_cost", "personality", "active_stream_id", "pending_user_message",
-    "pending_started_at", "compression_anchor_visible_idx",
-    "compression_anchor_message_key", "compression_anchor_summary", "context_length",
-    "threshold_tokens", "last_prompt_tokens", "parent_session_id",
-    "worktree_created_at", "source_tag", "raw_source", "session_source", "source_label",
-    "enabled_toolsets",
+    "compression_anchor_visible_idx", "compression_anchor_message_key",
+    "compression_anchor_summary", "context_length", "threshold_tokens", "last_prompt_tokens",
 )
 _NEVER_WRITTEN = ROW_ONLY_FIELDS | _TRANSCRIPT_FIELDS
 
-# One pattern for S1.2: lowercase letters, digits, '_' and '-', not starting with '_'.
-_SESSION_ID = re.compile(r"[0-9a-z-][0-9a-z_-]*")
+# One pattern for S1.2: lowercase letters, digits, '_' and '-', not starting with '_'; at most
+# 200 characters, so "<id>.json.bak" always fits a 255-byte file name.
+MAX_SESSION_ID_LENGTH = 200
+_SESSION_ID = re.compile(r"[0-9a-z-][0-9a-z_-]{0,%d}" % (MAX_SESSION_ID_LENGTH - 1))
 
 
 # ── ids ──────────────────────────────────────────────────────────────────────────────────────
@@ -94,7 +92,8 @@ def new_session_id() -> str:
 
 
 def is_valid_session_id(session_id: object) -> bool:
-    """The one id rule (S1.2): ``[0-9a-z_-]+``, not starting with ``_`` (store files)."""
+    """The one id rule (S1.2): ``[0-9a-z_-]+``, not starting with ``_`` (store files), and
+    short enough to be a file name."""
     return isinstance(session_id, str) and _SESSION_ID.fullmatch(session_id) is not None
 
 
@@ -181,7 +180,8 @@ class Session:
     :meth:`SessionStore.get`); it refuses partially loaded sessions (S2.15).
     """
 
-    # Every session has these; unknown persisted fields live in __dict__ beside them.
+    # Runtime state, kept out of __dict__ so vars(session) holds only the session's fields.
+    __slots__ = ("_partial", "_store", "_row_hints", "__dict__", "__weakref__")
     _partial: str | None
     _store: Any
     _row_hints: dict[str, Any]
@@ -250,58 +250,73 @@ class Session:
         self._initialise(fields)
 
     def _initialise(self, fields: dict[str, Any]) -> None:
-        """Normalise ``fields`` into attributes (S1.8); consumes the dict it is given."""
+        """Normalise ``fields`` into attributes (S1.8); consumes the dict it is given.
+
+        Attributes are set in the original's order, so ``vars(session)`` (which the Web UI
+        exports as JSON) has the original's keys in the original's order, plus kept unknown
+        fields (S1.7); runtime state lives in slots, outside ``__dict__``.
+        """
         pop = fields.pop
-        values = self.__dict__
-        values["_partial"] = None
-        values["_store"] = None
+        self._partial = None
+        self._store = None
         hints: dict[str, Any] = {}
-        values["_row_hints"] = hints
+        self._row_hints = hints
+        values = self.__dict__
         values["session_id"] = pop("session_id", None) or new_session_id()
         values["title"] = pop("title", None) or "Untitled"
         default_workspace = pop("_default_workspace", None)
         values["workspace"] = self._normalise_workspace(pop("workspace", None), default_workspace)
         values["model"] = pop("model", None)
-        now = time.time()
-        values["created_at"] = pop("created_at", None) or now
-        values["updated_at"] = pop("updated_at", None) or now
+        provider = pop("model_provider", None)
+        values["model_provider"] = (str(provider).strip().lower() or None) if provider else None
         messages = pop("messages", None)
         values["messages"] = messages if isinstance(messages, list) else []
         tool_calls = pop("tool_calls", None)
         values["tool_calls"] = tool_calls if isinstance(tool_calls, list) else []
-        provider = pop("model_provider", None)
-        values["model_provider"] = (str(provider).strip().lower() or None) if provider else None
+        now = time.time()
+        values["created_at"] = pop("created_at", None) or now
+        values["updated_at"] = pop("updated_at", None) or now
         values["pinned"] = bool(pop("pinned", False))
         values["archived"] = bool(pop("archived", False))
         values["project_id"] = pop("project_id", None) or None
         values["profile"] = pop("profile", None)
         values["input_tokens"] = pop("input_tokens", 0) or 0
         values["output_tokens"] = pop("output_tokens", 0) or 0
-        for name in _PLAIN_FIELDS:
+        for name in ("estimated_cost", "personality", "active_stream_id", "pending_user_message"):
             values[name] = pop(name, None)
         attachments = pop("pending_attachments", None)
         values["pending_attachments"] = attachments if isinstance(attachments, list) else []
+        values["pending_started_at"] = pop("pending_started_at", None)
+        context = pop("context_messages", None)
+        values["context_messages"] = context if isinstance(context, list) else []
+        for name in _PLAIN_FIELDS:
+            values[name] = pop(name, None)
         routing = pop("gateway_routing", None)
         values["gateway_routing"] = routing if isinstance(routing, dict) else None
         history = pop("gateway_routing_history", None)
         values["gateway_routing_history"] = history if isinstance(history, list) else []
         values["llm_title_generated"] = bool(pop("llm_title_generated", False))
+        values["parent_session_id"] = pop("parent_session_id", None)
         worktree_path = pop("worktree_path", None)
         values["worktree_path"] = _absolute_path(str(worktree_path)) if worktree_path else None
         branch = pop("worktree_branch", None)
         values["worktree_branch"] = str(branch) if branch else None
         repo_root = pop("worktree_repo_root", None)
         values["worktree_repo_root"] = _absolute_path(str(repo_root)) if repo_root else None
+        values["worktree_created_at"] = pop("worktree_created_at", None)
         values["is_cli_session"] = bool(pop("is_cli_session", False))
+        for name in ("source_tag", "raw_source", "session_source", "source_label"):
+            values[name] = pop(name, None)
         values["read_only"] = bool(pop("read_only", False))
+        values["enabled_toolsets"] = pop("enabled_toolsets", None)
         draft = pop("composer_draft", None)
         values["composer_draft"] = draft if isinstance(draft, dict) else {}
-        context = pop("context_messages", None)
-        values["context_messages"] = context if isinstance(context, list) else []
         # The recorded count is recomputed at save time (S1.6); drop the stale value.
         recorded_count = pop("message_count", None)
         if isinstance(recorded_count, int) and not isinstance(recorded_count, bool):
             hints["message_count"] = recorded_count
+        # The original's name for the recorded count of a metadata-only object (never written).
+        values["_metadata_message_count"] = None
         for name, value in fields.items():
             if not name.startswith("_") and name not in ROW_ONLY_FIELDS:
                 values[name] = value
@@ -359,6 +374,8 @@ class Session:
         """Flag this object as a partial load; ``row_hints`` are recorded row values (S1.15)."""
         self._partial = reason
         self._row_hints.update({k: v for k, v in row_hints.items() if v is not None})
+        if "message_count" in self._row_hints:
+            self.__dict__["_metadata_message_count"] = self._row_hints["message_count"]
 
     @property
     def message_count(self) -> int:

@@ -20,7 +20,9 @@ from .times import to_epoch
 if TYPE_CHECKING:
     from .models import Session
 
-__all__ = ["GRACE_SECONDS", "ERROR_MARKER", "needs_repair", "repair_interrupted_turn"]
+__all__ = [
+    "GRACE_SECONDS", "ERROR_MARKER", "needs_repair", "repair_interrupted_turn", "repair_locked",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +30,12 @@ GRACE_SECONDS = 30.0
 ERROR_MARKER = "**Previous turn did not complete.**"
 
 
-def needs_repair(session: Session, live_stream_ids: frozenset[str], now: float | None = None) -> bool:
+def needs_repair(
+    session: Session,
+    live_stream_ids: frozenset[str],
+    now: float | None = None,
+    grace_seconds: float = GRACE_SECONDS,
+) -> bool:
     """Pending turn, a stream id that is not live, and older than the grace window (S2.36)."""
     if not session.pending_user_message or not session.active_stream_id:
         return False
@@ -37,7 +44,7 @@ def needs_repair(session: Session, live_stream_ids: frozenset[str], now: float |
     started = to_epoch(getattr(session, "pending_started_at", None))
     if not started:
         return True  # missing, zero or unparseable counts as old
-    return ((now or time.time()) - started) >= GRACE_SECONDS
+    return ((now or time.time()) - started) >= grace_seconds
 
 
 def repair_interrupted_turn(
@@ -58,10 +65,37 @@ def repair_interrupted_turn(
     if not lock.acquire(blocking=False):
         return False
     try:
-        if not session.pending_user_message or session.active_stream_id != seen_stream:
+        return repair_locked(
+            session, live_stream_ids, core_transcript, save,
+            expected_stream=seen_stream, require_stream_dead=not own_stream,
+        )
+    finally:
+        lock.release()
+
+
+def repair_locked(
+    session: Session,
+    live_stream_ids: Callable[[], frozenset[str]],
+    core_transcript: Path | None,
+    save: Callable[[Session], None],
+    *,
+    expected_stream: str | None = None,
+    require_stream_dead: bool = True,
+) -> bool:
+    """The repair itself, for a caller already holding the session's lock; never raises.
+
+    With ``expected_stream`` it first re-checks, under that lock, that the session still
+    belongs to that stream (compression may have rotated it) and, with
+    ``require_stream_dead``, that the stream is not running again.
+    """
+    try:
+        if not session.pending_user_message:
             return False
-        if not own_stream and session.active_stream_id in live_stream_ids():
-            return False
+        if expected_stream is not None:
+            if session.active_stream_id != expected_stream:
+                return False
+            if require_stream_dead and session.active_stream_id in live_stream_ids():
+                return False
         if not session.messages and _adopt_core_transcript(session, core_transcript):
             pass
         else:
@@ -73,8 +107,6 @@ def repair_interrupted_turn(
     except Exception:
         logger.exception("repair of interrupted turn failed for session %s", session.session_id)
         return False
-    finally:
-        lock.release()
 
 
 def _adopt_core_transcript(session: Session, path: Path | None) -> bool:

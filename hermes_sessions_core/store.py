@@ -22,17 +22,18 @@ from .errors import (
     SessionNotFound,
 )
 from .hookspecs import ListRequest, MaintenanceRequest, SourceContext
-from .locations import Locations
+from .locations import DEFAULT_PROFILE, Locations
 from .manager import SessionsPluginManager, make_plugin_manager
 from .models import (
     Problem,
     Session,
+    SessionRow,
     SidebarListing,
     SourceListing,
     Transcript,
     require_valid_session_id,
 )
-from .pending_repair import needs_repair, repair_interrupted_turn
+from .pending_repair import GRACE_SECONDS, needs_repair, repair_interrupted_turn
 from .search import SearchResults
 
 __all__ = ["SessionStore", "SAVE_MODES", "DEFAULT_CACHE_SIZE"]
@@ -50,6 +51,11 @@ class SessionStore:
     profile's last workspace; ``configured_model`` the host's ``model`` config (S7.8). Each
     defaults to "nothing known". ``enabled_sources`` switches sources on or off by name
     (the Web UI store is always on, S6.1).
+
+    A host that already keeps sessions in memory hands over its own ``cache`` (an ordered
+    mapping, most recently used last), the ``cache_lock`` guarding it and its
+    ``session_lock(session_id)`` factory, so host and store share one cache and one set of
+    locks and can never disagree.
     """
 
     def __init__(
@@ -67,6 +73,9 @@ class SessionStore:
         save_mode: str = "deferred",
         cli_row_limit: int = 20,
         enrich_limit: int = 300,
+        cache: OrderedDict[str, Session] | None = None,
+        cache_lock: Any = None,
+        session_lock: Callable[[str], Any] | None = None,
     ) -> None:
         self.locations = locations or Locations.from_environment()
         self.plugin_manager = plugin_manager or make_plugin_manager()
@@ -81,12 +90,16 @@ class SessionStore:
         self.save_mode = save_mode if save_mode in SAVE_MODES else "deferred"
         self.cli_row_limit = cli_row_limit
         self.enrich_limit = enrich_limit
-        self._cache: OrderedDict[str, Session] = OrderedDict()
+        self._cache: OrderedDict[str, Session] = OrderedDict() if cache is None else cache
         self._unsaved: set[str] = set()
-        self._cache_lock = threading.Lock()  # guards only the cache map (S2.33)
+        # Guards only the cache map (S2.33); never held while a hook runs.
+        self._cache_lock = threading.Lock() if cache_lock is None else cache_lock
+        self._host_session_lock = session_lock
         self._session_locks: dict[str, threading.Lock] = {}
         self._source_state: dict[str, Any] = {}  # SourceContext.state: sources' per-store objects
         self._locks_lock = threading.Lock()
+        #: Seconds a pending turn may be silent before it counts as interrupted (S2.36).
+        self.repair_grace_seconds: float = GRACE_SECONDS
 
     # ── context ──────────────────────────────────────────────────────────────────────────
 
@@ -117,6 +130,8 @@ class SessionStore:
 
     def session_lock(self, session_id: str) -> threading.Lock:
         """The session's non-reentrant lock, shared with streaming, retry, undo, cancel (S2.33)."""
+        if self._host_session_lock is not None:
+            return self._host_session_lock(session_id)  # type: ignore[no-any-return]
         with self._locks_lock:
             lock = self._session_locks.get(session_id)
             if lock is None:
@@ -173,13 +188,18 @@ class SessionStore:
         if metadata_only or not source.info.writable:
             return session  # partial and foreign objects never fill the cache (S2.14)
         self._remember(session)
-        self._repair_if_stale(session)
+        self.repair_if_stale(session, self.repair_grace_seconds)
         return session
 
-    def _repair_if_stale(self, session: Session) -> None:
+    def repair_if_stale(self, session: Session, grace_seconds: float | None = None) -> bool:
+        """Repair ``session``'s interrupted turn if it is stale (S2.36); True if repaired.
+
+        The cache-miss path of :meth:`get` runs this; hosts call it for objects they hold.
+        """
         live = self.live_stream_ids()
-        if not needs_repair(session, live):
-            return
+        grace = GRACE_SECONDS if grace_seconds is None else grace_seconds
+        if not needs_repair(session, live, grace_seconds=grace):
+            return False
         try:
             core = self.locations.core_transcript(session.session_id, session.profile)
         except InvalidProfileName:
@@ -191,11 +211,14 @@ class SessionStore:
             core,
             lambda s: self.save(s),
         )
-        if not repaired and not session.messages and needs_repair(session, self.live_stream_ids(), 0):
+        if not repaired and not session.messages and needs_repair(
+            session, self.live_stream_ids(), 0, grace_seconds=grace
+        ):
             # The lock was held: do not pin a stale object in the cache (S2.37, S8.21).
             with self._cache_lock:
                 if self._cache.get(session.session_id) is session:
                     del self._cache[session.session_id]
+        return repaired
 
     def repair_own_stream(self, session: Session) -> bool:
         """For the streaming writer: repair its own stream's interrupted turn (S2.37)."""
@@ -327,6 +350,19 @@ class SessionStore:
             self.save(session, touch_updated_at=False)
             return session
 
+    def reindex_session(self, session: Session) -> None:
+        """Make ``session``'s sidebar row match its stored copy, by saving that copy again
+        unchanged (the row is written with every save).
+
+        For hosts that changed a file behind the store; a session with no file is left alone.
+        """
+        try:
+            stored, source = self.dispatcher.load_session(self.context(), session.session_id, False)
+        except SessionNotFound:
+            return
+        if source.info.writable:
+            self.dispatcher.save_session(self.context(), stored, False)
+
     def _foreign_source(self, session_id: str) -> Source | None:
         for source in self.dispatcher.candidates(session_id):
             if not source.info.writable:
@@ -367,8 +403,18 @@ class SessionStore:
         include_archived: bool = False,
         include_cron: bool = False,
         limit: int | None = None,
+        row_exists: Callable[[str], bool] | None = None,
+        enrich_lineage: bool = True,
+        stage: Callable[[str], None] | None = None,
     ) -> SidebarListing:
-        """The sidebar (S6). Never raises for a failing source: see ``listing.problems``."""
+        """The sidebar (S6). Never raises for a failing source: see ``listing.problems``.
+
+        ``row_exists`` lets a host keep index rows whose file is gone (``ListRequest``);
+        ``enrich_lineage=False`` leaves lineage keys to a host that adds them itself;
+        ``stage(name)`` is told when each phase starts (``rows``, ``overlay``, ``sidebar``), for
+        a host's request diagnostics.
+        """
+        report = stage or (lambda name: None)
         active = self.locations.active_profile(profile)
         live = self.live_stream_ids()
         with self._cache_lock:
@@ -382,10 +428,14 @@ class SessionStore:
             include_cron=include_cron,
             limit=limit,
             in_memory_ids=in_memory_ids,
+            row_exists=row_exists,
         )
         context = SourceContext(self.locations, self.settings, live, self._source_state)
+        report("rows")
         listings = self.dispatcher.list_rows(context, request, self.source_enabled)
+        report("overlay")
         listings = self._overlay_in_memory(listings, in_memory, live)
+        report("sidebar")
         options = SidebarOptions(
             profile=active,
             all_profiles=all_profiles,
@@ -393,7 +443,7 @@ class SessionStore:
             include_cron=include_cron,
             show_cli_sessions=self.show_cli_sessions,
             cli_row_limit=self.cli_row_limit,
-            enrich_limit=self.enrich_limit,
+            enrich_limit=self.enrich_limit if enrich_lineage else 0,
             writable_source=self._writable_name(),
         )
 
@@ -411,7 +461,7 @@ class SessionStore:
     ) -> list[SourceListing]:
         """In-memory sessions replace their stored rows, with ``is_streaming`` set (S2.35)."""
         writable = self._writable_name()
-        overlay = {s.session_id: s.to_row(live) for s in in_memory if not s.is_partial}
+        overlay = {s.session_id: _listed_row(s, live) for s in in_memory if not s.is_partial}
         if not overlay:
             return listings
         result = []
@@ -452,7 +502,7 @@ class SessionStore:
         report = self.dispatcher.maintain(context, request)
         if report is None:
             raise HermesSessionsError("no writable source supports recovery; is json_fs loaded?")
-        if action != "audit":
+        if action not in ("audit", "reindex"):
             with self._cache_lock:  # restored files must be re-read, never served stale
                 for session_id in [s for s in self._cache if s not in self._unsaved]:
                     del self._cache[session_id]
@@ -465,6 +515,11 @@ class SessionStore:
     def audit(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
         """Read-only health report: repairable, unsafe and reported findings (S2.23)."""
         return self._maintenance("audit", progress)
+
+    def rebuild_index(self) -> dict[str, Any]:
+        """Rebuild the writable store's sidebar index from its session files (S2.9), for hosts
+        that changed files behind the store's back (a restore, a hand edit)."""
+        return self._maintenance("reindex", None)
 
     def repair_safe(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
         """Apply only safe repairs, then audit again (S2.24)."""
@@ -557,3 +612,11 @@ class SessionStore:
             until=bounds[1], include_archived=include_archived, limit=limit, per_session=per_session,
         )
         return self.dispatcher.search(self.context(), query, self.source_enabled)
+
+
+def _listed_row(session: Session, live: frozenset[str]) -> SessionRow:
+    """An in-memory session's sidebar row; rows without a profile report ``default`` (S2.35)."""
+    row = session.compact(include_runtime=True, active_stream_ids=live)
+    if not row.get("profile"):
+        row["profile"] = DEFAULT_PROFILE
+    return SessionRow.adopt(row)

@@ -26,6 +26,8 @@ EXPECTED_AGENT = [
     ("20261123_212026_df7ded", "Kyoto trip plan #2"),
     ("20261123_212026_ced335", "Kyoto trip plan"),
     (CHAIN[2], "Renamed payments"),
+    # A subagent child keeps its own row (S3.11); only `cli` rows face S3.13's visibility rule.
+    ("20261123_212026_e90dc2", "Subagent Session"),
 ]
 
 

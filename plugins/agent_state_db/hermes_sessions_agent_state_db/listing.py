@@ -117,12 +117,15 @@ def _row_tip(graph: LineageGraph, end: str, stats: dict[str, MessageStats]) -> s
 
 
 def _visible(row: dict[str, Any], segments: int) -> bool:
-    """The CLI visibility rule (S3.13, #1587)."""
+    """The CLI visibility rule (S3.13, #1587).
+
+    Only ``cli`` rows are CLI-classified here: the legacy branch of S3.13 needs a row marked
+    ``is_cli_session`` in Web UI metadata, which the agent's own records never are.
+    """
     raw = row.get("raw_source")
-    default_title = is_default_title(row.get("title"), raw)
-    classified = raw == "cli" or (row.get("session_source") != "messaging" and default_title)
-    if not classified:
+    if raw != "cli" and row.get("session_source") != "cli":
         return True
+    default_title = is_default_title(row.get("title"), raw)
     return segments > 1 or not default_title or int(row.get("user_message_count") or 0) >= 2
 
 

@@ -86,7 +86,7 @@ def row_title(
     title = clean_title(head.get("title")) or clean_title(tip.get("title"))
     if title:
         return title
-    if is_cron(walk.tip, source):
+    if source.raw_source == "cron":  # a cli row whose id happens to start cron_ is no job's
         for candidate in (walk.tip, walk.head):
             job_id = cron_job_id(candidate)
             if job_id and context.cron_names.get(job_id):

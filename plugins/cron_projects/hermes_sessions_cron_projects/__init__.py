@@ -12,7 +12,13 @@ from __future__ import annotations
 from hermes_sessions_core.hookspecs import Project, SourceContext, hookimpl
 from hermes_sessions_core.times import to_epoch
 
-from .backfill import forget_backfills, index_rows_of, load_projects_with_backfill, tag_untagged
+from .backfill import (
+    forget_backfills,
+    index_rows_at,
+    index_rows_of,
+    load_projects_with_backfill,
+    tag_untagged,
+)
 from .cron import (
     CRON_PROJECT_COLOR,
     CRON_PROJECT_NAME,
@@ -47,6 +53,7 @@ __all__ = [
     "ensure_cron_project",
     "find_cron_project",
     "forget_backfills",
+    "index_rows_at",
     "index_rows_of",
     "is_cron_session",
     "load_projects_with_backfill",

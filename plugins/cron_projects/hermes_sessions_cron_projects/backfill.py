@@ -22,7 +22,10 @@ from hermes_sessions_core.locations import DEFAULT_PROFILE, Locations
 from .errors import ProjectsFileUnreadable
 from .projects_file import ProjectsFile
 
-__all__ = ["IndexRows", "forget_backfills", "index_rows_of", "load_projects_with_backfill", "tag_untagged"]
+__all__ = [
+    "IndexRows", "forget_backfills", "index_rows_at", "index_rows_of",
+    "load_projects_with_backfill", "tag_untagged",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +56,24 @@ def index_rows_of(locations: Locations) -> list[dict[str, Any]]:
                 data = handle.read()
         else:
             folder = Path(locations.session_url) if locations.session_url else locations.session_dir
-            data = (folder / "_index.json").read_bytes()
-        rows = json.loads(data.decode("utf-8-sig"))
+            return index_rows_at(folder / "_index.json")
+        return _rows_of(data)
     except Exception as error:  # noqa: BLE001 - the index is optional: tag as default
         logger.debug("project back-fill: no readable session index (%s)", error)
         return []
+
+
+def index_rows_at(path: Path) -> list[dict[str, Any]]:
+    """Rows of the index file at ``path`` (a host that keeps it elsewhere); ``[]`` if unreadable."""
+    try:
+        return _rows_of(Path(path).read_bytes())
+    except Exception as error:  # noqa: BLE001 - the index is optional: tag as default
+        logger.debug("project back-fill: no readable session index at %s (%s)", path, error)
+        return []
+
+
+def _rows_of(data: bytes) -> list[dict[str, Any]]:
+    rows = json.loads(data.decode("utf-8-sig"))
     return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
 
 

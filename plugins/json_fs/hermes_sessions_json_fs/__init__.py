@@ -34,7 +34,7 @@ def hermes_sessions_source_info() -> SourceInfo:
 @hookimpl
 def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> SourceListing:
     files = session_files_for(context)
-    rows, problems = files.rows(request.in_memory_ids)
+    rows, problems = files.rows(request.in_memory_ids, request.row_exists)
     for row in rows:
         if not row.get("profile"):
             row["profile"] = "default"  # rows without a profile report default (S2.35)

@@ -179,8 +179,12 @@ class SidebarIndex:
             if self._changes_since_fold > max(_MIN_CHANGES_BEFORE_FOLD, self._base_rows // 8):
                 self.fold()
 
-    def fold(self) -> bool:
-        """Fold change files into ``_index.json``; ``False`` if there was no base to fold into."""
+    def fold(self, existing_ids: Callable[[], set[str]] | None = None) -> bool:
+        """Fold change files into ``_index.json``; ``False`` if there was no base to fold into.
+
+        With ``existing_ids`` (ids that have a session file), rows of sessions whose file is
+        gone are dropped too, so ``_index.json`` alone never lists a ghost (S2.8).
+        """
         with self.writing():
             for attempt in range(UPDATE_ATTEMPTS):
                 base = self.folder.read_versioned(INDEX_FILE)
@@ -189,8 +193,13 @@ class SidebarIndex:
                     self._changes_since_fold = 0  # nothing to fold into until a rebuild
                     return False
                 folded = self._read_changes()
-                if not folded:
+                ghosts: set[str] = set()
+                if existing_ids is not None:
+                    ghosts = rows.keys() - existing_ids()
+                if not folded and not ghosts:
                     return True
+                for ghost in ghosts:
+                    del rows[ghost]
                 for name, (change, _) in folded.items():
                     session_id = name[: -len(".json")]
                     if not isinstance(change, dict) or change.get("session_id") != session_id:

@@ -281,10 +281,18 @@ def repair_safe(files: SessionFiles, request: MaintenanceRequest) -> dict[str, A
             "before": before, "after": after}
 
 
+def reindex(files: SessionFiles, request: MaintenanceRequest) -> dict[str, Any]:
+    """Rebuild ``_index.json`` from the session files alone (S2.9), as after outside changes."""
+    problems: list[Any] = []
+    rows = files.rebuild(problems=problems)
+    return {"ok": not problems, "rows": len(rows), "problems": [p.to_dict() for p in problems]}
+
+
 _ACTIONS: dict[str, Callable[[SessionFiles, MaintenanceRequest], dict[str, Any]]] = {
     "recover": recover_on_startup,
     "audit": audit,
     "repair": repair_safe,
+    "reindex": reindex,
 }
 
 
@@ -293,6 +301,6 @@ def maintain(files: SessionFiles, request: MaintenanceRequest) -> dict[str, Any]
         action = _ACTIONS[request.action]
     except KeyError:
         raise ValueError(
-            f"unknown maintenance action {request.action!r}; use recover, audit or repair"
+            f"unknown maintenance action {request.action!r}; use recover, audit, repair or reindex"
         ) from None
     return action(files, request)

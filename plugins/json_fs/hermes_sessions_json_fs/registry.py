@@ -31,13 +31,15 @@ def session_files_for(context: SourceContext) -> SessionFiles:
     url = locations.sessions_url
     options: Mapping[str, Any] = context.setting(SOURCE_NAME, "storage_options", None) or {}
     multi_writer = bool(context.setting(SOURCE_NAME, "multi_writer", False))
+    fold_every_save = bool(context.setting(SOURCE_NAME, "fold_every_save", False))
     default_workspace = locations.default_workspace
-    key = (url, jsoncodec.dumps_line([dict(options), multi_writer]), default_workspace)
+    settings_key = jsoncodec.dumps_line([dict(options), multi_writer, fold_every_save])
+    key = (url, settings_key, default_workspace)
     with _lock:
         files = _open.get(key)
         if files is None:
             folder = open_folder(url, options, multi_writer=multi_writer)
-            files = SessionFiles(folder, default_workspace)
+            files = SessionFiles(folder, default_workspace, fold_every_save=fold_every_save)
             _open[key] = files
     context.state[SOURCE_NAME] = files
     return files

@@ -12,7 +12,7 @@ import re
 import socket
 import threading
 import time
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from hermes_sessions_core import jsoncodec
 from hermes_sessions_core.errors import SessionUnreadable, StorageError
@@ -44,7 +44,7 @@ _FIRST_READ = 4096
 STALE_TEMP_SECONDS = 3600
 # Newline-separated stems that are all valid ids (S1.2); stems holding a newline are excluded
 # by counting separators first.
-_ALL_VALID_IDS = re.compile(r"(?:[0-9a-z-][0-9a-z_-]*\n)*")
+_ALL_VALID_IDS = re.compile(r"(?:[0-9a-z-][0-9a-z_-]{0,199}\n)*")
 #: One marker per writing process, removed at a clean close.
 WRITERS_FOLDER = "_writers"
 _REQUIRED_METADATA = ("session_id", "title", "created_at", "updated_at")
@@ -55,9 +55,14 @@ _BACKUP_SUFFIX = ".json.bak"
 class SessionFiles:
     """The session folder of one store."""
 
-    def __init__(self, folder: Folder, default_workspace: str) -> None:
+    def __init__(
+        self, folder: Folder, default_workspace: str, *, fold_every_save: bool = False
+    ) -> None:
         self.folder = folder
         self.default_workspace = default_workspace
+        # For hosts that read ``_index.json`` themselves (the Web UI and its MCP server do):
+        # each save and delete folds at once, so the file alone is always current.
+        self.fold_every_save = fold_every_save
         self.index = SidebarIndex(folder)
         self._row_hints: dict[str, tuple[Any, Any]] = {}
         self._hints_lock = threading.Lock()
@@ -214,6 +219,8 @@ class SessionFiles:
 
             self.index.upsert(row, still_current)
             self._remember(row)
+            if self.fold_every_save:
+                self._fold_for_close()
 
     def _is_our_version(self, name: str, written: object, ours: dict[str, Any]) -> bool:
         """Is the file on storage still the one this save wrote?
@@ -337,12 +344,22 @@ class SessionFiles:
         self.index.remove(session_id)
         with self._hints_lock:
             self._row_hints.pop(session_id, None)
+        if self.fold_every_save:
+            self._fold_for_close()
         return existed
 
     # ── listing ──────────────────────────────────────────────────────────────────────────
 
-    def rows(self, in_memory_ids: Iterable[str] = ()) -> tuple[list[dict[str, Any]], list[Problem]]:
-        """Index rows for every session file, repaired where the index lags (S2.35)."""
+    def rows(
+        self,
+        in_memory_ids: Iterable[str] = (),
+        row_exists: Callable[[str], bool] | None = None,
+    ) -> tuple[list[dict[str, Any]], list[Problem]]:
+        """Index rows for every session file, repaired where the index lags (S2.35).
+
+        A row whose file is gone is dropped unless its id is in memory or ``row_exists`` says
+        the session still exists elsewhere.
+        """
         problems: list[Problem] = []
         if not self._folded_on_open:
             self._folded_on_open = True
@@ -355,6 +372,8 @@ class SessionFiles:
         keep = on_storage | set(in_memory_ids)
         rows = snapshot.rows
         for ghost in [sid for sid in rows if sid not in keep]:
+            if row_exists is not None and row_exists(ghost):
+                continue
             del rows[ghost]  # no file and no in-memory object (S2.8)
         stale = {sid for sid, row in rows.items() if "last_message_at" not in row}
         stale |= snapshot.damaged_ids & on_storage
@@ -366,6 +385,8 @@ class SessionFiles:
                 continue
             rows[session_id] = row
             self.index.upsert(row)
+        if stale and self.fold_every_save:
+            self._fold_for_close()
         return list(rows.values()), problems
 
     def _row_from_file(self, session_id: str, problems: list[Problem]) -> dict[str, Any] | None:
@@ -430,10 +451,13 @@ class SessionFiles:
                 self._writer_marker = None
 
     def _fold_for_close(self) -> None:
-        if not (self.index.pending_changes or self.folder.names(CHANGES_FOLDER)):
+        if not self.fold_every_save and not (
+            self.index.pending_changes or self.folder.names(CHANGES_FOLDER)
+        ):
             return
+        existing = self.session_ids_on_storage if self.fold_every_save else None
         try:
-            if not self.index.fold():
+            if not self.index.fold(existing):
                 self.rebuild()  # no base index yet: write a complete one
         except StorageError as error:
             logger.warning("could not fold session index changes: %s", error)

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from .aggregate import lineage_additions
 from .errors import InvalidProfileName, SessionNotFound, SessionUnreadable
-from .hookspecs import ListRequest
+from .hookspecs import ListRequest, SourceContext
 from .locations import DEFAULT_PROFILE, Locations, validate_profile_name
 from .models import (
     MESSAGING_IDENTITY_FIELDS,
@@ -227,6 +227,9 @@ def _drop_store() -> None:
 _host_module: types.ModuleType | None = None
 _profiles_module_name: str | None = None
 _store_key: tuple[Any, ...] | None = None
+#: The host's own agent row reader, as its module held it when bound (see _replaced_row_reader).
+_ROW_READER = "read_importable_agent_session_rows"
+_bound_row_reader: Any = None
 
 
 def bind_host_module(module: types.ModuleType, *, profiles: str | None = None) -> None:
@@ -244,10 +247,11 @@ def bind_host_module(module: types.ModuleType, *, profiles: str | None = None) -
     the original did: the per-request profile and profile homes come from it, and when it cannot
     be imported the plain rules apply.
     """
-    global _host_module, _profiles_module_name
+    global _host_module, _profiles_module_name, _bound_row_reader
     with _guard:
         _host_module = module
         _profiles_module_name = profiles
+        _bound_row_reader = getattr(module, _ROW_READER, None)
     _drop_store()
 
 
@@ -1025,34 +1029,73 @@ def _claude_roots(projects_dir: Any) -> list[Any]:
     return list(_locations().claude_projects_roots())
 
 
+def _claude_code_sources(store: SessionStore) -> set[str]:
+    """Enabled sources that own Claude Code ids (the built-in one unless blocked)."""
+    probe = f"{CLAUDE_CODE_SOURCE}_0"
+    return {
+        source.info.name for source in store.dispatcher.ordered_sources()
+        if source.info.owns_prefix(probe) and store.source_enabled(source.info.name)
+    }
+
+
+def _agent_sources(store: SessionStore) -> set[str]:
+    """Enabled read-only sources without an id prefix: the agent store (S3)."""
+    return {
+        source.info.name for source in store.dispatcher.ordered_sources()
+        if not source.info.writable and not source.info.id_prefixes
+        and store.source_enabled(source.info.name)
+    }
+
+
+def _claude_context(store: SessionStore, projects_dir: Any, **limits: int) -> SourceContext:
+    """The store's context, with an explicit projects folder and listing limits if given."""
+    locations = store.locations
+    if projects_dir is not None:
+        root = Path(os.path.expanduser(os.fspath(projects_dir)))
+        locations = replace(locations, claude_projects_dirs=(root,))
+    settings: dict[str, Mapping[str, Any]] = dict(store.settings)
+    for name in _claude_code_sources(store):
+        settings[name] = {**store.settings.get(name, {}), **limits}
+    return store.context(locations, settings)
+
+
 def get_claude_code_sessions(
     projects_dir: Any = None,
     *,
     max_files: int = CLAUDE_CODE_MAX_FILES,
     max_file_bytes: int = CLAUDE_CODE_MAX_FILE_BYTES,
 ) -> list[dict[str, Any]]:
-    """Claude Code transcripts as read-only rows, newest first (S4).
+    """Claude Code transcripts as read-only rows, newest first (S4), from the Claude Code
+    source through the dispatcher (a blocked or disabled source lists nothing).
 
     Corrected (S8.12, S8.22-S8.25): the newest files are chosen, never by name; subagent files
     are not sessions; titles skip harness markup; large files are read head and tail instead
     of skipped; ``workspace`` is the transcript's ``cwd``.
     """
-    from hermes_sessions_claude_code import list_claude_code_rows
-
-    listing = list_claude_code_rows(
-        _claude_roots(projects_dir), max_files=max_files, max_file_bytes=max_file_bytes
-    )
-    return [_in_original_shape(row, _CLAUDE_ROW_KEYS) for row in listing.rows]
+    store = get_store()
+    names = _claude_code_sources(store)
+    if not names:
+        return []
+    context = _claude_context(store, projects_dir, max_files=max_files,
+                              max_file_bytes=max_file_bytes)
+    request = ListRequest(profile=_active_profile(), include_archived=True, include_cron=True)
+    listings = store.dispatcher.list_rows(context, request, names.__contains__)
+    return [
+        _in_original_shape(row, _CLAUDE_ROW_KEYS) for listing in listings for row in listing.rows
+    ]
 
 
 def get_claude_code_session_messages(sid: Any, projects_dir: Any = None) -> list[dict[str, Any]]:
     """One Claude Code transcript; ``[]`` for other ids or a vanished file (S4.20)."""
-    from hermes_sessions_claude_code import claude_code_messages
-
     session_id = str(sid or "")
     if not session_id.startswith(f"{CLAUDE_CODE_SOURCE}_"):
         return []
-    return claude_code_messages(session_id, _claude_roots(projects_dir))
+    store = get_store()
+    names = _claude_code_sources(store)
+    transcript = store.dispatcher.read_messages(
+        _claude_context(store, projects_dir), session_id, None, names.__contains__
+    )
+    return list(transcript.messages) if transcript is not None else []
 
 
 def clear_cli_sessions_cache() -> None:
@@ -1153,25 +1196,35 @@ def get_cli_sessions() -> list[dict[str, Any]]:
 
 
 def _read_cli_rows(profile: str) -> list[dict[str, Any]]:
-    from hermes_sessions_agent_state_db import list_agent_rows
-
     rows: list[dict[str, Any]] = []
     try:
         rows.extend(_hosted("get_claude_code_sessions")())
     except Exception:
         logger.debug("Claude Code session scan failed", exc_info=True)
-    try:
-        listing = list_agent_rows(
-            _locations(), profile, limit=int(_hosted("CLI_VISIBLE_SESSION_LIMIT")), ttl=0.0,
-        )
-        titles = _webui_titles(profile) if listing.rows else {}
-    except Exception as error:  # noqa: BLE001
-        logger.warning(
-            "get_cli_sessions() failed for %s: %s", _active_state_db(), error
-        )
+    reader = _replaced_row_reader()
+    if reader is not None:
+        try:
+            rows.extend(_rows_from_host_reader(reader, profile))
+        except Exception as error:  # noqa: BLE001 - the host's reader never empties the list
+            logger.warning("get_cli_sessions() failed for %s: %s", _active_state_db(), error)
         return rows
+    store = get_store()
+    request = ListRequest(
+        profile=profile, profiles=(profile,), include_archived=True, include_cron=True,
+        limit=int(_hosted("CLI_VISIBLE_SESSION_LIMIT")),
+    )
+    listings = store.dispatcher.list_rows(store.context(), request,
+                                          _agent_sources(store).__contains__)
+    for problem in (p for listing in listings for p in listing.problems):
+        logger.warning("get_cli_sessions(): %s", problem.describe())
+    agent_rows = [row for listing in listings for row in listing.rows]
+    try:
+        titles = _webui_titles(profile) if agent_rows else {}
+    except Exception as error:  # noqa: BLE001 - titles are an overlay; rows still list
+        logger.warning("get_cli_sessions(): Web UI titles unavailable: %s", error)
+        titles = {}
     fallback_workspace: str | None = None
-    for row in listing.rows:
+    for row in agent_rows:
         values = row.to_dict()
         if not values.get("workspace"):
             # The agent recorded no cwd (S3.16): the host's pages want a folder, as before.
@@ -1185,6 +1238,52 @@ def _read_cli_rows(profile: str) -> list[dict[str, Any]]:
             if titles.get(str(candidate)):
                 values["title"] = titles[str(candidate)]
                 break
+        rows.append(_in_original_shape(values, _AGENT_ROW_KEYS))
+    return rows
+
+
+def _replaced_row_reader() -> Callable[..., Iterable[Mapping[str, Any]]] | None:
+    """The agent row reader the host put in its module in place of the one it imported.
+
+    The original listed agent rows through ``read_importable_agent_session_rows``; we read
+    ``state.db`` through the agent_state_db plugin. A host that replaces that reader in its
+    module (a test double, another store) is obeyed, as for every other module global.
+    """
+    module = _host_module
+    if module is None:
+        return None
+    current = getattr(module, _ROW_READER, None)
+    return current if callable(current) and current is not _bound_row_reader else None
+
+
+def _rows_from_host_reader(
+    reader: Callable[..., Iterable[Mapping[str, Any]]], profile: str
+) -> list[dict[str, Any]]:
+    """Rows in the original's shape from a host reader's records (``id``, ``title``, ``source``,
+    ``started_at``, ``last_activity``, counts, identity); titles fall back as S3.15 step 3."""
+    workspace = _existing_last_workspace(profile) or _locations().default_workspace
+    limit = int(_hosted("CLI_VISIBLE_SESSION_LIMIT"))
+    rows = []
+    for record in reader(_active_state_db(), limit=limit, log=logger, exclude_sources=None):
+        source = str(record.get("source") or "cli")
+        values = {
+            **record,
+            "session_id": record.get("id"),
+            "title": record.get("title") or f"{source.title()} Session",
+            "workspace": workspace,
+            "model": record.get("model") or None,
+            "message_count": record.get("message_count") or record.get("actual_message_count") or 0,
+            "created_at": record.get("started_at"),
+            "updated_at": record.get("last_activity") or record.get("started_at"),
+            "pinned": False,
+            "archived": False,
+            "project_id": None,
+            "profile": profile,
+            "source_tag": source,
+            "chat_id": record.get("chat_id") or record.get("origin_chat_id"),
+            "user_message_count": record.get("actual_user_message_count"),
+            "is_cli_session": True,
+        }
         rows.append(_in_original_shape(values, _AGENT_ROW_KEYS))
     return rows
 
@@ -1250,17 +1349,21 @@ def _bound_profile_home(profile: str) -> Path:
 
 
 def get_cli_session_messages(sid: Any) -> list[dict[str, Any]]:
-    """An agent or Claude Code transcript; ``[]`` on any error.
+    """An agent or Claude Code transcript of the active profile; ``[]`` on any error.
 
     Corrected: a session whose parents are continuations opens stitched, not empty (S8.1).
     """
-    from hermes_sessions_agent_state_db import agent_messages
-
     session_id = str(sid or "")
     if session_id.startswith(f"{CLAUDE_CODE_SOURCE}_"):
-        return get_claude_code_session_messages(session_id)
+        return list(_hosted("get_claude_code_session_messages")(session_id))
     if not is_valid_session_id(session_id):
         return []
+    if not _agent_sources(get_store()):
+        return []  # the agent source is blocked or switched off
+    # The active profile's store only, as the original: the read_messages hook searches every
+    # profile (for `hermes-sessions show`), which would cross the request's profile.
+    from hermes_sessions_agent_state_db import agent_messages
+
     return agent_messages(_active_state_db(), session_id)
 
 

@@ -246,12 +246,20 @@ class Dispatcher:
         raise SessionNotFound(session_id)
 
     def read_messages(
-        self, context: SourceContext, session_id: str, limit: int | None = None
+        self,
+        context: SourceContext,
+        session_id: str,
+        limit: int | None = None,
+        enabled: Callable[[str], bool] | None = None,
     ) -> Transcript | None:
+        """The first candidate source's transcript; ``enabled(name)`` narrows the candidates
+        (a caller that wants the agent's copy, not the Web UI's)."""
         hook = "hermes_sessions_read_messages"
         if not is_valid_session_id(session_id):
             return None
         for source in self.candidates(session_id):
+            if enabled is not None and not enabled(source.info.name):
+                continue
             try:
                 transcript = self._call_one(
                     source, hook, context=context, session_id=session_id, limit=limit

@@ -110,8 +110,19 @@ class SessionStore:
             logger.exception("the host's live-stream callback failed; treating no stream as live")
             return frozenset()
 
-    def context(self) -> SourceContext:
-        return SourceContext(self.locations, self.settings, self.live_stream_ids(), self._source_state)
+    def context(
+        self,
+        locations: Locations | None = None,
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> SourceContext:
+        """What hooks receive; ``locations`` or ``settings`` replace the store's for one call
+        (an explicit folder, tighter limits)."""
+        return SourceContext(
+            locations or self.locations,
+            self.settings if settings is None else settings,
+            self.live_stream_ids(),
+            self._source_state,
+        )
 
     def source_enabled(self, name: str) -> bool:
         writable = self.dispatcher.writable_source()

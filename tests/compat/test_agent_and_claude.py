@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 
 import pytest
@@ -16,9 +17,8 @@ CRON = "cron_5afbaeed357d_20261123_212026"
 
 #: The agent rows of real_small.db for profile default, by the rules: a chain is one row with
 #: the tip's id and the head's title (S3.9), but the Web UI title stored under the head id wins
-#: (#1486, S6.4); an untitled telegram row is "Telegram Session" (S3.15); the subagent child
-#: (one user message, default title) and the empty session are hidden (S3.13, S3.8). Newest
-#: activity first.
+#: (#1486, S6.4); an untitled telegram row is "Telegram Session" (S3.15); the empty session is
+#: hidden (S3.8). Newest activity first.
 EXPECTED_AGENT = [
     ("20261123_212026_e3f24c", "Nginx log rotation script"),
     (CRON, "daily-news-digest · Nov 23 21:20"),
@@ -132,3 +132,31 @@ def test_unknown_and_traversing_active_profiles_are_tolerated(home: HermesHome, 
     else:
         assert [r["session_id"] for r in agent] == [e[0] for e in EXPECTED_AGENT]
     assert not (home.base.parent / "etc").exists()
+
+
+@pytest.mark.parametrize("blocked", ["claude_code", "agent_state_db"])
+def test_blocked_plugins_are_honoured_as_in_the_library(
+    home: HermesHome, monkeypatch: pytest.MonkeyPatch, blocked: str
+) -> None:
+    """A blocked source is gone from the drop-in exactly as from `hermes-sessions list`: both
+    read it through the store's plugin manager and dispatcher."""
+    from typer.testing import CliRunner
+
+    from hermes_sessions_core.cli import app
+
+    monkeypatch.setenv("HERMES_SESSIONS_BLOCKED_PLUGINS", blocked)
+    compat.reset()
+    rows = compat.get_cli_sessions()
+    claude = [r for r in rows if r["session_id"].startswith("claude_code_")]
+    agent = [r for r in rows if not r["session_id"].startswith("claude_code_")]
+    listed = CliRunner().invoke(app, ["list", "--json", "--home", str(home.base)])
+    assert listed.exit_code == 0, listed.output
+    cli_ids = {row["session_id"] for row in json.loads(listed.output)["sessions"]}
+    if blocked == "claude_code":
+        assert claude == [] and compat.get_claude_code_sessions() == []
+        assert not any(i.startswith("claude_code_") for i in cli_ids)
+        assert [r["session_id"] for r in agent] == [e[0] for e in EXPECTED_AGENT]
+    else:
+        assert agent == [] and claude
+        assert compat.get_cli_session_messages(CHAIN[2]) == []
+        assert not cli_ids & {e[0] for e in EXPECTED_AGENT}

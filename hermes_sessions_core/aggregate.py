@@ -27,6 +27,8 @@ __all__ = [
     "is_cron_row",
     "is_cli_classified",
     "lineage_additions",
+    "renamed_titles",
+    "with_renamed_title",
     "sort_rows",
     "SOURCE_FIELDS",
 ]
@@ -176,10 +178,8 @@ def build_sidebar(
     writable = options.writable_source
     webui_titles: dict[str, Any] = {}
     if any(listing.source != writable and listing.rows for listing in listings):
-        for sid, (source, row) in merged.items():  # S6.4 needs them only for foreign rows
-            title = row.fields.get("title")
-            if source == writable and title not in (None, "", "Untitled"):
-                webui_titles[sid] = title
+        # S6.4 needs them only for foreign rows
+        webui_titles = renamed_titles(row for source, row in merged.values() if source == writable)
 
     # One pass over the rows; predicates read the row's mapping directly and the sort key is
     # computed once, because this loop runs for every session on every sidebar poll.
@@ -194,7 +194,7 @@ def build_sidebar(
             if fields.get("is_cli_session") and is_cli_classified(fields):
                 continue  # imported CLI copies follow the agent switch (S6.3)
         if source != writable:
-            row = _with_renamed_title(row, webui_titles)
+            row = with_renamed_title(row, webui_titles)
             fields = row.fields
         if is_draft(fields):
             continue
@@ -225,7 +225,17 @@ def build_sidebar(
     )
 
 
-def _with_renamed_title(row: SessionRow, webui_titles: Mapping[str, Any]) -> SessionRow:
+def renamed_titles(webui_rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Web UI titles by session id, for S6.4; default titles say nothing."""
+    titles: dict[str, Any] = {}
+    for row in webui_rows:
+        title = row.get("title")
+        if title not in (None, "", "Untitled"):
+            titles[str(row.get("session_id"))] = title
+    return titles
+
+
+def with_renamed_title(row: SessionRow, webui_titles: Mapping[str, Any]) -> SessionRow:
     """A Web UI title under the row id or any chain segment, nearest the tip first (S6.4)."""
     segments = row.get("_lineage_segment_ids")
     candidates = [row.session_id]

@@ -24,7 +24,6 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
-import json
 import logging
 import os
 import threading
@@ -36,19 +35,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .aggregate import lineage_additions
+from .aggregate import lineage_additions, renamed_titles, with_renamed_title
 from .errors import InvalidProfileName, SessionNotFound, SessionUnreadable
 from .hookspecs import ListRequest, SourceContext
 from .locations import DEFAULT_PROFILE, Locations, validate_profile_name
 from .models import (
     MESSAGING_IDENTITY_FIELDS,
     is_valid_session_id,
-    message_timestamp,
     require_valid_session_id,
     title_from,
 )
 from .models import Session as _CoreSession
 from .store import SessionStore
+from .transcript_rules import merge_messaging_transcripts, replaces_stored_transcript
 
 if TYPE_CHECKING:
     from .hookspecs import Project
@@ -126,11 +125,6 @@ _CRON_PROJECT_LOCK = threading.Lock()
 _projects_migrated = False
 
 _SOURCE_FIELDS = ("source_tag", "raw_source", "session_source", "source_label")
-#: Keys a fresh agent transcript may add to stored messages without changing them (#1772).
-_TOOL_METADATA = frozenset({
-    "tool_calls", "tool_call_id", "tool_name", "name", "reasoning", "reasoning_details",
-    "reasoning_content", "codex_reasoning_items", "codex_message_items",
-})
 _UNSET: Any = object()
 
 
@@ -873,27 +867,6 @@ def _agent_row(session_id: str) -> dict[str, Any]:
     return dict(view.row) if view is not None else {}
 
 
-def _replaces(stored: list[Any], fresh: list[Any]) -> bool:
-    """S3.25: a longer transcript that starts with the stored one, or the same length with only
-    tool metadata added (#1772). ``==`` already equals an int and a float of the same value."""
-    if len(fresh) > len(stored):
-        return all(old == new for old, new in zip(stored, fresh))
-    if len(fresh) != len(stored) or not stored:
-        return False
-    added = False
-    for old, new in zip(stored, fresh):
-        if old == new:
-            continue
-        if not (isinstance(old, dict) and isinstance(new, dict)):
-            return False
-        if any(key not in new or new[key] != value for key, value in old.items()):
-            return False
-        if not set(new) - set(old) <= _TOOL_METADATA:
-            return False
-        added = True
-    return added
-
-
 def import_cli_session(
     session_id: str,
     title: str,
@@ -949,7 +922,7 @@ def import_cli_session(
             store.save(session, touch_updated_at=False)
             return session
         changed = False
-        if _replaces(existing.messages, fresh):
+        if replaces_stored_transcript(existing.messages, fresh):
             existing.messages = fresh
             if updated_at:
                 existing.updated_at = updated_at
@@ -969,48 +942,6 @@ def import_cli_session(
         if changed:
             store.save(existing, touch_updated_at=False)
         return _adopt(existing)
-
-
-def _message_key(message: Any) -> tuple[Any, ...]:
-    if not isinstance(message, dict):
-        return ("raw", repr(message))
-    for id_key in ("id", "message_id", "platform_message_id"):
-        if message.get(id_key) not in (None, ""):
-            return ("id", str(message[id_key]))
-    content = message.get("content")
-    if not isinstance(content, str):
-        content = json.dumps(content, sort_keys=True, default=str)
-    return (
-        "value", message.get("role"), content, message_timestamp(message),
-        message.get("tool_call_id"), message.get("tool_name") or message.get("name"),
-    )
-
-
-def merge_messaging_transcripts(
-    agent_messages: Iterable[Any], webui_messages: Iterable[Any]
-) -> list[Any]:
-    """One transcript for a messaging session's detail view, ordered by time (S3.26).
-
-    Messages are the same when their ids are equal, or, without ids, when role, content,
-    timestamp, ``tool_call_id`` and tool name are; two different ids are both kept. A message
-    without a time stays after the one before it.
-    """
-    merged: list[tuple[float, int, Any]] = []
-    seen: set[tuple[Any, ...]] = set()
-    order = 0
-    for messages in (agent_messages, webui_messages):
-        last = float("-inf")
-        for message in messages:
-            key = _message_key(message)
-            if key in seen:
-                continue
-            seen.add(key)
-            stamp = message_timestamp(message)
-            last = stamp if stamp is not None else last
-            merged.append((last, order, message))
-            order += 1
-    merged.sort(key=lambda item: (item[0], item[1]))
-    return [message for _, _, message in merged]
 
 
 def get_messaging_session_messages(sid: Any) -> list[Any]:
@@ -1117,11 +1048,7 @@ def _webui_titles(profile: str) -> dict[str, str]:
     listings = store.dispatcher.list_rows(
         store.context(), request, lambda name: name == writable.info.name
     )
-    return {
-        row.session_id: row["title"]
-        for listing in listings for row in listing.rows
-        if row.get("title") not in (None, "", "Untitled")
-    }
+    return renamed_titles(row for listing in listings for row in listing.rows)
 
 
 #: The keys of the original's agent rows, in its order (the host's pages read these).
@@ -1233,11 +1160,7 @@ def _read_cli_rows(profile: str) -> list[dict[str, Any]]:
                     _existing_last_workspace(profile) or _locations().default_workspace
                 )
             values["workspace"] = fallback_workspace
-        segments = values.get("_lineage_segment_ids")
-        for candidate in [row.session_id, *(segments if isinstance(segments, list) else [])]:
-            if titles.get(str(candidate)):
-                values["title"] = titles[str(candidate)]
-                break
+        values["title"] = with_renamed_title(row, titles)["title"]
         rows.append(_in_original_shape(values, _AGENT_ROW_KEYS))
     return rows
 

@@ -44,8 +44,10 @@ from .models import (
     is_valid_session_id,
     require_valid_session_id,
     title_from,
+    validate_project_id,
 )
 from .models import Session as _CoreSession
+from .models import is_cron_session as _is_cron_session
 from .store import SessionStore
 from .transcript_rules import merge_messaging_transcripts, replaces_stored_transcript
 
@@ -202,10 +204,7 @@ def reset() -> None:
     with _guard:
         _host = _Host()
         _warned_profiles.clear()
-    _drop_store()
-    from hermes_sessions_cron_projects import forget_backfills
-
-    forget_backfills()
+    _drop_store()  # per-store state (the project back-fill's memory) goes with it
 
 
 def _drop_store() -> None:
@@ -318,13 +317,24 @@ def _environment_locations() -> Locations:
     return locations
 
 
+#: Source options of the drop-in's store: as the original, an agent session is read from the
+#: active profile's store only, and agent rows are cached by get_cli_sessions alone (so
+#: clear_cli_sessions_cache forgets everything).
+_DROP_IN_SETTINGS: Mapping[str, Mapping[str, Any]] = {
+    "agent_state_db": {"search_every_profile": False, "cache_ttl": 0.0},
+}
+
+
 def _bound_store_key() -> tuple[Any, ...] | None:
     module = _host_module
     if module is None:
         return None
     return tuple(
         (name, id(value) if name in ("SESSIONS", "LOCK") else str(value))
-        for name in ("SESSION_DIR", "PROJECTS_FILE", "DEFAULT_WORKSPACE", "SESSIONS", "LOCK")
+        for name in (
+            "SESSION_DIR", "SESSION_INDEX_FILE", "PROJECTS_FILE", "DEFAULT_WORKSPACE", "SESSIONS",
+            "LOCK",
+        )
         for value in [getattr(module, name, None)]
     )
 
@@ -341,15 +351,17 @@ def _bound_store() -> _CompatStore:
         session_url=str(session_dir),
         projects_file_override=Path(os.fspath(projects_file)) if projects_file else None,
         default_workspace_override=os.fspath(default_workspace) if default_workspace else None,
-        active_profile_resolver=_active_profile,
+        active_profile_resolver=_host_profile,
         profile_home_resolver=_bound_profile_home,
         root_profile_test=_host_root_profile,
     )
-    options: dict[str, Any] = {
-        "cli_row_limit": -1,
-        "settings": {"json_fs": {"fold_every_save": True}},
-        **_host.store_options,
-    }
+    settings = dict(_DROP_IN_SETTINGS)
+    # The host's pages and its MCP server read _index.json themselves: keep it current.
+    settings["json_fs"] = {"fold_every_save": True}
+    index_file = getattr(module, "SESSION_INDEX_FILE", None)
+    if index_file is not None:  # the project back-fill reads the index the host names
+        settings["cron_projects"] = {"index_file": os.fspath(index_file)}
+    options: dict[str, Any] = {"cli_row_limit": -1, "settings": settings, **_host.store_options}
     return _CompatStore(
         locations,
         live_stream_ids=lambda: _hosted("_active_stream_ids")(),
@@ -376,9 +388,15 @@ def get_store() -> SessionStore:
             if key is not None:
                 _store = _bound_store()
             else:
-                options = {"cli_row_limit": -1, **_host.store_options}
+                options = {
+                    "cli_row_limit": -1, "settings": dict(_DROP_IN_SETTINGS),
+                    **_host.store_options,
+                }
                 _store = _CompatStore(
-                    _host.locations or _environment_locations(),
+                    replace(
+                        _host.locations or _environment_locations(),
+                        active_profile_resolver=_host_profile,
+                    ),
                     live_stream_ids=_live_stream_ids,
                     last_workspace=_last_workspace,
                     configured_model=_configured_model,
@@ -442,6 +460,12 @@ def _active_profile() -> str:
     The original fell back to the launch home when the profile could not be resolved; an
     unknown or traversing name is never turned into a path here (S7.2, S7.3).
     """
+    return _locations().active_profile()
+
+
+def _host_profile() -> str | None:
+    """The profile the host says is active (callback, else its profile module), validated;
+    ``None`` when it says nothing, so the store's own rules apply (S7.5)."""
     name: object = None
     callback = _host.active_profile
     profiles = _profiles() if callback is None else None
@@ -452,10 +476,9 @@ def _active_profile() -> str:
             name = callback()
         except Exception:
             logger.exception("the host's active-profile callback failed; using the default")
-    if not name:
-        if _host_module is not None:
             return DEFAULT_PROFILE
-        return _locations().active_profile()
+    if not name:
+        return DEFAULT_PROFILE if _host_module is not None else None
     try:
         return validate_profile_name(str(name))
     except InvalidProfileName:
@@ -610,8 +633,6 @@ def new_session(
     ``InvalidProfileName``.
     """
     if project_id is not None:
-        from hermes_sessions_cron_projects import validate_project_id
-
         validate_project_id(project_id)
     chosen = profile if profile is not None else _active_profile()
     session = get_store().new_session(
@@ -800,21 +821,11 @@ def load_projects(*, _migrate: bool = True) -> list[dict[str, Any]]:
     The first load in a process tags untagged projects once (S5.2); ``_migrate=False`` reads
     the file as it is.
     """
-    from hermes_sessions_cron_projects import (
-        ProjectsFile,
-        index_rows_at,
-        index_rows_of,
-        load_projects_with_backfill,
-    )
-
-    locations = _locations()
-    file = ProjectsFile(locations.projects_file)
-    if not _migrate:
-        return file.read_or_empty()
-    index_file = _host_setting("SESSION_INDEX_FILE")
-    if index_file is not None:  # the host names its index file; the back-fill reads that one
-        return load_projects_with_backfill(file, lambda: index_rows_at(Path(index_file)))
-    return load_projects_with_backfill(file, lambda: index_rows_of(locations))
+    try:
+        return get_store().stored_projects(migrate=_migrate)
+    except Exception as error:  # noqa: BLE001 - as the original: no projects, never a crash
+        logger.warning("projects are unreadable, listing none: %s", error)
+        return []
 
 
 def save_projects(projects: list[dict[str, Any]]) -> None:
@@ -823,9 +834,7 @@ def save_projects(projects: list[dict[str, Any]]) -> None:
     Corrected: a stored file that does not parse is never replaced (``ProjectsFileUnreadable``,
     S8.8), and a project without a valid ``project_id`` is refused (``InvalidProjectId``).
     """
-    from hermes_sessions_cron_projects import ProjectsFile
-
-    ProjectsFile(_locations().projects_file).replace(projects)
+    get_store().replace_projects(projects)
 
 
 def ensure_cron_project() -> str:
@@ -833,16 +842,12 @@ def ensure_cron_project() -> str:
 
     Corrected: it raises instead of replacing an unreadable ``projects.json`` (S8.8).
     """
-    from hermes_sessions_cron_projects import ensure_cron_project as ensure
-
-    return ensure(_locations(), _active_profile())
+    return get_store().ensure_cron_project(_active_profile())
 
 
 def is_cron_session(session_id: Any, source_tag: Any = None) -> bool:
     """``source_tag`` ``cron`` or an id starting ``cron_`` (S5.5)."""
-    from hermes_sessions_cron_projects import is_cron_session as check
-
-    return check(session_id, source_tag)
+    return _is_cron_session(session_id, source_tag)
 
 
 def list_projects(profile: str | None = None) -> list[Project]:
@@ -857,14 +862,21 @@ def list_projects(profile: str | None = None) -> list[Project]:
 
 
 def _agent_row(session_id: str) -> dict[str, Any]:
-    from hermes_sessions_agent_state_db.session_view import find_agent_session
-
+    """The agent store's row of ``session_id`` (workspace, source and identity fields)."""
+    store = get_store()
     try:
-        view = find_agent_session(_locations(), session_id, with_messages=False)
+        session, _source = store.dispatcher.load_session(
+            store.context(), session_id, True, _agent_sources(store).__contains__
+        )
+    except SessionNotFound:
+        return {}
     except Exception as error:  # noqa: BLE001 - an unreadable store only loses the extras
         logger.warning("agent row of %s unavailable for import: %s", session_id, error)
         return {}
-    return dict(view.row) if view is not None else {}
+    row = session.compact()
+    if row.get("workspace") == store.locations.default_workspace:
+        row["workspace"] = None  # the agent recorded no cwd (S3.16): the import picks one
+    return row
 
 
 def import_cli_session(
@@ -909,9 +921,7 @@ def import_cli_session(
             if row:
                 extras["is_cli_session"] = True
             if cron:
-                from hermes_sessions_cron_projects import ensure_cron_project as ensure
-
-                extras["project_id"] = ensure(_locations(), owner)
+                extras["project_id"] = store.ensure_cron_project(owner)
             session = Session(
                 session_id=session_id, title=title, model=model, messages=fresh,
                 workspace=row.get("workspace") or _existing_last_workspace(owner),
@@ -935,9 +945,7 @@ def import_cli_session(
             existing.parent_session_id = parent_session_id
             changed = True
         if cron and not existing.project_id:
-            from hermes_sessions_cron_projects import ensure_cron_project as ensure
-
-            existing.project_id = ensure(_locations(), existing.profile or owner)
+            existing.project_id = store.ensure_cron_project(existing.profile or owner)
             changed = True
         if changed:
             store.save(existing, touch_updated_at=False)
@@ -1031,11 +1039,8 @@ def get_claude_code_session_messages(sid: Any, projects_dir: Any = None) -> list
 
 def clear_cli_sessions_cache() -> None:
     """Forget cached agent listings (the next call rescans ``state.db``)."""
-    from hermes_sessions_agent_state_db import clear_cache
-
     with _cli_rows_lock:
         _cli_rows_cache.clear()
-    clear_cache()
 
 
 def _webui_titles(profile: str) -> dict[str, str]:
@@ -1122,6 +1127,16 @@ def get_cli_sessions() -> list[dict[str, Any]]:
     return rows
 
 
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """Log a problem the first time it is met: the host polls the sidebar every few seconds."""
+    if message not in _warned:
+        _warned.add(message)
+        logger.warning("%s", message)
+
+
 def _read_cli_rows(profile: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     try:
@@ -1143,7 +1158,7 @@ def _read_cli_rows(profile: str) -> list[dict[str, Any]]:
     listings = store.dispatcher.list_rows(store.context(), request,
                                           _agent_sources(store).__contains__)
     for problem in (p for listing in listings for p in listing.problems):
-        logger.warning("get_cli_sessions(): %s", problem.describe())
+        _warn_once(f"get_cli_sessions(): {problem.describe()}")
     agent_rows = [row for listing in listings for row in listing.rows]
     try:
         titles = _webui_titles(profile) if agent_rows else {}
@@ -1281,13 +1296,11 @@ def get_cli_session_messages(sid: Any) -> list[dict[str, Any]]:
         return list(_hosted("get_claude_code_session_messages")(session_id))
     if not is_valid_session_id(session_id):
         return []
-    if not _agent_sources(get_store()):
-        return []  # the agent source is blocked or switched off
-    # The active profile's store only, as the original: the read_messages hook searches every
-    # profile (for `hermes-sessions show`), which would cross the request's profile.
-    from hermes_sessions_agent_state_db import agent_messages
-
-    return agent_messages(_active_state_db(), session_id)
+    store = get_store()
+    transcript = store.dispatcher.read_messages(
+        store.context(), session_id, None, _agent_sources(store).__contains__
+    )
+    return list(transcript.messages) if transcript is not None else []
 
 
 def count_conversation_rounds(sid: Any, since: float | None = None) -> int:
@@ -1296,12 +1309,10 @@ def count_conversation_rounds(sid: Any, since: float | None = None) -> int:
     Corrected (S8.2): the connection is closed, ties break by row id, chain segments count,
     and with ``since`` unparseable times are left out.
     """
-    from hermes_sessions_agent_state_db import count_conversation_rounds as count
-
     session_id = str(sid or "")
     if not is_valid_session_id(session_id):
         return 0
-    return count(_active_state_db(), session_id, since)
+    return get_store().count_rounds(session_id, _active_profile(), since)
 
 
 def delete_cli_session(sid: Any) -> bool:
@@ -1310,7 +1321,6 @@ def delete_cli_session(sid: Any) -> bool:
     Corrected (S8.20): older segments go too, so they cannot resurface. Raises
     ``InvalidSessionId`` for a malformed id instead of returning False.
     """
-    from hermes_sessions_agent_state_db import delete_agent_session
-
     session_id = require_valid_session_id(sid)
-    return delete_agent_session(_active_state_db(), session_id)
+    store = get_store()
+    return any(store.delete_from_source(session_id, name) for name in sorted(_agent_sources(store)))

@@ -218,13 +218,22 @@ class Dispatcher:
         return answers
 
     def load_session(
-        self, context: SourceContext, session_id: str, metadata_only: bool
+        self,
+        context: SourceContext,
+        session_id: str,
+        metadata_only: bool,
+        enabled: Callable[[str], bool] | None = None,
     ) -> tuple[Session, Source]:
-        """The first source that holds ``session_id`` loads it; raise SessionNotFound if none."""
+        """The first source that holds ``session_id`` loads it; raise SessionNotFound if none.
+
+        ``enabled(name)`` narrows the candidates (a caller that wants the agent's record).
+        """
         if not is_valid_session_id(session_id):
             raise SessionNotFound(session_id)
         hook = "hermes_sessions_load_session"
         for source in self.candidates(session_id):
+            if enabled is not None and not enabled(source.info.name):
+                continue
             try:
                 session = self._call_one(
                     source, hook, context=context, session_id=session_id,
@@ -311,6 +320,47 @@ class Dispatcher:
             source, "hermes_sessions_delete_session", context=context, session_id=session_id
         )
         return bool(result)
+
+    def first_plugin_answer(self, context: SourceContext, hook: str, **arguments: Any) -> Any:
+        """The first non-None answer of ``hook`` from any plugin, in registration order.
+
+        For hooks a plugin answers for the whole store (the stored projects): errors
+        propagate, because their callers write and must see why a write was refused.
+        """
+        values = {"context": context, **arguments}
+        for impl in self._impls(hook):
+            answer = impl.function(**{name: values[name] for name in impl.argnames})
+            if answer is not None:
+                return answer
+        return None
+
+    def first_source_answer(
+        self,
+        context: SourceContext,
+        hook: str,
+        enabled: Callable[[str], bool],
+        *,
+        isolate: bool,
+        **arguments: Any,
+    ) -> Any:
+        """The first non-None answer of ``hook`` from the sources ``enabled(name)`` accepts.
+
+        With ``isolate`` a raising source becomes a problem and the next one answers (reads);
+        without, the error reaches the caller (a delete it asked for).
+        """
+        for source in self.ordered_sources():
+            if not enabled(source.info.name) or not self._implements(source, hook):
+                continue
+            try:
+                answer = self._call_one(source, hook, context=context, **arguments)
+            except Exception as error:
+                if not isolate:
+                    raise
+                self._record_source(source, hook, error)
+                continue
+            if answer is not None:
+                return answer
+        return None
 
     def lineage_metadata(
         self, context: SourceContext, profile: str, session_ids: frozenset[str]

@@ -114,3 +114,14 @@ class MissingDependencyError(HermesSessionsError, ImportError):
             f"{what} needs the optional package {module!r}: "
             f"pip install 'hermes-sessions[{extra}]'"
         )
+
+
+class InvalidProjectId(HermesSessionsError, ValueError):
+    """A write named a project id that is not 1-64 characters of ``A-Za-z0-9_-``."""
+
+    def __init__(self, project_id: object) -> None:
+        self.project_id = project_id
+        super().__init__(
+            f"invalid project id {project_id!r}: project ids are 1-64 characters of "
+            "A-Z, a-z, 0-9, '_' and '-'"
+        )

@@ -211,7 +211,10 @@ class HermesSessionsSpec:
 
         Called only on the source that holds the session. Return ``True`` if anything
         existed, ``False`` if nothing did, ``None`` if this source does not manage the id.
-        Read-only sources do not implement it. Stops at first non-None result.
+        A read-only source implements it only to remove its own record when a host asks for
+        that source by name (the agent store, S3.21: the session and the chain segments its row
+        collapsed, with a tombstone); the store's ordinary delete never reaches it. Stops at
+        first non-None result.
         """
 
     @hookspec
@@ -315,6 +318,56 @@ class HermesSessionsSpec:
             @hookimpl
             def hermes_sessions_projects(context, profile):
                 return [Project("jira_ops", "Ops tickets", "#0ea5e9", profile, source="jira")]
+        """
+
+    @hookspec(firstresult=True)
+    def hermes_sessions_stored_projects(
+        self, context: SourceContext, migrate: bool
+    ) -> Sequence[Mapping[str, Any]] | None:
+        """Return every stored project of every profile, as the stored objects (S5.1).
+
+        Called by hosts that show or edit the raw project list (the Web UI drop-in's
+        ``load_projects``). With ``migrate``, untagged projects are back-filled once per store
+        first (S5.2); without, the list is returned as stored. A stored file that does not
+        parse gives ``[]`` (writers refuse to replace it). ``None``: this plugin keeps no
+        projects. Stops at first non-None result.
+        """
+
+    @hookspec(firstresult=True)
+    def hermes_sessions_replace_projects(
+        self, context: SourceContext, projects: Sequence[Mapping[str, Any]]
+    ) -> bool | None:
+        """Replace the stored project list atomically (S2.3, S5.1); return ``True`` once written.
+
+        Called by hosts that edit the raw list (the drop-in's ``save_projects``). Raise
+        ``InvalidProjectId`` for a project without a valid id and a ``StorageError`` (never
+        replacing it) when the stored file does not parse (S8.8). ``None``: this plugin keeps no
+        projects. Stops at first non-None result.
+        """
+
+    @hookspec(firstresult=True)
+    def hermes_sessions_ensure_cron_project(
+        self, context: SourceContext, profile: str
+    ) -> str | None:
+        """Return the id of ``profile``'s Cron Jobs project, creating it once if missing (S5.4).
+
+        Called only when a caller asks for it (importing a cron session, ``projects
+        --ensure-cron``); a listing never does (S5.6). ``default`` and a renamed root share one
+        (S7.4). Raise a ``StorageError`` rather than replace an unreadable file (S8.8).
+        ``None``: this plugin keeps no projects. Stops at first non-None result.
+        """
+
+    @hookspec(firstresult=True)
+    def hermes_sessions_count_rounds(
+        self, context: SourceContext, profile: str, session_id: str, since: float | None
+    ) -> int | None:
+        """Return how many user→assistant exchanges session ``session_id`` completed (S3.22).
+
+        Called on the agent store of ``profile`` (the Web UI's conversation-round threshold).
+        Chain segments count, ties break by row id, and with ``since`` (epoch seconds) only
+        exchanges after it count; unparseable times are left out (S8.2). ``0`` when the session
+        has none or the store cannot be read; ``None``: this source holds no agent sessions.
+        Stops at first non-None result.
         """
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping
 
-from .errors import InvalidSessionId, PartialSessionSaveError
+from .errors import InvalidProjectId, InvalidSessionId, PartialSessionSaveError
 from .times import to_epoch
 
 __all__ = [
@@ -35,6 +35,8 @@ __all__ = [
     "new_session_id",
     "is_valid_session_id",
     "require_valid_session_id",
+    "validate_project_id",
+    "is_cron_session",
     "title_from",
     "message_timestamp",
     "last_message_timestamp",
@@ -102,6 +104,24 @@ def require_valid_session_id(session_id: object) -> str:
     if not is_valid_session_id(session_id):
         raise InvalidSessionId(session_id)
     return session_id  # type: ignore[return-value]
+
+
+# 1-64 characters of A-Za-z0-9_- (the original's ids are 12 hex digits).
+_PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def validate_project_id(project_id: object) -> str:
+    """Return the id if it is 1-64 characters of ``A-Za-z0-9_-``, else raise InvalidProjectId."""
+    if not isinstance(project_id, str) or _PROJECT_ID.fullmatch(project_id) is None:
+        raise InvalidProjectId(project_id)
+    return project_id
+
+
+def is_cron_session(session_id: object, source_tag: object = None) -> bool:
+    """``source_tag`` is ``cron`` or the id starts ``cron_``; empty values give False (S5.5)."""
+    if source_tag == "cron":
+        return True
+    return str(session_id or "").startswith("cron_")
 
 
 # ── messages ─────────────────────────────────────────────────────────────────────────────────

@@ -391,6 +391,58 @@ class SessionStore:
         copy.bind(self)
         return copy
 
+    # ── projects (S5) ────────────────────────────────────────────────────────────────────
+
+    def stored_projects(self, migrate: bool = True) -> list[dict[str, Any]]:
+        """Every stored project of every profile as stored (back-filled once, S5.2); ``[]``
+        when no plugin keeps projects or the file does not parse."""
+        answer = self.dispatcher.first_plugin_answer(
+            self.context(), "hermes_sessions_stored_projects", migrate=migrate
+        )
+        return [dict(p) if isinstance(p, Mapping) else p for p in answer or ()]
+
+    def replace_projects(self, projects: Iterable[Mapping[str, Any]]) -> None:
+        """Store ``projects`` as the whole list, atomically (S5.1); raises why it cannot."""
+        answer = self.dispatcher.first_plugin_answer(
+            self.context(), "hermes_sessions_replace_projects", projects=list(projects)
+        )
+        if answer is None:
+            raise HermesSessionsError("no plugin keeps projects; is cron_projects blocked?")
+
+    def ensure_cron_project(self, profile: str | None = None) -> str:
+        """The profile's Cron Jobs project id, created once if missing (S5.4)."""
+        chosen = self.locations.active_profile(profile)
+        answer = self.dispatcher.first_plugin_answer(
+            self.context(), "hermes_sessions_ensure_cron_project", profile=chosen
+        )
+        if answer is None:
+            raise HermesSessionsError("no plugin keeps projects; is cron_projects blocked?")
+        return str(answer)
+
+    # ── agent sessions (S3) ──────────────────────────────────────────────────────────────
+
+    def count_rounds(
+        self, session_id: str, profile: str | None = None, since: float | None = None
+    ) -> int:
+        """Completed user→assistant exchanges of an agent session (S3.22); 0 if unknown."""
+        chosen = self.locations.active_profile(profile)
+        answer = self.dispatcher.first_source_answer(
+            self.context(), "hermes_sessions_count_rounds", self.source_enabled, isolate=True,
+            profile=chosen, session_id=session_id, since=since,
+        )
+        return int(answer or 0)
+
+    def delete_from_source(self, session_id: str, source_name: str) -> bool:
+        """Ask one named source to delete its own record of ``session_id`` (the agent store's
+        row and collapsed segments, S3.21); False if it holds none or is not enabled."""
+        require_valid_session_id(session_id)
+        answer = self.dispatcher.first_source_answer(
+            self.context(), "hermes_sessions_delete_session",
+            lambda name: name == source_name and self.source_enabled(name), isolate=False,
+            session_id=session_id,
+        )
+        return bool(answer)
+
     # ── deleting ─────────────────────────────────────────────────────────────────────────
 
     def delete(self, session_id: str) -> bool:

@@ -42,9 +42,7 @@ def projects_command(
         active = store.locations.active_profile(profile)
         created: str | None = None
         if ensure_cron:
-            from hermes_sessions_cron_projects import ensure_cron_project
-
-            created = ensure_cron_project(store.locations, active)
+            created = store.ensure_cron_project(active)
         projects, problems = store.dispatcher.projects(store.context(), active)
     except HermesSessionsError as error:
         fail(str(error))

@@ -148,3 +148,38 @@ def test_parent_ending_after_child_start_is_not_continued(tmp_path: Path, ended:
 def test_claude_code_ids_are_never_looked_up(real_small: AgentHome) -> None:
     """S3.18: claude_code_ ids are not agent sessions."""
     assert agent_messages(real_small.db, "claude_code_abc") == []
+
+
+def _agent_store(tmp_path: Path) -> "SessionStore":
+    from hermes_sessions_core import SessionStore
+    from hermes_sessions_core.locations import Locations
+    from hermes_sessions_core.manager import make_plugin_manager
+
+    locations = Locations.from_environment(base_home=tmp_path, state_dir=tmp_path / "webui",
+                                           environ={})
+    return SessionStore(locations, plugin_manager=make_plugin_manager(entry_points=False))
+
+
+def test_hook_hermes_sessions_count_rounds(tmp_path: Path) -> None:
+    """S3.22 through the store: the profile's agent store answers; unknown ids count 0."""
+    _store(tmp_path, [(1, HEAD, "user", "a", 10.0), (2, HEAD, "assistant", "b", 12.0),
+                      (3, TIP, "user", "c", 110.0), (4, TIP, "assistant", "d", 111.0)])
+    store = _agent_store(tmp_path)
+    assert store.count_rounds(TIP, "default") == 2
+    assert store.count_rounds(TIP, "default", since=100.0) == 1
+    assert store.count_rounds("20990101_000000_ffffff", "default") == 0
+
+
+def test_agent_delete_is_asked_by_name_only(tmp_path: Path) -> None:
+    """S3.21: the agent deletes its own row and collapsed segments when asked by name; the
+    store's ordinary delete (the Web UI store's) never reaches it."""
+    db = _store(tmp_path, [(1, HEAD, "user", "a", 10.0), (2, TIP, "user", "c", 110.0)])
+    store = _agent_store(tmp_path)
+    assert store.delete(TIP) is False  # no Web UI file: the agent's rows stay
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 3
+    assert store.delete_from_source(TIP, "agent_state_db") is True
+    assert store.delete_from_source(TIP, "agent_state_db") is False
+    with sqlite3.connect(db) as connection:
+        left = {row[0] for row in connection.execute("SELECT id FROM sessions")}
+    assert TIP not in left and HEAD not in left

@@ -83,6 +83,12 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
     return SourceListing(SOURCE_NAME, tuple(rows), tuple(problems))
 
 
+def _every_profile(context: SourceContext) -> bool:
+    """Whether an id is looked up in every profile's store (the CLI's `show`), or only the
+    active one (a host serving one profile per request sets ``search_every_profile`` off)."""
+    return bool(_setting(context, "search_every_profile", True))
+
+
 @hookimpl
 def hermes_sessions_load_session(
     context: SourceContext, session_id: str, metadata_only: bool
@@ -93,6 +99,7 @@ def hermes_sessions_load_session(
         with_messages=not metadata_only,
         messaging=messaging_sources_from(_setting(context, "messaging_sources", None)),
         busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+        every_profile=_every_profile(context),
     )
     if view is None:
         return None
@@ -109,12 +116,37 @@ def hermes_sessions_read_messages(
             session_id,
             messaging=messaging_sources_from(_setting(context, "messaging_sources", None)),
             busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+            every_profile=_every_profile(context),
         )
     except sqlite3.Error:
         return None  # damaged data never raises from here; the listing reports the store
     if view is None:
         return None
     return view.to_transcript(limit)
+
+
+@hookimpl
+def hermes_sessions_delete_session(context: SourceContext, session_id: str) -> bool:
+    """The active profile's agent session and the segments its row collapsed, with a
+    tombstone (S3.21); reached only when a host asks this source by name."""
+    locations = context.locations
+    return delete_agent_session(
+        locations.state_db(locations.active_profile()),
+        session_id,
+        busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+    )
+
+
+@hookimpl
+def hermes_sessions_count_rounds(
+    context: SourceContext, profile: str, session_id: str, since: float | None
+) -> int:
+    return count_conversation_rounds(
+        context.locations.state_db(profile),
+        session_id,
+        since,
+        busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+    )
 
 
 @hookimpl

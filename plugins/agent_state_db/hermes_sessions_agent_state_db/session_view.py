@@ -68,11 +68,13 @@ class AgentSessionView:
         )
 
 
-def profiles_to_search(locations: Locations) -> list[str]:
-    """The active profile first, then every other profile with its own database."""
+def profiles_to_search(locations: Locations, every_profile: bool = True) -> list[str]:
+    """The active profile first, then (``every_profile``) every other profile with its own
+    database; a host that keeps requests inside one profile passes False."""
     seen: set[Path] = set()
     ordered: list[str] = []
-    for name in [locations.active_profile(), *locations.known_profiles()]:
+    others = locations.known_profiles() if every_profile else []
+    for name in [locations.active_profile(), *others]:
         try:
             path = locations.state_db(name)
         except ValueError:
@@ -121,14 +123,16 @@ def find_agent_session(
     with_messages: bool = True,
     messaging: frozenset[str] = DEFAULT_MESSAGING_SOURCES,
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    every_profile: bool = True,
 ) -> AgentSessionView | None:
-    """The session from the first profile whose store holds it, else None.
+    """The session from the first profile whose store holds it (the active profile only
+    unless ``every_profile``), else None.
 
     A database that cannot be read is skipped; ``sqlite3.Error`` from the last one tried is
     raised only when no store answered, so the core can report it.
     """
     last_error: sqlite3.Error | None = None
-    for profile in profiles_to_search(locations):
+    for profile in profiles_to_search(locations, every_profile):
         try:
             view = _read_view(
                 locations, profile, session_id, with_messages, messaging, busy_timeout

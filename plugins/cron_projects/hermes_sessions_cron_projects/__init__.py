@@ -9,6 +9,10 @@ the host's compatibility layer and the command line are re-exported here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
 from hermes_sessions_core.hookspecs import Project, SourceContext, hookimpl
 from hermes_sessions_core.times import to_epoch
 
@@ -39,6 +43,7 @@ from .ownership import (
 from .projects_file import ProjectsFile, validate_project_id
 
 __all__ = [
+    "SETTINGS_KEY",
     "CRON_PROJECT_COLOR",
     "CRON_PROJECT_NAME",
     "InvalidProjectId",
@@ -84,3 +89,35 @@ def hermes_sessions_projects(context: SourceContext, profile: str) -> list[Proje
         for project in projects_of_profile(stored, profile, locations)
         if isinstance(project.get("project_id"), str) and project.get("project_id")
     ]
+
+
+#: This plugin's options in a store's settings (``SessionStore(settings={SETTINGS_KEY: ...})``):
+#: ``index_file``, the sidebar index the back-fill reads when a host keeps it elsewhere.
+SETTINGS_KEY = "cron_projects"
+
+
+@hookimpl
+def hermes_sessions_stored_projects(context: SourceContext, migrate: bool) -> list[Any]:
+    """``projects.json`` as stored, back-filled once per store when asked (S5.2)."""
+    locations = context.locations
+    file = ProjectsFile(locations.projects_file)
+    if not migrate:
+        return file.read_or_empty()
+    index_file = context.setting(SETTINGS_KEY, "index_file", None)
+    done = context.state.setdefault(f"{SETTINGS_KEY}.backfilled", set())
+    if index_file:
+        return load_projects_with_backfill(file, lambda: index_rows_at(Path(index_file)), done)
+    return load_projects_with_backfill(file, lambda: index_rows_of(locations), done)
+
+
+@hookimpl
+def hermes_sessions_replace_projects(
+    context: SourceContext, projects: Sequence[Mapping[str, Any]]
+) -> bool:
+    ProjectsFile(context.locations.projects_file).replace(list(projects))
+    return True
+
+
+@hookimpl
+def hermes_sessions_ensure_cron_project(context: SourceContext, profile: str) -> str:
+    return ensure_cron_project(context.locations, profile)

@@ -94,10 +94,17 @@ def tag_untagged(projects: list[Any], rows: Iterable[Mapping[str, Any]]) -> list
     return projects
 
 
-def load_projects_with_backfill(file: ProjectsFile, index_rows: IndexRows) -> list[Any]:
-    """Every stored project, back-filled once per process; never raises for bad data."""
+def load_projects_with_backfill(
+    file: ProjectsFile, index_rows: IndexRows, done: set[str] | None = None
+) -> list[Any]:
+    """Every stored project, back-filled once; never raises for bad data.
+
+    ``done`` remembers the files already back-filled: a store's own set (its per-store
+    state), else one set for the whole process.
+    """
+    done = _done if done is None else done
     key = str(file.path)
-    if key in _done:
+    if key in done:
         return file.read_or_empty()
     try:
         current = file.read()
@@ -109,7 +116,7 @@ def load_projects_with_backfill(file: ProjectsFile, index_rows: IndexRows) -> li
     with _done_guard:
         wait = _waits.setdefault(key, threading.Lock())
     with wait:
-        if key in _done:
+        if key in done:
             return file.read_or_empty()  # another thread back-filled while we waited
         try:
             stored = file.update(lambda latest: tag_untagged(latest, index_rows()))
@@ -120,5 +127,5 @@ def load_projects_with_backfill(file: ProjectsFile, index_rows: IndexRows) -> li
             logger.warning("project profile back-fill not saved, will retry: %s", error)
             return tag_untagged(current, index_rows()) or current
         with _done_guard:
-            _done.add(key)
+            done.add(key)
         return stored

@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from hermes_sessions_core.locations import Locations, validate_profile_name
+from hermes_sessions_core.models import is_cron_session
 
 from .projects_file import ProjectsFile
 
@@ -26,13 +27,6 @@ __all__ = [
 
 CRON_PROJECT_NAME = "Cron Jobs"
 CRON_PROJECT_COLOR = "#6366f1"
-
-
-def is_cron_session(session_id: object, source_tag: object = None) -> bool:
-    """``source_tag`` is ``cron`` or the id starts ``cron_``; empty values give False (S5.5)."""
-    if source_tag == "cron":
-        return True
-    return str(session_id or "").startswith("cron_")
 
 
 def find_cron_project(

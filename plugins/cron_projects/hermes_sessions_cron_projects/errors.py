@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hermes_sessions_core.errors import HermesSessionsError, StorageError
+from hermes_sessions_core.errors import HermesSessionsError, InvalidProjectId, StorageError
 
 __all__ = [
     "InvalidProjectId",
@@ -21,17 +21,6 @@ class ProjectsFileUnreadable(StorageError):
             f"projects file {path} does not parse ({cause}); nothing was written, so no "
             "project is lost. Repair or move the file aside, then retry.",
             path=path,
-        )
-
-
-class InvalidProjectId(HermesSessionsError, ValueError):
-    """A write named a project id that is not 1-64 characters of ``A-Za-z0-9_-``."""
-
-    def __init__(self, project_id: object) -> None:
-        self.project_id = project_id
-        super().__init__(
-            f"invalid project id {project_id!r}: project ids are 1-64 characters of "
-            "A-Z, a-z, 0-9, '_' and '-'"
         )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -20,26 +19,19 @@ from filelock import FileLock, Timeout
 
 from hermes_sessions_core.atomic import write_file_atomically
 from hermes_sessions_core.errors import StorageError
+from hermes_sessions_core.models import validate_project_id
 
-from .errors import InvalidProjectId, ProjectsFileUnreadable
+from .errors import ProjectsFileUnreadable
 
 __all__ = ["LOCK_TIMEOUT", "ProjectsFile", "encode_projects", "validate_project_id"]
 
 #: Seconds a writer waits for another process holding ``projects.json.lock``.
 LOCK_TIMEOUT = 30.0
 
-_PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _thread_locks: dict[str, threading.RLock] = {}
 _thread_locks_guard = threading.Lock()
 
 Change = Callable[[list[Any]], "list[Any] | None"]
-
-
-def validate_project_id(project_id: object) -> str:
-    """Return the id if it is 1-64 characters of ``A-Za-z0-9_-``, else raise InvalidProjectId."""
-    if not isinstance(project_id, str) or _PROJECT_ID.fullmatch(project_id) is None:
-        raise InvalidProjectId(project_id)
-    return project_id
 
 
 def encode_projects(projects: list[Any]) -> bytes:

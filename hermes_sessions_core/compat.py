@@ -463,6 +463,17 @@ def _active_profile() -> str:
     return _locations().active_profile()
 
 
+def _tolerated_profile(name: object) -> str:
+    """A profile name from a request: itself if valid, else ``default`` with one warning."""
+    try:
+        return validate_profile_name(str(name))
+    except InvalidProfileName:
+        if str(name) not in _warned_profiles:
+            _warned_profiles.add(str(name))
+            logger.warning("profile %r is not a valid profile name; using default", name)
+        return DEFAULT_PROFILE
+
+
 def _host_profile() -> str | None:
     """The profile the host says is active (callback, else its profile module), validated;
     ``None`` when it says nothing, so the store's own rules apply (S7.5)."""
@@ -479,13 +490,7 @@ def _host_profile() -> str | None:
             return DEFAULT_PROFILE
     if not name:
         return DEFAULT_PROFILE if _host_module is not None else None
-    try:
-        return validate_profile_name(str(name))
-    except InvalidProfileName:
-        if str(name) not in _warned_profiles:
-            _warned_profiles.add(str(name))
-            logger.warning("active profile %r is not a valid profile name; using default", name)
-        return DEFAULT_PROFILE
+    return _tolerated_profile(name)
 
 
 def __getattr__(name: str) -> Any:
@@ -629,12 +634,13 @@ def new_session(
 ) -> Session:
     """A session in memory only until its first save (S2.28); worktree sessions save at once.
 
-    ``profile`` defaults to the host's active profile (#798); an invalid name raises
-    ``InvalidProfileName``.
+    ``profile`` defaults to the host's active profile (#798). An invalid or traversing name is
+    tolerated as the host's own profile helpers tolerate it: logged once and taken as
+    ``default``, never stored or used as a path (S7.2, S7.3).
     """
     if project_id is not None:
         validate_project_id(project_id)
-    chosen = profile if profile is not None else _active_profile()
+    chosen = _tolerated_profile(profile) if profile is not None else _active_profile()
     session = get_store().new_session(
         workspace=workspace, model=model, profile=chosen, model_provider=model_provider,
         project_id=project_id, worktree_info=worktree_info,

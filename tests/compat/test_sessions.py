@@ -7,7 +7,7 @@ import json
 import pytest
 
 from hermes_sessions_core import compat
-from hermes_sessions_core.errors import InvalidProfileName, InvalidSessionId, SessionUnreadable
+from hermes_sessions_core.errors import InvalidSessionId, SessionUnreadable
 
 from .conftest import HermesHome
 
@@ -114,9 +114,17 @@ def test_new_session_writes_nothing_until_saved(home: HermesHome) -> None:
     assert list(stored)[:3] == ["session_id", "title", "workspace"]
 
 
-def test_new_session_with_a_traversing_profile_is_refused(home: HermesHome) -> None:
-    with pytest.raises(InvalidProfileName):
-        compat.new_session(profile="../../etc")
+def test_new_session_with_a_traversing_profile_is_tolerated_as_default(
+    home: HermesHome, caplog: pytest.LogCaptureFixture
+) -> None:
+    """S7.2, S7.3: as the host's own profile helpers do, a traversing name from a request is
+    never a path nor stored: the session belongs to default, and the log names the culprit."""
+    session = compat.new_session(profile="../../etc")
+    assert session.profile == "default"
+    assert "'../../etc'" in caplog.text
+    session.messages.append({"role": "user", "content": "hi", "timestamp": 1795001000})
+    session.save()
+    assert not list(home.base.parent.rglob("*etc*"))
 
 
 def test_session_constructed_by_hand_saves_and_keeps_unknown_fields(home: HermesHome) -> None:

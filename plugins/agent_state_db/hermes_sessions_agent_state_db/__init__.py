@@ -22,7 +22,7 @@ from .listing import DEFAULT_LIMIT, clear_cache, list_agent_rows
 from .recovery_support import known_session_ids, webui_rows_without_files
 from .rounds import CONVERSATION_ROUND_THRESHOLD, count_conversation_rounds
 from .search import hermes_sessions_search  # noqa: F401  (the search hookimpl)
-from .session_view import find_agent_session
+from .session_view import find_agent_session, profiles_to_search
 from .sources import SOURCE_NAME, messaging_sources_from
 from .transcript import agent_messages
 
@@ -121,8 +121,29 @@ def hermes_sessions_read_messages(
     except sqlite3.Error:
         return None  # damaged data never raises from here; the listing reports the store
     if view is None:
-        return None
+        return _messages_without_session_row(context, session_id, limit)
     return view.to_transcript(limit)
+
+
+def _messages_without_session_row(
+    context: SourceContext, session_id: str, limit: int | None
+) -> Transcript | None:
+    """Messages of an id the ``sessions`` table does not list (an older or partial store keeps
+    only ``messages``): the transcript is still the agent's (S3.3)."""
+    locations = context.locations
+    busy_timeout = float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT))
+    for profile in profiles_to_search(locations, _every_profile(context)):
+        database = locations.state_db(profile)
+        if not database.is_file():
+            continue
+        messages = agent_messages(database, session_id, busy_timeout=busy_timeout)
+        if messages:
+            shown = messages[-limit:] if limit is not None and limit > 0 else messages
+            if limit == 0:
+                shown = []
+            return Transcript(session_id=session_id, source=SOURCE_NAME, messages=tuple(shown),
+                              total_count=len(messages), truncated=len(shown) < len(messages))
+    return None
 
 
 @hookimpl

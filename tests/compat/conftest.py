@@ -17,20 +17,11 @@ import pytest
 
 from hermes_sessions_core import compat
 
+from ..original_format import ORIGINAL_METADATA_ORDER
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CLAUDE_FOLDERS = ("-tmp-private", "-Users-pete-tmp-claude-code-sessions")
 
-_ORIGINAL_FIELDS = (
-    "session_id", "title", "workspace", "model", "model_provider", "created_at", "updated_at",
-    "pinned", "archived", "project_id", "profile", "input_tokens", "output_tokens",
-    "estimated_cost", "personality", "active_stream_id", "pending_user_message",
-    "pending_attachments", "pending_started_at", "compression_anchor_visible_idx",
-    "compression_anchor_message_key", "compression_anchor_summary", "context_length",
-    "threshold_tokens", "last_prompt_tokens", "gateway_routing", "gateway_routing_history",
-    "llm_title_generated", "parent_session_id", "worktree_path", "worktree_branch",
-    "worktree_repo_root", "worktree_created_at", "is_cli_session", "source_tag", "raw_source",
-    "session_source", "source_label", "read_only", "enabled_toolsets", "composer_draft",
-)
 
 
 def original_file(**values: Any) -> dict[str, Any]:
@@ -41,7 +32,7 @@ def original_file(**values: Any) -> dict[str, Any]:
         "gateway_routing_history": [], "llm_title_generated": False, "is_cli_session": False,
         "read_only": False, "composer_draft": {},
     }
-    record = {name: values.get(name, defaults.get(name)) for name in _ORIGINAL_FIELDS}
+    record = {name: values.get(name, defaults.get(name)) for name in ORIGINAL_METADATA_ORDER}
     record["messages"] = values.get("messages", [])
     record["tool_calls"] = []
     return record

@@ -15,22 +15,11 @@ from hermes_sessions_json_fs import registry
 from hermes_sessions_core import Locations, SessionStore
 from hermes_sessions_core.manager import make_plugin_manager
 
+from ..original_format import ORIGINAL_METADATA_ORDER
 from ..servers.plugin import s3_server, sftp_server  # noqa: F401  (fixtures)
 
 BACKENDS = ["local", "memory", "s3", "sftp"]
 
-#: The group-1 keys of a file written by today's Web UI (it had no message_count yet).
-ORIGINAL_METADATA_ORDER = [
-    "session_id", "title", "workspace", "model", "model_provider", "created_at", "updated_at",
-    "pinned", "archived", "project_id", "profile", "input_tokens", "output_tokens",
-    "estimated_cost", "personality", "active_stream_id", "pending_user_message",
-    "pending_attachments", "pending_started_at", "compression_anchor_visible_idx",
-    "compression_anchor_message_key", "compression_anchor_summary", "context_length",
-    "threshold_tokens", "last_prompt_tokens", "gateway_routing", "gateway_routing_history",
-    "llm_title_generated", "parent_session_id", "worktree_path", "worktree_branch",
-    "worktree_repo_root", "worktree_created_at", "is_cli_session", "source_tag", "raw_source",
-    "session_source", "source_label", "read_only", "enabled_toolsets", "composer_draft",
-]
 
 
 class Backend:

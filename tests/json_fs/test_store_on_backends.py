@@ -17,7 +17,8 @@ from hermes_sessions_core import (
 )
 from hermes_sessions_core.models import METADATA_FIELDS
 
-from .conftest import ORIGINAL_METADATA_ORDER, chat, original_file
+from ..original_format import ORIGINAL_METADATA_ORDER
+from .conftest import chat, original_file
 
 
 def _saved(store, title="A chat", count=4, **fields):
@@ -41,7 +42,7 @@ def test_file_layout_matches_the_original_bytes(store, backend):
     record = json.loads(data)
     keys = list(record)
     assert keys[: len(METADATA_FIELDS)] == list(METADATA_FIELDS)
-    assert keys[: len(ORIGINAL_METADATA_ORDER)] == ORIGINAL_METADATA_ORDER
+    assert keys[: len(ORIGINAL_METADATA_ORDER)] == list(ORIGINAL_METADATA_ORDER)
     assert keys[len(METADATA_FIELDS): len(METADATA_FIELDS) + 2] == ["messages", "tool_calls"]
     assert "user_id" in keys[len(METADATA_FIELDS) + 2:]
     assert data == json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8")

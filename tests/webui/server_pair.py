@@ -26,6 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..original_format import ORIGINAL_METADATA_ORDER
+
+# Free ports, clean stops and parent-death signals, shared with the S3 and SFTP test servers.
+from ..servers import processes as _processes
+
 __all__ = [
     "CLAUDE_TRANSCRIPT_NAME",
     "MISSING",
@@ -56,9 +61,6 @@ def _load_by_path(name: str, path: Path) -> Any:
     return module
 
 
-#: Free ports, clean stops and parent-death signals, shared with the S3 and SFTP test servers.
-_processes = _load_by_path("hermes_tests_server_processes",
-                           REPO_ROOT / "tests" / "servers" / "processes.py")
 WEBUI_SOURCE = REPO_ROOT.parent / "shared" / "webui"
 OUR_MODELS = REPO_ROOT / "examples" / "webui" / "api" / "models.py"
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -76,18 +78,6 @@ _INHERITED_PREFIXES_TO_DROP = (
 
 # ── the Hermes home ──────────────────────────────────────────────────────────────────────────
 
-#: The keys of a session file in the order the original's ``save()`` writes them (group 1).
-_FILE_METADATA_KEYS = (
-    "session_id", "title", "workspace", "model", "model_provider", "created_at", "updated_at",
-    "pinned", "archived", "project_id", "profile", "input_tokens", "output_tokens",
-    "estimated_cost", "personality", "active_stream_id", "pending_user_message",
-    "pending_attachments", "pending_started_at", "compression_anchor_visible_idx",
-    "compression_anchor_message_key", "compression_anchor_summary", "context_length",
-    "threshold_tokens", "last_prompt_tokens", "gateway_routing", "gateway_routing_history",
-    "llm_title_generated", "parent_session_id", "worktree_path", "worktree_branch",
-    "worktree_repo_root", "worktree_created_at", "is_cli_session", "source_tag", "raw_source",
-    "session_source", "source_label", "read_only", "enabled_toolsets", "composer_draft",
-)
 _FILE_DEFAULTS: dict[str, Any] = {
     "title": "Untitled", "model": "anthropic/claude-sonnet-4.5", "pinned": False,
     "archived": False, "input_tokens": 0, "output_tokens": 0, "pending_attachments": [],
@@ -151,7 +141,7 @@ def _session_file(values: Mapping[str, Any],
                   extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A session object as the original's ``save()`` wrote it: group 1, messages, tool_calls,
     then ``context_messages`` and the attributes set on the object (messaging identity)."""
-    record = {key: values.get(key, _FILE_DEFAULTS.get(key)) for key in _FILE_METADATA_KEYS}
+    record = {key: values.get(key, _FILE_DEFAULTS.get(key)) for key in ORIGINAL_METADATA_ORDER}
     record["messages"] = list(values.get("messages", []))
     record["tool_calls"] = list(values.get("tool_calls", []))
     record["context_messages"] = list(values.get("context_messages", []))

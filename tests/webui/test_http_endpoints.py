@@ -10,10 +10,8 @@ aside).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sqlite3
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,19 +20,8 @@ from urllib.parse import quote
 
 import pytest
 
+from . import server_pair
 
-def _load_helpers() -> Any:
-    """Import ``server_pair.py`` beside this file by path (no package, no conftest needed)."""
-    path = Path(__file__).with_name("server_pair.py")
-    spec = importlib.util.spec_from_file_location("hermes_webui_server_pair", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
-
-
-server_pair = _load_helpers()
 MISSING = server_pair.MISSING
 
 pytestmark = pytest.mark.timeout(300)

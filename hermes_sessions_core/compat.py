@@ -1,7 +1,11 @@
 """A drop-in for the Web UI's session module (``api/models.py``): same names, signatures, shapes.
 
-The host replaces its module with this one and hands over what only it knows through
-:func:`configure` (never by this module importing the host)::
+An adapter over :class:`~hermes_sessions_core.store.SessionStore` and the dispatcher: every rule
+lives in the core or in the plugin that owns the data, so the library, the command line and the
+drop-in agree. The Web UI runs on it with ``examples/webui/api/models.py``, which imports the
+host's own objects and calls :func:`bind_host_module`; from then on this module reads the host
+module on every call (its session cache and locks, its streams, the profile of the request, and
+any global a host or test reassigns there). Other hosts hand over the same facts as callbacks::
 
     from hermes_sessions_core import compat as models
     models.configure(

@@ -262,12 +262,16 @@ def _profiles() -> types.ModuleType | None:
         return None
 
 
-#: Functions the drop-in calls through the bound host module, never directly.
+#: Names the drop-in reads through the bound host module at each use, never directly: a host
+#: or test that reassigns one of them in ``api.models`` is obeyed on the next call. (The
+#: original's agent row reader, ``read_importable_agent_session_rows``, is used only once a host
+#: replaces it: see :func:`_replaced_row_reader`.)
 HOST_OVERRIDABLE = (
-    "_active_state_db_path", "_active_stream_ids", "_apply_core_sync_or_error_marker",
-    "_enrich_sidebar_lineage_metadata", "_get_profile_home", "count_conversation_rounds",
-    "delete_cli_session", "get_claude_code_sessions", "get_cli_session_messages",
-    "get_cli_sessions", "load_projects", "save_projects",
+    "CLI_VISIBLE_SESSION_LIMIT", "_CLI_SESSIONS_CACHE_TTL_SECONDS",
+    "_REPAIR_STALE_PENDING_GRACE_SECONDS", "_active_state_db_path", "_active_stream_ids",
+    "_apply_core_sync_or_error_marker", "_enrich_sidebar_lineage_metadata", "_get_profile_home",
+    "_get_session_agent_lock", "_index_entry_exists", "get_claude_code_session_messages",
+    "get_claude_code_sessions",
 )
 
 

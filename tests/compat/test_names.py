@@ -91,3 +91,13 @@ def test_import_reads_nothing_writes_nothing_and_builds_no_store(tmp_path):
                             check=False)
     assert result.stdout.strip() == "ok", result.stderr
     assert not (tmp_path / "none").exists()
+
+
+def test_host_overridable_lists_exactly_what_is_read_through_the_host() -> None:
+    """The documented list of names read through the host module is the code's own list."""
+    import re
+    from pathlib import Path
+
+    source = Path(compat.__file__).read_text(encoding="utf-8")
+    read = set(re.findall(r'_hosted\("([A-Za-z_]+)"\)', source))
+    assert read == set(compat.HOST_OVERRIDABLE)

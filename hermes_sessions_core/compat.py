@@ -1172,7 +1172,8 @@ def _read_cli_rows(profile: str) -> list[dict[str, Any]]:
     listings = store.dispatcher.list_rows(store.context(), request,
                                           _agent_sources(store).__contains__)
     for problem in (p for listing in listings for p in listing.problems):
-        _warn_once(f"get_cli_sessions(): {problem.describe()}")
+        if problem.error_type != "AgentDatabaseMissing":  # no agent on this machine is normal
+            _warn_once(f"get_cli_sessions(): {problem.describe()}")
     agent_rows = [row for listing in listings for row in listing.rows]
     try:
         titles = _webui_titles(profile) if agent_rows else {}

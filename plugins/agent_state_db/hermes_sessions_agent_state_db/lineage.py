@@ -51,7 +51,9 @@ def lineage_metadata(
             graph = LineageGraph(connection, schema)
             graph.load(wanted)
             graph.load_ancestors(wanted)
-    except (AgentDatabaseMissing, sqlite3.Error, OSError) as error:
+    except AgentDatabaseMissing:
+        return {}  # a machine without the agent is normal: Web UI rows have no lineage
+    except (sqlite3.Error, OSError) as error:
         logger.warning("agent lineage from %s unavailable: %s", db_path, error)
         return {}
     result: dict[str, dict[str, Any]] = {}

@@ -20,13 +20,12 @@ from api.config import (  # noqa: F401  the host's own state, bound below
     get_effective_default_model, _get_session_agent_lock,
 )
 from api.workspace import get_last_workspace  # noqa: F401
-from api.agent_sessions import (  # noqa: F401
-    read_importable_agent_session_rows, read_session_lineage_metadata,
+from api.agent_sessions import (  # noqa: F401  the original's agent readers; a host that
+    read_importable_agent_session_rows, read_session_lineage_metadata,  # replaces one is obeyed
 )
 
 from hermes_sessions_core import compat as _compat
 from hermes_sessions_core.compat import *  # noqa: F401,F403
-from hermes_sessions_core.compat import __all__ as _drop_in_names  # noqa: F401
 
 # api.profiles is imported at each use, as the original did: the profile of this request.
 _compat.bind_host_module(sys.modules[__name__], profiles="api.profiles")

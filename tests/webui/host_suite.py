@@ -73,6 +73,8 @@ _SHOWN_REGRESSIONS = 50
 # Our own variables, and the ones our tests/conftest.py strips: the host derives its port, state
 # dir and homes itself, and inherited pytest options would change what it runs.
 _STRIPPED_PREFIXES = ("HERMES_", "CLAUDE_CONFIG_DIR", "PYTEST_")
+#: Loaded into every host run: a restart the host schedules must never re-run the whole suite.
+_RESTART_GUARD = Path(__file__).with_name("host_restart_guard.py")
 
 
 class HostSuiteError(RuntimeError):
@@ -221,6 +223,7 @@ def run_host_suite(copy: Path, workdir: Path, timeout: float,
         sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=",
         "-c", str(copy / "pytest.ini"), "--rootdir", str(copy),
         "--timeout", str(PER_TEST_TIMEOUT_SECONDS), "-q", "-rfE",
+        "-p", _RESTART_GUARD.stem,
         # A module that fails to import with ours is one error, not the end of the run.
         "--continue-on-collection-errors",
         "--basetemp", str(workdir / "tmp"), "--junitxml", str(junit),
@@ -417,6 +420,13 @@ def _host_environment(workdir: Path) -> dict[str, str]:
         wrapper.chmod(0o755)
     environment = {k: v for k, v in os.environ.items() if not k.startswith(_STRIPPED_PREFIXES)}
     environment["HOME"] = str(home)
+    # Only for the restart guard plugin (-p host_restart_guard); the host imports nothing else.
+    plugins = workdir / "plugins"
+    plugins.mkdir(exist_ok=True)
+    shutil.copy(_RESTART_GUARD, plugins / _RESTART_GUARD.name)
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [str(plugins), *filter(None, [environment.get("PYTHONPATH")])]
+    )
     environment["PATH"] = os.pathsep.join([str(bin_dir), environment.get("PATH", os.defpath)])
     return environment
 

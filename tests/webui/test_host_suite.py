@@ -140,3 +140,27 @@ def test_only_failures_that_pass_with_the_original_are_regressions(tmp_path: Pat
     listing = format_regressions(comparison.regressions, comparison.pass_alone)
     assert "a::regressed (failed)\n    boom" in listing
     assert "a::after_others (error; passed when the failures re-ran by themselves" in listing
+
+
+def test_restart_guard_keeps_a_background_execv_from_restarting_the_run(tmp_path: Path) -> None:
+    """A re-exec from a background thread (the host's scheduled restart) is parked; the main
+    thread's own execv still works."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys, threading, time\n"
+        "import host_restart_guard\n"
+        "def restart():\n"
+        "    os.execv(sys.executable, [sys.executable, '-c', 'print(\"restarted\")'])\n"
+        "threading.Thread(target=restart, daemon=True).start()\n"
+        "time.sleep(0.3)\n"
+        "print('finished', flush=True)\n"
+        "os.execv(sys.executable, [sys.executable, '-c', 'print(\"main exec\")'])\n"
+    )
+    guard_dir = Path(__file__).parent
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+        env={"PYTHONPATH": str(guard_dir), "PATH": "/usr/bin:/bin"}, check=False,
+    )
+    assert completed.stdout.split() == ["finished", "main", "exec"], completed.stderr

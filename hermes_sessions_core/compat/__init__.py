@@ -158,5 +158,3 @@ def __getattr__(name: str) -> Any:
     if name == "DEFAULT_MODEL":
         return _locations().default_model(_configured_model())
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-

@@ -43,6 +43,7 @@ from .sessions import Session, _adopt, _load_webui
 
 logger = logging.getLogger("hermes_sessions_core.compat")
 
+
 # ── importing agent sessions ───────────────────────────────────────────────────────────────
 
 
@@ -366,12 +367,10 @@ def _read_cli_rows(profile: str) -> list[dict[str, Any]]:
     return rows
 
 
-
 def _default_claude_code_projects_dir() -> Path | None:
     """The first Claude Code projects folder this machine uses (S4.1)."""
     roots = _claude_roots(None)
     return roots[0] if roots else None
-
 
 
 def _rows_from_host_reader(
@@ -404,7 +403,6 @@ def _rows_from_host_reader(
         }
         rows.append(_in_original_shape(values, _AGENT_ROW_KEYS))
     return rows
-
 
 
 def get_cli_session_messages(sid: Any) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from ..store import SessionStore
 
 logger = logging.getLogger("hermes_sessions_core.compat")
 
+
 CLI_VISIBLE_SESSION_LIMIT = 20
 CONVERSATION_ROUND_THRESHOLD = 10
 CRON_PROJECT_NAME = "Cron Jobs"
@@ -415,8 +416,6 @@ def _host_profile() -> str | None:
     return _tolerated_profile(name)
 
 
-
-
 def _replaced_row_reader() -> Callable[..., Iterable[Mapping[str, Any]]] | None:
     """The agent row reader the host put in its module in place of the one it imported.
 
@@ -429,7 +428,6 @@ def _replaced_row_reader() -> Callable[..., Iterable[Mapping[str, Any]]] | None:
         return None
     current = getattr(module, _ROW_READER, None)
     return current if callable(current) and current is not _bound_row_reader else None
-
 
 
 def _active_state_db() -> Path:
@@ -490,5 +488,3 @@ def _bound_profile_home(profile: str) -> Path:
     if profile == _active_profile():
         return Path(_hosted("_active_state_db_path")()).parent
     return Path(_hosted("_get_profile_home")(profile))
-
-

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("hermes_sessions_core.compat")
 
+
 # ── projects ───────────────────────────────────────────────────────────────────────────────
 
 
@@ -58,5 +59,3 @@ def list_projects(profile: str | None = None) -> list[Project]:
     chosen = validate_profile_name(profile) if profile else _active_profile()
     projects, _problems = store.dispatcher.projects(store.context(), chosen)
     return projects
-
-

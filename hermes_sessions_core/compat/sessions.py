@@ -33,6 +33,7 @@ from .projects import is_cron_session
 
 logger = logging.getLogger("hermes_sessions_core.compat")
 
+
 class UnreadableSessionKeyError(SessionUnreadable, KeyError):
     """:class:`SessionUnreadable` that is also the ``KeyError`` the host answers with a 404,
     so a damaged file is a clear "not found" in the Web UI, never a 500."""
@@ -330,5 +331,3 @@ def _apply_core_sync_or_error_marker(
         expected_stream=stream_id_for_recheck,
         require_stream_dead=require_stream_dead,
     )
-
-

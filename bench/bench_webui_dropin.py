@@ -127,13 +127,18 @@ out["all_sessions_warm"] = median(
     [timed(models.all_sessions)[0] for _ in range(params["warm_repeat"])]
 )
 
-samples = []
-for _ in range(params["metadata_repeat"]):
-    with models.LOCK:
-        models.SESSIONS.clear()
-    sample, partial = timed(lambda: models.get_session(params["big_id"], metadata_only=True))
-    samples.append(sample)
-out["metadata_get"] = median(samples)
+def metadata_gets():
+    """Median of metadata-only gets of the big session, each on an empty cache; the last object."""
+    samples = []
+    for _ in range(params["metadata_repeat"]):
+        with models.LOCK:
+            models.SESSIONS.clear()
+        sample, partial = timed(lambda: models.get_session(params["big_id"], metadata_only=True))
+        samples.append(sample)
+    return median(samples), partial
+
+
+out["metadata_get"], partial = metadata_gets()
 out["metadata_messages_loaded"] = len(partial.messages)
 out["metadata_message_count"] = partial.compact().get("message_count")
 del partial
@@ -160,13 +165,7 @@ session.messages.append(
 )
 out["big_save"] = timed(session.save)[0]
 del session
-samples = []
-for _ in range(params["metadata_repeat"]):
-    with models.LOCK:
-        models.SESSIONS.clear()
-    sample, partial = timed(lambda: models.get_session(params["big_id"], metadata_only=True))
-    samples.append(sample)
-out["metadata_get_after_save"] = median(samples)
+out["metadata_get_after_save"], partial = metadata_gets()
 out["metadata_after_save_messages_loaded"] = len(partial.messages)
 del partial
 out["all_sessions_after_saves"] = median(

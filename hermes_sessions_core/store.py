@@ -33,7 +33,7 @@ from .models import (
     Transcript,
     require_valid_session_id,
 )
-from .pending_repair import GRACE_SECONDS, needs_repair, repair_interrupted_turn
+from .pending_repair import needs_repair, repair_interrupted_turn
 from .search import SearchResults
 
 __all__ = ["SessionStore", "SAVE_MODES", "DEFAULT_CACHE_SIZE"]
@@ -98,8 +98,6 @@ class SessionStore:
         self._session_locks: dict[str, threading.Lock] = {}
         self._source_state: dict[str, Any] = {}  # SourceContext.state: sources' per-store objects
         self._locks_lock = threading.Lock()
-        #: Seconds a pending turn may be silent before it counts as interrupted (S2.36).
-        self.repair_grace_seconds: float = GRACE_SECONDS
 
     # ── context ──────────────────────────────────────────────────────────────────────────
 
@@ -199,18 +197,13 @@ class SessionStore:
         if metadata_only or not source.info.writable:
             return session  # partial and foreign objects never fill the cache (S2.14)
         self._remember(session)
-        self.repair_if_stale(session, self.repair_grace_seconds)
+        self._repair_if_stale(session)
         return session
 
-    def repair_if_stale(self, session: Session, grace_seconds: float | None = None) -> bool:
-        """Repair ``session``'s interrupted turn if it is stale (S2.36); True if repaired.
-
-        The cache-miss path of :meth:`get` runs this; hosts call it for objects they hold.
-        """
+    def _repair_if_stale(self, session: Session) -> None:
         live = self.live_stream_ids()
-        grace = GRACE_SECONDS if grace_seconds is None else grace_seconds
-        if not needs_repair(session, live, grace_seconds=grace):
-            return False
+        if not needs_repair(session, live):
+            return
         try:
             core = self.locations.core_transcript(session.session_id, session.profile)
         except InvalidProfileName:
@@ -222,14 +215,11 @@ class SessionStore:
             core,
             lambda s: self.save(s),
         )
-        if not repaired and not session.messages and needs_repair(
-            session, self.live_stream_ids(), 0, grace_seconds=grace
-        ):
+        if not repaired and not session.messages and needs_repair(session, self.live_stream_ids(), 0):
             # The lock was held: do not pin a stale object in the cache (S2.37, S8.21).
             with self._cache_lock:
                 if self._cache.get(session.session_id) is session:
                     del self._cache[session.session_id]
-        return repaired
 
     def repair_own_stream(self, session: Session) -> bool:
         """For the streaming writer: repair its own stream's interrupted turn (S2.37)."""

@@ -148,12 +148,6 @@ def get_messaging_session_messages(sid: Any) -> list[Any]:
 # ── agent and Claude Code sessions ─────────────────────────────────────────────────────────
 
 
-def _claude_roots(projects_dir: Any) -> list[Any]:
-    if projects_dir is not None:
-        return [Path(os.path.expanduser(os.fspath(projects_dir)))]
-    return list(_locations().claude_projects_roots())
-
-
 def _claude_code_sources(store: SessionStore) -> set[str]:
     """Enabled sources that own Claude Code ids (the built-in one unless blocked)."""
     probe = f"{CLAUDE_CODE_SOURCE}_0"
@@ -369,7 +363,7 @@ def _read_cli_rows(profile: str) -> list[dict[str, Any]]:
 
 def _default_claude_code_projects_dir() -> Path | None:
     """The first Claude Code projects folder this machine uses (S4.1)."""
-    roots = _claude_roots(None)
+    roots = _locations().claude_projects_roots()
     return roots[0] if roots else None
 
 

@@ -22,7 +22,7 @@ from .listing import DEFAULT_LIMIT, clear_cache, list_agent_rows
 from .recovery_support import known_session_ids, webui_rows_without_files
 from .rounds import CONVERSATION_ROUND_THRESHOLD, count_conversation_rounds
 from .search import hermes_sessions_search  # noqa: F401  (the search hookimpl)
-from .session_view import find_agent_session, profiles_to_search
+from .session_view import find_agent_session, profiles_to_search, transcript_of
 from .sources import SOURCE_NAME, messaging_sources_from
 from .transcript import agent_messages
 
@@ -138,11 +138,7 @@ def _messages_without_session_row(
             continue
         messages = agent_messages(database, session_id, busy_timeout=busy_timeout)
         if messages:
-            shown = messages[-limit:] if limit is not None and limit > 0 else messages
-            if limit == 0:
-                shown = []
-            return Transcript(session_id=session_id, source=SOURCE_NAME, messages=tuple(shown),
-                              total_count=len(messages), truncated=len(shown) < len(messages))
+            return transcript_of(session_id, messages, limit)
     return None
 
 

@@ -55,17 +55,21 @@ class AgentSessionView:
         return session
 
     def to_transcript(self, limit: int | None) -> Transcript:
-        messages = self.messages
-        window = messages[-limit:] if limit is not None and limit >= 0 else messages
-        if limit == 0:
-            window = []
-        return Transcript(
-            session_id=str(self.row["session_id"]),
-            source=SOURCE_NAME,
-            messages=tuple(window),
-            total_count=len(messages),
-            truncated=len(window) < len(messages),
-        )
+        return transcript_of(str(self.row["session_id"]), self.messages, limit)
+
+
+def transcript_of(session_id: str, messages: list[dict[str, Any]], limit: int | None) -> Transcript:
+    """The last ``limit`` messages (all with ``None``, none with 0) as a :class:`Transcript`."""
+    window = messages[-limit:] if limit is not None and limit >= 0 else messages
+    if limit == 0:
+        window = []
+    return Transcript(
+        session_id=session_id,
+        source=SOURCE_NAME,
+        messages=tuple(window),
+        total_count=len(messages),
+        truncated=len(window) < len(messages),
+    )
 
 
 def profiles_to_search(locations: Locations, every_profile: bool = True) -> list[str]:

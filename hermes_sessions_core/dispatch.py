@@ -51,6 +51,7 @@ CALL_TIMEOUT_ENV_VAR = "HERMES_SESSIONS_CALL_TIMEOUT"
 BOUNDED_HOOKS: frozenset[str] = frozenset({
     "hermes_sessions_list_rows",
     "hermes_sessions_load_session",
+    "hermes_sessions_is_current",
     "hermes_sessions_read_messages",
     "hermes_sessions_lineage_metadata",
     "hermes_sessions_has_sessions",
@@ -286,6 +287,21 @@ class Dispatcher:
                 continue
             return transcript
         return None
+
+    def is_current(self, context: SourceContext, session: Session) -> bool | None:
+        """Ask the writable store whether ``session`` is still its stored version; a failing
+        check counts as "not known" and is reported, never raised."""
+        source = self.writable_source()
+        if source is None:
+            return None
+        try:
+            answer = self._call_one(
+                source, "hermes_sessions_is_current", context=context, session=session
+            )
+        except Exception as error:
+            self._record_source(source, "hermes_sessions_is_current", error)
+            return None
+        return answer if isinstance(answer, bool) else None
 
     def save_session(self, context: SourceContext, session: Session, skip_index: bool) -> Source:
         """Route a save to the writable store; errors propagate to the caller."""

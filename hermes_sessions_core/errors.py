@@ -12,6 +12,7 @@ __all__ = [
     "InvalidProfileName",
     "StorageError",
     "MissingDependencyError",
+    "SessionConflict",
 ]
 
 
@@ -103,6 +104,33 @@ class StorageError(HermesSessionsError, OSError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         self.path = path
         super().__init__(message)
+
+
+class SessionConflict(HermesSessionsError):
+    """Another writer changed the session since this copy was loaded, in a way that cannot be
+    merged (a clear, truncate, retry or undo against changed messages, or a deletion).
+
+    Nothing was written and the copy in memory is as it was: reload the session
+    (``store.forget(id)`` then ``store.get(id)``), apply the change again and save.
+    """
+
+    def __init__(
+        self,
+        session_id: str,
+        reason: str,
+        *,
+        loaded_version: object = None,
+        current_version: object = None,
+    ) -> None:
+        self.session_id = session_id
+        self.reason = reason
+        self.loaded_version = loaded_version
+        self.current_version = current_version
+        super().__init__(
+            f"session {session_id!r} was changed by another writer since this copy was loaded "
+            f"(loaded version {loaded_version!r}, stored version {current_version!r}): {reason}. "
+            "Nothing was saved; reload the session and apply the change again."
+        )
 
 
 class MissingDependencyError(HermesSessionsError, ImportError):

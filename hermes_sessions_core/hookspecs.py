@@ -180,6 +180,17 @@ class HermesSessionsSpec:
         """
 
     @hookspec(firstresult=True)
+    def hermes_sessions_is_current(self, context: SourceContext, session: Session) -> bool | None:
+        """Whether storage still holds the version this full copy was loaded or saved as.
+
+        Only writable sources implement it, cheaply (one ``stat`` or HEAD, never a re-read),
+        using what their load recorded with ``Session.remember_stored``. The store asks before
+        handing out a cached copy, so a copy another process changed meanwhile is reloaded.
+        Return ``True`` or ``False``; ``None`` means "not known" (the copy is used as it is,
+        and the save still checks). Stops at first non-None result.
+        """
+
+    @hookspec(firstresult=True)
     def hermes_sessions_read_messages(
         self, context: SourceContext, session_id: str, limit: int | None
     ) -> Transcript | None:
@@ -199,9 +210,13 @@ class HermesSessionsSpec:
 
         Called by the store after its own checks (valid id, not partial, not read-only) with
         the session's per-session lock held. Write atomically: after a crash the stored
-        session is either the old or the new one (S2.3). ``skip_index`` defers sidebar index
-        upkeep (S2.6). Return ``True`` once saved, ``None`` to decline. Errors propagate to
-        the caller, who keeps the in-memory session so the save can be retried. Stops at
+        session is either the old or the new one (S2.3). Never write blindly over a version
+        the copy has not seen: when ``session.stored_copy`` names an older version than the
+        stored one, merge (``hermes_sessions_core.merge``) and let the copy ``adopt_record`` the
+        result, or raise :class:`~hermes_sessions_core.errors.SessionConflict` having written
+        nothing; then ``remember_stored`` the version written. ``skip_index`` defers sidebar
+        index upkeep (S2.6). Return ``True`` once saved, ``None`` to decline. Errors propagate
+        to the caller, who keeps the in-memory session so the save can be retried. Stops at
         first non-None result.
         """
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["dumps_pretty", "dumps_line", "loads", "JSONDecodeError"]
+__all__ = ["dumps_pretty", "dumps_line", "dumps_sorted", "loads", "JSONDecodeError"]
 
 JSONDecodeError = orjson.JSONDecodeError
 
@@ -38,6 +38,15 @@ def dumps_line(value: Any) -> bytes:
         return orjson.dumps(value)
     except (TypeError, orjson.JSONEncodeError):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def dumps_sorted(value: Any) -> bytes:
+    """Encode compactly with sorted keys: equal values give equal bytes (for comparisons)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                          default=repr).encode("utf-8")
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping
 
+from . import jsoncodec
 from .errors import InvalidProjectId, InvalidSessionId, PartialSessionSaveError
+from .merge import Snapshot, snapshot_of
 from .times import to_epoch
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "MESSAGING_IDENTITY_FIELDS",
     "WORKTREE_FIELDS",
     "Session",
+    "StoredCopy",
     "SessionRow",
     "Transcript",
     "SourceInfo",
@@ -191,6 +194,34 @@ def _absolute_path(value: str) -> str:
 # ── the session ──────────────────────────────────────────────────────────────────────────────
 
 
+@dataclass(frozen=True, slots=True)
+class StoredCopy:
+    """What a writable source held when a copy was loaded or last saved.
+
+    ``version`` is the source's own token (a file's identity, an object's ETag); ``content``
+    the stored bytes, the base of a merge (kept as the bytes already in hand, so remembering
+    costs nothing per save; ``b""`` when nothing was stored yet); ``at`` is when.
+    """
+
+    version: Any
+    content: bytes
+    at: float
+
+    def record(self) -> dict[str, Any]:
+        """The stored session as ``Session.to_record()`` shapes it; ``{}`` if nothing was."""
+        if not self.content:
+            return {}
+        decoded = jsoncodec.loads(self.content)
+        if not isinstance(decoded, dict):
+            return {}
+        fallback = str(decoded.get("workspace") or os.sep)  # never the environment's default
+        return Session.from_record(decoded, default_workspace=fallback).to_record()
+
+    def snapshot(self) -> Snapshot:
+        """The stored content as a :class:`~hermes_sessions_core.merge.Snapshot`."""
+        return snapshot_of(self.record())
+
+
 class Session:
     """One conversation: metadata, displayed ``messages``, ``tool_calls`` and any other fields.
 
@@ -201,10 +232,11 @@ class Session:
     """
 
     # Runtime state, kept out of __dict__ so vars(session) holds only the session's fields.
-    __slots__ = ("_partial", "_store", "_row_hints", "__dict__", "__weakref__")
+    __slots__ = ("_partial", "_store", "_row_hints", "_stored", "__dict__", "__weakref__")
     _partial: str | None
     _store: Any
     _row_hints: dict[str, Any]
+    _stored: StoredCopy | None
     session_id: str
     title: str
     workspace: str
@@ -279,6 +311,7 @@ class Session:
         pop = fields.pop
         self._partial = None
         self._store = None
+        self._stored = None
         hints: dict[str, Any] = {}
         self._row_hints = hints
         values = self.__dict__
@@ -494,6 +527,49 @@ class Session:
         generation = (current if isinstance(current, int) and not isinstance(current, bool) else 0) + 1
         self.intentional_shrink_generation = generation
         return generation
+
+    # ── the stored copy it came from ────────────────────────────────────────────────────
+
+    @property
+    def stored_copy(self) -> StoredCopy | None:
+        """The stored version this copy was loaded as or last saved as; ``None`` for a copy
+        built in memory, which a save writes as the whole session."""
+        return self._stored
+
+    def remember_stored(self, version: Any, content: bytes = b"") -> None:
+        """For writable sources: this copy now matches stored ``version``, whose bytes are
+        ``content`` (``b""``: nothing is stored yet)."""
+        self._stored = StoredCopy(version, content, time.time())
+
+    def forget_stored(self) -> None:
+        """Treat this copy as built in memory again (its stored version is unknown)."""
+        self._stored = None
+
+    def unchanged_since_stored(self) -> bool:
+        """Whether this copy still holds what it was loaded or saved as (``updated_at`` aside)."""
+        stored = self._stored
+        return stored is not None and stored.snapshot().matches(self.to_record())
+
+    def adopt_record(self, record: Mapping[str, Any]) -> None:
+        """Take ``record``'s content (a merge result) in place, keeping the runtime state and
+        the very list objects, so every holder of this copy sees the result."""
+        messages, tool_calls = self.messages, self.tool_calls
+        partial, store, stored, hints = self._partial, self._store, self._stored, self._row_hints
+        fields = dict(record)
+        fields["_default_workspace"] = self.workspace
+        self.__dict__.clear()
+        self._initialise(fields)
+        messages[:] = self.messages
+        tool_calls[:] = self.tool_calls
+        self.__dict__["messages"] = messages
+        self.__dict__["tool_calls"] = tool_calls
+        self._partial, self._store, self._stored = partial, store, stored
+        self._row_hints.update(hints)
+
+    def take_stored(self, fresh: Session) -> None:
+        """Become ``fresh``, a newer load of this session, in place (content and version)."""
+        self.adopt_record(fresh.to_record())
+        self._stored = fresh._stored
 
     # ── persistence through the bound store ─────────────────────────────────────────────
 

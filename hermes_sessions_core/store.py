@@ -19,6 +19,7 @@ from .errors import (
     InvalidProfileName,
     PartialSessionSaveError,
     ReadOnlySessionError,
+    SessionConflict,
     SessionNotFound,
 )
 from .hookspecs import ListRequest, MaintenanceRequest, SourceContext
@@ -191,7 +192,8 @@ class SessionStore:
             cached = self._cache.get(session_id)
             if cached is not None:
                 self._cache.move_to_end(session_id)
-                return cached
+        if cached is not None:
+            return self._fresh(cached)
         session, source = self.dispatcher.load_session(self.context(), session_id, metadata_only)
         session.bind(self)
         if metadata_only or not source.info.writable:
@@ -199,6 +201,34 @@ class SessionStore:
         self._remember(session)
         self._repair_if_stale(session)
         return session
+
+    def _fresh(self, cached: Session) -> Session:
+        """The cached copy, reloaded in place first if another process stored a newer version
+        since it was loaded (one ``stat`` or HEAD).
+
+        Only an unchanged copy is reloaded, and only when its lock is free: a copy with unsaved
+        changes keeps them, and its save merges with the newer version.
+        """
+        stored = cached.stored_copy
+        if stored is None or cached.session_id in self._unsaved:
+            return cached
+        if self.dispatcher.is_current(self.context(), cached) is not False:
+            return cached
+        lock = self.session_lock(cached.session_id)
+        if not lock.acquire(blocking=False):
+            return cached
+        try:
+            if not cached.unchanged_since_stored():
+                return cached
+            try:
+                fresh, _ = self.dispatcher.load_session(self.context(), cached.session_id, False)
+            except SessionNotFound:
+                self.forget(cached.session_id)  # deleted by another process
+                raise
+            cached.take_stored(fresh)
+            return cached
+        finally:
+            lock.release()
 
     def _repair_if_stale(self, session: Session) -> None:
         live = self.live_stream_ids()
@@ -264,6 +294,7 @@ class SessionStore:
             _default_workspace=self.locations.default_workspace,
         )
         session.bind(self)
+        session.remember_stored(None)  # stored nowhere yet: its first save creates it
         with self._cache_lock:
             self._unsaved.add(session.session_id)
         self._remember(session)
@@ -291,9 +322,19 @@ class SessionStore:
         require_valid_session_id(session.session_id)
         if session.read_only:
             raise ReadOnlySessionError(session.session_id, str(session.source_tag or "read-only"))
+        previous_updated_at = session.updated_at
         if touch_updated_at:
             session.updated_at = time.time()
-        self.dispatcher.save_session(self.context(), session, skip_index)
+        try:
+            self.dispatcher.save_session(self.context(), session, skip_index)
+        except SessionConflict:
+            # The copy stays as it was; the cache lets go of it so get() loads the stored one.
+            session.updated_at = previous_updated_at
+            with self._cache_lock:
+                if self._cache.get(session.session_id) is session:
+                    if session.session_id not in self._unsaved:
+                        del self._cache[session.session_id]
+            raise
         session.bind(self)
         with self._cache_lock:
             self._unsaved.discard(session.session_id)
@@ -472,7 +513,9 @@ class SessionStore:
         live = self.live_stream_ids()
         with self._cache_lock:
             in_memory = list(self._cache.values())
-        in_memory_ids = frozenset(s.session_id for s in in_memory)
+        # A row whose file is gone stays only for a copy that was never stored: a stored one
+        # without its file was deleted, perhaps by another process.
+        in_memory_ids = frozenset(s.session_id for s in in_memory if not _was_stored(s))
         request = ListRequest(
             profile=active,
             profiles=tuple(self.locations.known_profiles()) if all_profiles else (active,),
@@ -517,6 +560,7 @@ class SessionStore:
         overlay = {s.session_id: _listed_row(s, live) for s in in_memory if not s.is_partial}
         if not overlay:
             return listings
+        stored = {s.session_id for s in in_memory if _was_stored(s)}
         result = []
         seen = False
         for listing in listings:
@@ -525,7 +569,8 @@ class SessionStore:
                 continue
             seen = True
             rows = [overlay.pop(r.session_id, r) for r in listing.rows]
-            rows.extend(overlay.values())
+            # A stored copy its source no longer lists was deleted elsewhere: not a new row.
+            rows.extend(row for session_id, row in overlay.items() if session_id not in stored)
             overlay = {}
             result.append(SourceListing(listing.source, tuple(rows), listing.problems))
         if not seen and overlay:
@@ -665,6 +710,11 @@ class SessionStore:
             until=bounds[1], include_archived=include_archived, limit=limit, per_session=per_session,
         )
         return self.dispatcher.search(self.context(), query, self.source_enabled)
+
+
+def _was_stored(session: Session) -> bool:
+    stored = session.stored_copy
+    return stored is not None and stored.version is not None
 
 
 def _listed_row(session: Session, live: frozenset[str]) -> SessionRow:

@@ -103,7 +103,7 @@ class SessionFilesContract(WritableStoreContract):
         self, harness: SourceHarness, files: StoredFiles
     ) -> None:
         """S2.26: delete removes <id>.json and its backup and records the id in
-        _tombstones.json; saving the id again lifts its tombstone."""
+        _tombstones.json; saving the id again (deliberately) lifts its tombstone."""
         store = harness.store()
         session = store.new_session()
         session.messages.extend(chat(6))
@@ -114,6 +114,7 @@ class SessionFilesContract(WritableStoreContract):
         assert store.delete(session_id) is True
         assert not files.exists(f"{session_id}.json") and not files.exists(f"{session_id}.json.bak")
         assert session_id in json.loads(files.read_bytes(TOMBSTONES_FILE)), "no tombstone"
+        session.forget_stored()  # saved deliberately, not a stale copy (that one is refused)
         harness.store().save(session)
         assert session_id not in json.loads(files.read_bytes(TOMBSTONES_FILE))
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import pytest
 
-from ..errors import InvalidSessionId, PartialSessionSaveError, SessionNotFound
+from ..errors import InvalidSessionId, PartialSessionSaveError, SessionConflict, SessionNotFound
 from ..locations import Locations
 from ..models import Session
 from .errors import abstract_fixture
@@ -169,12 +169,17 @@ class WritableStoreContract(ReadableSourceContract):
         assert rows[session.session_id]["message_count"] == 6
 
     def test_deleted_sessions_stay_deleted_until_saved_again(self, harness: SourceHarness) -> None:
-        """S2.26: a deleted id never comes back by itself; saving it again brings it back."""
+        """S2.26: a deleted id never comes back by itself, nor from a copy loaded before the
+        delete (that save raises SessionConflict); saving it deliberately brings it back."""
         store = harness.store()
         session = self._saved(store, title="Gone then back")
         store.delete(session.session_id)
         assert session.session_id not in harness.listed_rows()
         assert session.session_id not in {r.session_id for r in harness.store().list_sessions().rows}
+        with pytest.raises(SessionConflict):
+            harness.store().save(session)
+        assert session.session_id not in harness.listed_rows(), "a stale copy resurrected it"
+        session.forget_stored()  # "this is the whole session": written as a new one
         harness.store().save(session)
         assert session.session_id in harness.listed_rows()
 

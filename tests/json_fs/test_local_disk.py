@@ -145,11 +145,11 @@ def test_a_reused_inode_does_not_pass_for_our_version(local, monkeypatch):
     store.save(session)
     files = registry.session_files_for(store.context())
     ours = session.to_record()
-    token = files.folder.identity("reused000001.json")
+    token = files.folder.version("reused000001.json")
     assert files._is_our_version("reused000001.json", token, ours)
     theirs = Session(session_id="reused000001", title="theirs", messages=chat(2))
     store.save(theirs)
-    monkeypatch.setattr(type(files.folder), "identity", lambda self, name: token)
+    monkeypatch.setattr(type(files.folder), "version", lambda self, name: token)
     assert not files._is_our_version("reused000001.json", token, ours)
 
 

@@ -65,11 +65,11 @@ def test_clean_store_is_left_byte_identical(store, backend):
     """S2.22: nothing to recover changes nothing, and repeated runs change nothing more."""
     _session(store, 3)
     store.close()
-    before = {name: backend.read_bytes(name) for name in backend.names() if name not in ("_index.d", "_writers")}
+    before = {name: backend.read_bytes(name) for name in backend.names() if name not in ("_index.d", "_writers", "_locks")}
     report = store.recover_on_startup()
     assert report == {"scanned": 1, "restored": 0, "orphaned_backups": 0, "details": []}
     assert store.recover_on_startup()["restored"] == 0
-    after = {name: backend.read_bytes(name) for name in backend.names() if name not in ("_index.d", "_writers")}
+    after = {name: backend.read_bytes(name) for name in backend.names() if name not in ("_index.d", "_writers", "_locks")}
     assert after == before
 
 
@@ -144,7 +144,7 @@ def test_audit_groups_findings_and_writes_nothing(agent_store_of, backend):
         {"session_id": "orphan000001", "messages": chat(2)}).encode())
     backend.write_bytes("badorphan001.json.bak", b"{nope")
     backend.write_bytes("broken000001.json", b"\xff\xfe")
-    before = {n: backend.read_bytes(n) for n in backend.names() if "." in n and n not in ("_index.d", "_writers")}
+    before = {n: backend.read_bytes(n) for n in backend.names() if "." in n and n not in ("_index.d", "_writers", "_locks")}
     report = store.audit()
     kinds = {group: sorted(f["kind"] for f in report[group]) for group in ("repairable", "unsafe", "reported")}
     assert "shrunken_live" in kinds["repairable"] and "state_db_missing_sidecar" in kinds["repairable"]
@@ -154,7 +154,7 @@ def test_audit_groups_findings_and_writes_nothing(agent_store_of, backend):
     assert kinds["reported"] == ["unreadable_live"]
     assert report["status"] == "needs_manual_review"
     assert report["summary"]["ok"] == 2
-    assert {n: backend.read_bytes(n) for n in backend.names() if "." in n and n not in ("_index.d", "_writers")} == before
+    assert {n: backend.read_bytes(n) for n in backend.names() if "." in n and n not in ("_index.d", "_writers", "_locks")} == before
 
 
 def test_repair_applies_only_safe_repairs(agent_store_of, backend):

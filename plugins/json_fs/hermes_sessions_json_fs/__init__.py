@@ -53,6 +53,14 @@ def hermes_sessions_load_session(
 
 
 @hookimpl
+def hermes_sessions_is_current(context: SourceContext, session: Session) -> bool | None:
+    files = session_files_for(context)
+    if not files.folder.cheap_versions and not files.folder.multi_writer:
+        return None  # one host writes this remote folder: a HEAD per cached read buys nothing
+    return files.is_current(session)
+
+
+@hookimpl
 def hermes_sessions_read_messages(
     context: SourceContext, session_id: str, limit: int | None
 ) -> Transcript | None:

@@ -171,13 +171,33 @@ class SidebarIndex:
         change: dict[str, Any],
         still_current: Callable[[], bool] | None = None,
     ) -> None:
+        name = f"{CHANGES_FOLDER}/{session_id}.json"
+        data = jsoncodec.dumps_line(change)
         with self.writing():
-            if still_current is not None and not still_current():
+            if still_current is not None and self.folder.multi_writer and not self.folder.is_local:
+                # Hosts share no lock: write the row only over the change file seen while the
+                # session was still ours, so a deletion recorded meanwhile always wins.
+                if not self._write_row_if_current(name, data, still_current):
+                    return
+            elif still_current is not None and not still_current():
                 return
-            self.folder.write(f"{CHANGES_FOLDER}/{session_id}.json", jsoncodec.dumps_line(change))
+            else:
+                self.folder.write(name, data)
             self._changes_since_fold += 1
             if self._changes_since_fold > max(_MIN_CHANGES_BEFORE_FOLD, self._base_rows // 8):
                 self.fold()
+
+    def _write_row_if_current(
+        self, name: str, data: bytes, still_current: Callable[[], bool]
+    ) -> bool:
+        for attempt in range(UPDATE_ATTEMPTS):
+            seen = self.folder.read_versioned(name)
+            if not still_current():
+                return False
+            if self.folder.write_if_unchanged(name, data, seen):
+                return True
+            pause_after_conflict(attempt)
+        raise _gave_up(self.folder)
 
     def fold(self, existing_ids: Callable[[], set[str]] | None = None) -> bool:
         """Fold change files into ``_index.json``; ``False`` if there was no base to fold into.

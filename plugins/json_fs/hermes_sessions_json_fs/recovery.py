@@ -164,14 +164,15 @@ def _report(request: MaintenanceRequest, done: int, total: int) -> None:
 def _restore(files: SessionFiles, session_id: str, backup: _Copy) -> None:
     """Put a backup back by atomic copy; an unreadable live file is kept aside first."""
     name = f"{session_id}{_LIVE}"
-    previous = files.folder.read(name)
-    if previous is not None:
-        try:
-            jsoncodec.loads(previous)
-        except ValueError:
-            files.folder.write(f"{name}.corrupt.{int(time.time())}", previous)
-    assert backup.data is not None
-    files.folder.write(name, backup.data)
+    with files.locked(session_id):  # a save elsewhere then merges with the restored copy
+        previous = files.folder.read(name)
+        if previous is not None:
+            try:
+                jsoncodec.loads(previous)
+            except ValueError:
+                files.folder.write(f"{name}.corrupt.{int(time.time())}", previous)
+        assert backup.data is not None
+        files.folder.write(name, backup.data)
 
 
 def recover_on_startup(files: SessionFiles, request: MaintenanceRequest) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from fsspec.asyn import sync
 
 from hermes_sessions_core.errors import HermesSessionsError, StorageError
 
-from .storage import RemoteFolder, Versioned
+from .storage import RemoteFolder, VersionChanged, Versioned
 
 __all__ = ["ConditionalWriteSupport", "S3Folder"]
 
@@ -76,8 +76,17 @@ def _is_conflict(error: BaseException) -> bool:
     return _error_code(error) in _CONFLICT_CODES
 
 
-async def _get_object(filesystem: Any, bucket: str, key: str) -> tuple[bytes, str | None]:
-    response = await filesystem._call_s3("get_object", Bucket=bucket, Key=key)
+async def _get_object(
+    filesystem: Any, bucket: str, key: str, size: int | None = None
+) -> tuple[bytes, str | None]:
+    """The object's bytes (the first ``size`` if given) and its ETag, in one GET."""
+    ranged = {"Range": f"bytes=0-{size - 1}"} if size else {}
+    try:
+        response = await filesystem._call_s3("get_object", Bucket=bucket, Key=key, **ranged)
+    except Exception as error:
+        if ranged and _error_code(error) in {"InvalidRange", "416"}:
+            return await _get_object(filesystem, bucket, key)  # an empty object has no range
+        raise
     body = response["Body"]
     try:
         data = await body.read()
@@ -229,9 +238,19 @@ class S3Folder(RemoteFolder):
 
     def identity(self, name: str) -> object | None:
         try:
-            response = self.filesystem.call_s3("head_object", Bucket=self.bucket, Key=self._key(name))
-        except Exception:
+            return self.version(name)
+        except StorageError:
             return None
+
+    def version(self, name: str) -> str | None:
+        """The ETag, from one HEAD; ``None`` if absent."""
+        self._check_open()
+        try:
+            response = self.filesystem.call_s3("head_object", Bucket=self.bucket, Key=self._key(name))
+        except Exception as error:
+            if isinstance(error, FileNotFoundError) or _error_code(error) in {"NoSuchKey", "404"}:
+                return None
+            raise self._failure("inspect", name, error) from error
         return response.get("ETag") if isinstance(response, dict) else None
 
     def remove(self, name: str) -> bool:
@@ -261,10 +280,20 @@ class S3Folder(RemoteFolder):
 
     def read_versioned(self, name: str) -> Versioned:
         """One GET returns the bytes and the ETag that a later If-Match compares against."""
+        return self._get_versioned(name, None)
+
+    def read_with_version(self, name: str) -> Versioned:
+        return self._get_versioned(name, None)
+
+    def read_head_with_version(self, name: str, size: int) -> Versioned:
+        """One ranged GET: the first ``size`` bytes and the whole object's ETag."""
+        return self._get_versioned(name, size)
+
+    def _get_versioned(self, name: str, size: int | None) -> Versioned:
         self._check_open()
         try:
             data, tag = sync(self.filesystem.loop, _get_object, self.filesystem, self.bucket,
-                             self._key(name))
+                             self._key(name), size)
         except FileNotFoundError:
             return Versioned(None)
         except HermesSessionsError:
@@ -295,6 +324,28 @@ class S3Folder(RemoteFolder):
                 return False
             raise self._failure("write", name, error) from error
         return True
+
+    def write_versioned(self, name: str, data: bytes, base: Versioned) -> str | None:
+        """One PUT with ``If-Match`` on ``base``'s ETag (``If-None-Match: *`` when ``base``
+        is absent); :class:`VersionChanged` when the server refuses it. A server without
+        conditional writes gets a plain PUT: its folder is refused for several hosts, and the
+        caller's lock covers the threads of this process."""
+        self._check_open()
+        self.check_multi_writer()
+        conditions: dict[str, str] = {}
+        if self.conditional_support().complete:
+            if base.data is None:
+                conditions = {"IfNoneMatch": "*"}
+            elif base.tag:
+                conditions = {"IfMatch": base.tag}
+        try:
+            return self._put(self._key(name), data, conditions)
+        except HermesSessionsError:
+            raise
+        except Exception as error:
+            if conditions and (_is_conflict(error) or _error_code(error) in {"NoSuchKey", "404"}):
+                raise VersionChanged(name) from None
+            raise self._failure("write", name, error) from error
 
     def remove_if_unchanged(self, name: str, base: Versioned) -> bool:
         self._check_open()

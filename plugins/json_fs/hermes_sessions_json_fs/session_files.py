@@ -12,13 +12,19 @@ import re
 import socket
 import threading
 import time
-from typing import Any, Callable, Iterable
+import zlib
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
+
+from filelock import FileLock
 
 from hermes_sessions_core import jsoncodec
-from hermes_sessions_core.errors import SessionUnreadable, StorageError
+from hermes_sessions_core.errors import SessionConflict, SessionUnreadable, StorageError
+from hermes_sessions_core.merge import merge_records
 from hermes_sessions_core.models import (
     Problem,
     Session,
+    StoredCopy,
     is_valid_session_id,
     require_valid_session_id,
 )
@@ -31,9 +37,12 @@ from hermes_sessions_core.tombstones import (
 
 from .index import CHANGES_FOLDER, SidebarIndex
 from .prefix import metadata_prefix, metadata_record
-from .storage import Folder
+from .storage import UPDATE_ATTEMPTS, Folder, VersionChanged, Versioned, pause_after_conflict
 
-__all__ = ["SessionFiles", "METADATA_PREFIX_LIMIT", "STALE_TEMP_SECONDS", "WRITERS_FOLDER"]
+__all__ = [
+    "SessionFiles", "METADATA_PREFIX_LIMIT", "STALE_TEMP_SECONDS", "WRITERS_FOLDER",
+    "LOCKS_FOLDER",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +59,10 @@ WRITERS_FOLDER = "_writers"
 _REQUIRED_METADATA = ("session_id", "title", "created_at", "updated_at")
 _SESSION_SUFFIX = ".json"
 _BACKUP_SUFFIX = ".json.bak"
+#: Lock files that make a session's check-then-write atomic across the processes of a machine.
+LOCKS_FOLDER = "_locks"
+#: Sessions share this many locks, so the folder never holds more lock files than this.
+_LOCK_STRIPES = 64
 
 
 class SessionFiles:
@@ -68,6 +81,12 @@ class SessionFiles:
         self._hints_lock = threading.Lock()
         self._folded_on_open = False
         self._writer_marker: str | None = None
+        self._gates = [_CopyGate() for _ in range(_LOCK_STRIPES)]
+        self._stripe_files: dict[int, FileLock] = {}
+        self._stripe_files_lock = threading.Lock()
+        #: Saves that merged another writer's changes, and saves refused as conflicts.
+        self.merged_saves = 0
+        self.conflicts = 0
 
     # ── names ────────────────────────────────────────────────────────────────────────────
 
@@ -110,15 +129,41 @@ class SessionFiles:
             raise SessionUnreadable(session_id, self.folder.path(name), str(error)) from None
 
     def load(self, session_id: str) -> Session | None:
-        """The full session, ``None`` if absent; :class:`SessionUnreadable` if it does not parse."""
+        """The full session, ``None`` if absent; :class:`SessionUnreadable` if it does not parse.
+
+        The session remembers the version it came from, so saving it is conditional on that.
+        """
         if not is_valid_session_id(session_id):
             return None
-        data = self._read(session_id)
-        if data is None:
+        name = self.file_name(session_id)
+        try:
+            stored = self.folder.read_with_version(name)
+        except StorageError as error:
+            raise SessionUnreadable(session_id, self.folder.path(name), str(error)) from None
+        if stored.data is None:
             return None
+        session = self._session_from(session_id, stored.data)
+        session.remember_stored(_version_of(stored), stored.data)
+        return session
+
+    def _session_from(self, session_id: str, data: bytes) -> Session:
         record = self._decode(session_id, data)
         record["session_id"] = session_id if not record.get("session_id") else record["session_id"]
         return Session.from_record(record, default_workspace=self.default_workspace)
+
+    def is_current(self, session: Session) -> bool | None:
+        """Whether storage still holds the version ``session`` was loaded or saved as: one
+        ``stat`` (one HEAD on an object store); ``None`` when that is not known."""
+        stored = session.stored_copy
+        if stored is None:
+            return None
+        try:
+            tag = self.folder.version(self.file_name(session.session_id))
+        except StorageError:
+            return None
+        if stored.version is None:
+            return tag is None
+        return tag == stored.version[0]
 
     def load_metadata(self, session_id: str) -> Session | None:
         """Metadata only, from at most 64 KB of the file (S2.11-S2.13); falls back to a full load."""
@@ -200,38 +245,149 @@ class SessionFiles:
     # ── saving ───────────────────────────────────────────────────────────────────────────
 
     def save(self, session: Session, skip_index: bool = False) -> None:
-        """Write the session atomically, keeping backups of what a shrink replaces (S2.17-S2.19)."""
+        """Write the session atomically, never over a version this copy has not seen.
+
+        A copy that was loaded (or saved) remembers that version. If another writer stored a
+        newer one since, both sides' changes are merged (:mod:`hermes_sessions_core.merge`)
+        and the copy in memory takes the result; when they cannot be merged, or the session
+        was deleted since, :class:`SessionConflict` is raised and nothing is written. A copy
+        built in memory is written as the whole session. Shrinks keep a backup (S2.17-S2.19).
+        """
         session_id = require_valid_session_id(session.session_id)
         self._mark_writer()
-        record = session.to_record()
-        payload = jsoncodec.dumps_pretty(record)
-        self._protect_previous(session_id, len(session.messages), record)
         name = self.file_name(session_id)
-        written = self.folder.write(name, payload)
-        self._lift_tombstone(session_id)
+        stored = session.stored_copy
+        with self._write_lock(session_id, session) as gate:
+            for attempt in range(UPDATE_ATTEMPTS):
+                current = self._read_head_for_save(session_id)
+                record = session.to_record()
+                merged = None
+                if stored is not None and _version_of(current) != stored.version:
+                    merged, current = self._merge_with_stored(session, stored, record)
+                    if merged is not None:
+                        record = Session.from_record(
+                            merged, default_workspace=self.default_workspace
+                        ).to_record()
+                payload = jsoncodec.dumps_pretty(record)
+                self._protect_previous(session_id, len(record["messages"]), current.data)
+                try:
+                    tag = self.folder.write_versioned(name, payload, current)
+                except VersionChanged:
+                    pause_after_conflict(attempt)
+                    continue  # another host won the race: compare and merge again
+                break
+            else:
+                raise StorageError(
+                    f"could not save session {session_id!r}: other writers replaced it "
+                    f"{UPDATE_ATTEMPTS} times in a row; try again", path=self.folder.path(name),
+                )
+            with gate.alone():
+                if merged is not None:
+                    session.adopt_record(merged)
+                    self.merged_saves += 1
+                # A thread saving the same copy may have replaced the file after us: the copy
+                # then remembers that thread's version, never an older one.
+                if not gate.shared or self.folder.version(name) == tag:
+                    session.remember_stored((tag, zlib.crc32(payload[:_FIRST_READ])), payload)
+            self._lift_tombstone(session_id)
         if not skip_index:
             row = session.compact()
             still_current = None
-            if written is not None:
+            if tag is not None:
                 # Another process may have saved this session after us: its row must win.
                 def still_current() -> bool:
-                    return self._is_our_version(name, written, record)
+                    return self._is_our_version(name, tag, record)
 
             self.index.upsert(row, still_current)
             self._remember(row)
             if self.fold_every_save:
                 self._fold_for_close()
 
-    def _is_our_version(self, name: str, written: object, ours: dict[str, Any]) -> bool:
+    def _read_head_for_save(self, session_id: str) -> Versioned:
+        name = self.file_name(session_id)
+        try:
+            return self.folder.read_head_with_version(name, _FIRST_READ)
+        except StorageError as error:
+            raise StorageError(
+                f"cannot save session {session_id!r}: {error}", path=self.folder.path(name)
+            ) from None
+
+    def _merge_with_stored(
+        self, session: Session, stored: StoredCopy, ours: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, Versioned]:
+        """Another writer stored a version this copy has not seen: merge with it, or refuse.
+
+        Returns the merged record (``None`` when there is nothing to merge with: the file is
+        gone without a deletion, or does not parse and is kept aside by the save) and the
+        stored version the write must replace.
+        """
+        session_id = session.session_id
+        name = self.file_name(session_id)
+        theirs = self.folder.read_with_version(name)
+        if theirs.data is None:
+            deleted_at = self.tombstones().get(session_id)
+            if stored.version is not None and deleted_at is not None:
+                self.conflicts += 1
+                raise SessionConflict(
+                    session_id, f"it was deleted (at {deleted_at:.3f}) after this copy was loaded",
+                    loaded_version=stored.version[0], current_version=None,
+                )
+            return None, theirs  # removed by hand or never created: write it anew
+        try:
+            their_record = self._session_from(session_id, theirs.data).to_record()
+        except SessionUnreadable:
+            return None, theirs  # S2.18: the unreadable file is kept aside, then replaced
+        try:
+            merged = merge_records(
+                stored.snapshot(), ours, their_record, session_id=session_id,
+                versions=(stored.version[0] if stored.version else None, theirs.tag),
+            )
+        except SessionConflict:
+            self.conflicts += 1
+            raise
+        logger.info("session %s: merged changes saved by another writer", session_id)
+        return merged, theirs
+
+    def locked(self, session_id: str) -> Any:
+        """Hold the session's write lock alone: for changes that are not saves of a copy (a
+        delete, a restore), which no compare-then-write may straddle."""
+        return self._write_lock(session_id, object())
+
+    @contextmanager
+    def _write_lock(self, session_id: str, copy: object) -> Iterator[_CopyGate]:
+        """Make compare-then-write atomic for one session: against this process's threads
+        saving other copies of it, and on a local disk against every process of the machine
+        (a file lock). Threads saving the very same copy may pass together: they write the
+        same object, and the original let such saves run side by side."""
+        stripe = zlib.crc32(session_id.encode()) % _LOCK_STRIPES
+        gate = self._gates[stripe]
+        with gate.held_for(copy):
+            if not self.folder.is_local:
+                yield gate
+                return
+            with self._stripe_files_lock:
+                lock = self._stripe_files.get(stripe)
+                if lock is None:
+                    folder = self.folder.path(LOCKS_FOLDER)
+                    os.makedirs(folder, exist_ok=True)
+                    lock = FileLock(os.path.join(folder, f"{stripe:02d}.lock"), thread_local=False)
+                    self._stripe_files[stripe] = lock
+            with lock:  # counts holders: the copy's threads share one acquisition
+                yield gate
+
+    def _is_our_version(self, name: str, written: str, ours: dict[str, Any]) -> bool:
         """Is the file on storage still the one this save wrote?
 
-        The identity (device, inode, size, mtime) alone can repeat: a freed inode is reused
-        and kernel timestamps are coarse, so another writer's file of the same size can look
-        like ours. The metadata prefix settles it: its update time, title and count must be
-        ours too.
+        The version tag of a local file (device, inode, size, mtime) alone can repeat: a freed
+        inode is reused and kernel timestamps are coarse, so another writer's file of the same
+        size can look like ours. The metadata prefix settles it: its update time, title and
+        count must be ours too.
         """
-        if self.folder.identity(name) != written:
-            return False
+        try:
+            if self.folder.version(name) != written:
+                return False
+        except StorageError:
+            return True  # cannot tell: keep our row, the listing reconciles rows with files
         try:
             head = self.folder.read_head(name, _FIRST_READ)
         except StorageError:
@@ -241,15 +397,12 @@ class SessionFiles:
             return True
         return all(record.get(key) == ours.get(key) for key in ("updated_at", "title", "message_count"))
 
-    def _protect_previous(self, session_id: str, incoming: int, record: dict[str, Any]) -> None:
-        """Keep a corrupt previous file aside (S2.18) and back up a shrink (S2.17, S2.19)."""
+    def _protect_previous(self, session_id: str, incoming: int, head: bytes | None) -> None:
+        """Keep a corrupt previous file aside (S2.18) and back up a shrink (S2.17, S2.19).
+
+        ``head`` is the first bytes of the file being replaced, read under the write lock.
+        """
         name = self.file_name(session_id)
-        try:
-            head = self.folder.read_head(name, _FIRST_READ)
-        except StorageError as error:
-            raise StorageError(
-                f"cannot save session {session_id!r}: {error}", path=self.folder.path(name)
-            ) from None
         if head is None:
             return
         existing_count = _recorded_count(head)
@@ -333,14 +486,17 @@ class SessionFiles:
         session_id = require_valid_session_id(session_id)
         self._mark_writer()
         deleted_at = time.time()
-        self.folder.update(
-            TOMBSTONES_FILE,
-            lambda data: jsoncodec.dumps_pretty(
-                with_tombstone(parse_tombstones(data), session_id, deleted_at)
-            ),
-        )
-        existed = self.folder.remove(f"{session_id}{_BACKUP_SUFFIX}")
-        existed = self.folder.remove(self.file_name(session_id)) or existed
+        # Under the session's write lock, so a save that compared versions before the
+        # delete cannot put the file back after it.
+        with self.locked(session_id):
+            self.folder.update(
+                TOMBSTONES_FILE,
+                lambda data: jsoncodec.dumps_pretty(
+                    with_tombstone(parse_tombstones(data), session_id, deleted_at)
+                ),
+            )
+            existed = self.folder.remove(f"{session_id}{_BACKUP_SUFFIX}")
+            existed = self.folder.remove(self.file_name(session_id)) or existed
         self.index.remove(session_id)
         with self._hints_lock:
             self._row_hints.pop(session_id, None)
@@ -463,6 +619,40 @@ class SessionFiles:
             logger.warning("could not fold session index changes: %s", error)
 
 
+class _CopyGate:
+    """An in-process lock that the threads saving one and the same copy may hold together."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._holder: object = None
+        self._count = 0
+
+    @contextmanager
+    def held_for(self, copy: object) -> Iterator[None]:
+        with self._condition:
+            while self._count and self._holder is not copy:
+                self._condition.wait()
+            self._holder = copy
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._count -= 1
+                if not self._count:
+                    self._holder = None
+                    self._condition.notify_all()
+
+    @property
+    def shared(self) -> bool:
+        """Whether another thread holds the gate for the same copy right now."""
+        return self._count > 1
+
+    def alone(self) -> threading.Condition:
+        """A short step no other holder runs at the same time (updating the copy itself)."""
+        return self._condition
+
+
 def _process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -471,6 +661,14 @@ def _process_alive(pid: int) -> bool:
     except OSError:
         return True  # exists but belongs to someone else
     return True
+
+
+def _version_of(stored: Versioned) -> tuple[str | None, int] | None:
+    """A session file's version: the backend's tag plus a checksum of its first 4 KB, so a
+    reused inode with the same size and time is still told apart; ``None`` when absent."""
+    if stored.data is None:
+        return None
+    return (stored.tag, zlib.crc32(stored.data[:_FIRST_READ]))
 
 
 def _recorded_count(head: bytes) -> int | None:

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from hermes_sessions_core.errors import HermesSessionsError, StorageError
 
-from .storage import FileInfo, RemoteFolder, _mtime_of, temp_name
+from .storage import FileInfo, RemoteFolder, Versioned, _mtime_of, temp_name
 
 __all__ = ["SftpFolder", "open_sftp_folder"]
 
@@ -114,24 +114,36 @@ class SftpFolder(RemoteFolder):
     # ── operations ───────────────────────────────────────────────────────────────────────
 
     def _fetch(self, name: str) -> bytes:
-        def read_all(sftp: Any) -> bytes:
-            with sftp.open(self.path(name), "rb") as handle:
-                size = handle.stat().st_size
-                if size >= _PREFETCH_FROM:
-                    handle.prefetch(size)
-                return bytes(handle.read())
+        return self._read_tagged(name, None)[0]
 
-        return self._call("read", name, read_all)
+    def _read_tagged(self, name: str, limit: int | None) -> tuple[bytes, str]:
+        """The bytes (the first ``limit`` if given) and the version tag of the open file, so
+        the tag names exactly what was read."""
+        def read(sftp: Any) -> tuple[bytes, str]:
+            with sftp.open(self.path(name), "rb") as handle:
+                stat = handle.stat()
+                if limit is not None:
+                    return bytes(handle.read(limit)), _tag(stat)
+                if stat.st_size >= _PREFETCH_FROM:
+                    handle.prefetch(stat.st_size)
+                return bytes(handle.read()), _tag(stat)
+
+        return self._call("read", name, read)
 
     def read_head(self, name: str, size: int) -> bytes | None:
-        def read_some(sftp: Any) -> bytes:
-            with sftp.open(self.path(name), "rb") as handle:
-                return bytes(handle.read(size))
+        return self.read_head_with_version(name, size).data
 
+    def read_with_version(self, name: str) -> Versioned:
         try:
-            return self._call("read", name, read_some)
+            return Versioned(*self._read_tagged(name, None))
         except FileNotFoundError:
-            return None
+            return Versioned(None)
+
+    def read_head_with_version(self, name: str, size: int) -> Versioned:
+        try:
+            return Versioned(*self._read_tagged(name, size))
+        except FileNotFoundError:
+            return Versioned(None)
 
     def write(self, name: str, data: bytes) -> object | None:
         self.check_multi_writer()
@@ -186,6 +198,18 @@ class SftpFolder(RemoteFolder):
         except FileNotFoundError:
             return None
         return FileInfo(name, int(stat.st_size or 0), _mtime_of({"mtime": stat.st_mtime}))
+
+    def version(self, name: str) -> str | None:
+        try:
+            return _tag(self._call("inspect", name, lambda sftp: sftp.stat(self.path(name))))
+        except FileNotFoundError:
+            return None
+
+
+def _tag(stat: Any) -> str:
+    """Size and modification time: all SFTP tells of a version (the time in whole seconds on
+    most servers, so only one process's threads are told apart reliably, under its lock)."""
+    return f"{int(stat.st_size or 0)}:{_mtime_of({'mtime': stat.st_mtime})!r}"
 
 
 class _Unconnected:

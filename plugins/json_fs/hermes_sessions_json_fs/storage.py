@@ -32,7 +32,10 @@ from fsspec.implementations.local import LocalFileSystem
 from hermes_sessions_core.atomic import temp_name, write_file_atomically
 from hermes_sessions_core.errors import HermesSessionsError, MissingDependencyError, StorageError
 
-__all__ = ["UPDATE_ATTEMPTS", "FileInfo", "Folder", "Versioned", "open_folder", "temp_name"]
+__all__ = [
+    "UPDATE_ATTEMPTS", "FileInfo", "Folder", "VersionChanged", "Versioned", "open_folder",
+    "temp_name",
+]
 
 _SINGLE_PUT_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "memory"})
 _EXTRA_FOR_PROTOCOL = {"s3": ("s3", "s3fs"), "s3a": ("s3", "s3fs"), "sftp": ("sftp", "paramiko"),
@@ -41,6 +44,7 @@ _S3_PROTOCOLS = frozenset({"s3", "s3a"})
 _SFTP_PROTOCOLS = frozenset({"sftp", "ssh"})
 #: A conditional update gives up after this many conflicts in a row (each retried after a pause).
 UPDATE_ATTEMPTS = 60
+_READ_ATTEMPTS = 5
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 
@@ -61,6 +65,10 @@ class Versioned:
 
     data: bytes | None
     tag: str | None = None
+
+
+class VersionChanged(Exception):
+    """Another writer replaced the object after the version a conditional write named."""
 
 
 def open_folder(
@@ -105,6 +113,8 @@ class Folder(abc.ABC):
     root: str
     url: str
     is_local = False
+    #: Whether :meth:`version` costs no network round trip (local disks, memory).
+    cheap_versions = False
 
     def __init__(self, filesystem: Any, root: str, url: str, *, multi_writer: bool = False) -> None:
         self.filesystem = filesystem
@@ -135,6 +145,46 @@ class Folder(abc.ABC):
     def remove_if_unchanged(self, name: str, base: Versioned) -> bool:
         """Delete the object only if it is still ``base``; ``False`` if it changed or is gone."""
         return self.remove(name)
+
+    # ── session versions: tags that :meth:`version` and :meth:`write_versioned` agree on ──
+
+    def read_with_version(self, name: str) -> Versioned:
+        """The bytes and the version tag of exactly those bytes (checked on both sides of
+        the read where the backend cannot tell them in one request)."""
+        return self._tagged(name, self.read)
+
+    def read_head_with_version(self, name: str, size: int) -> Versioned:
+        """At most ``size`` leading bytes, with the whole object's version tag."""
+        return self._tagged(name, lambda n: self.read_head(n, size))
+
+    def _tagged(self, name: str, read: Callable[[str], bytes | None]) -> Versioned:
+        for _ in range(_READ_ATTEMPTS):
+            before = self.version(name)
+            data = read(name)
+            if self.version(name) == before:
+                return Versioned(data, before if data is not None else None)
+        raise self._busy(name)
+
+    def version(self, name: str) -> str | None:
+        """The current version tag, cheaply (one stat or HEAD); ``None`` if absent or unknown."""
+        info = self.info(name)
+        return f"{info.size}:{info.mtime!r}" if info is not None else None
+
+    def write_versioned(self, name: str, data: bytes, base: Versioned) -> str | None:
+        """Replace the object only if it is still ``base``; return the new version tag.
+
+        Raises :class:`VersionChanged` when another writer got there first. Callers hold
+        the object's write lock (see ``SessionFiles``), which is all the protection a folder
+        without server-side conditions offers: threads of one process.
+        """
+        self.write(name, data)
+        return self.version(name)
+
+    def _busy(self, name: str) -> StorageError:
+        return StorageError(
+            f"could not read {self.url}/{name}: it kept changing while being read; try again",
+            path=self.path(name),
+        )
 
     def update(self, name: str, change: Callable[[bytes | None], bytes | None]) -> bytes | None:
         """Read-modify-write one shared object without losing a concurrent update.
@@ -212,6 +262,7 @@ class LocalFolder(Folder):
     """A local directory through the OS directly: fsync and rename give crash safety."""
 
     is_local = True
+    cheap_versions = True
     #: One machine's processes share file locks; hosts sharing a network disk are on their own.
     safe_for_many_hosts = True
 
@@ -252,33 +303,55 @@ class LocalFolder(Folder):
         return fd
 
     def read(self, name: str) -> bytes | None:
+        return self.read_with_version(name).data
+
+    def read_with_version(self, name: str) -> Versioned:
+        """The bytes and the identity of the very file they came from (one ``fstat``)."""
         fd = self._open_regular(name)
         if fd is None:
-            return None
+            return Versioned(None)
         try:
+            tag = _tag(os.fstat(fd))
             chunks = []
             while True:
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:
                     break
                 chunks.append(chunk)
-            return b"".join(chunks)
+            return Versioned(b"".join(chunks), tag)
         finally:
             os.close(fd)
 
     def read_head(self, name: str, size: int) -> bytes | None:
+        return self.read_head_with_version(name, size).data
+
+    def read_head_with_version(self, name: str, size: int) -> Versioned:
         fd = self._open_regular(name)
         if fd is None:
-            return None
+            return Versioned(None)
         try:
-            return os.read(fd, size)
+            return Versioned(os.read(fd, size), _tag(os.fstat(fd)))
         finally:
             os.close(fd)
 
+    def version(self, name: str) -> str | None:
+        try:
+            return _tag(os.lstat(self.path(name)))
+        except OSError:
+            return None
+
     def write(self, name: str, data: bytes) -> object | None:
+        return _identity(self._write_file(name, data))
+
+    def write_versioned(self, name: str, data: bytes, base: Versioned) -> str | None:
+        """Callers hold the object's file lock, shared by every process of this machine, and
+        compared versions under it: the write itself needs no further check."""
+        return _tag(self._write_file(name, data))
+
+    def _write_file(self, name: str, data: bytes) -> os.stat_result:
         target = self.path(name)
         try:
-            return _identity(write_file_atomically(target, data))
+            return write_file_atomically(target, data)
         except OSError as error:
             raise StorageError(f"could not write {target}: {error}", path=target) from error
 
@@ -334,6 +407,7 @@ class RemoteFolder(Folder):
         self.single_put = bool(_SINGLE_PUT_PROTOCOLS.intersection(protocols))
         if "memory" in protocols:
             self.safe_for_many_hosts = True  # one process: the update lock covers every writer
+            self.cheap_versions = True
 
     def _failure(self, action: str, name: str, error: BaseException) -> StorageError:
         location = f"{self.url}/{name}" if name else self.url
@@ -470,5 +544,10 @@ class _Both:
 def _identity(result: os.stat_result) -> tuple[int, int, int, int]:
     """Rename keeps the temp file's inode, so this names one written version of a file."""
     return (result.st_dev, result.st_ino, result.st_size, result.st_mtime_ns)
+
+
+def _tag(result: os.stat_result) -> str:
+    """:func:`_identity` as a version tag (a rename changes ctime, so ctime is left out)."""
+    return f"{result.st_dev}:{result.st_ino}:{result.st_size}:{result.st_mtime_ns}"
 
 

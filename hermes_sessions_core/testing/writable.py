@@ -183,6 +183,31 @@ class WritableStoreContract(ReadableSourceContract):
         harness.store().save(session)
         assert session.session_id in harness.listed_rows()
 
+    def test_a_stale_copy_is_merged_never_written_over_a_newer_save(
+        self, harness: SourceHarness
+    ) -> None:
+        """Issue 12: two copies loaded from one version both append and save: the stored
+        session holds both appends once, in timestamp order, and so does the later copy; a
+        clear on one copy against the other's append is refused with SessionConflict."""
+        saved = self._saved(harness.store(), count=2, title="Two writers")
+        mine = harness.store().get(saved.session_id)
+        theirs = harness.store().get(saved.session_id)
+        theirs.messages.append({"role": "user", "content": "theirs", "timestamp": 1800000001.0})
+        theirs.save()
+        mine.messages.append({"role": "user", "content": "mine", "timestamp": 1800000002.0})
+        mine.save()
+        stored = harness.store().get(saved.session_id)
+        contents = [m.get("content") for m in stored.messages]
+        assert contents[-2:] == ["theirs", "mine"] and len(contents) == 4, contents
+        assert [m.get("content") for m in mine.messages] == contents
+        stored.declare_shrink()
+        stored.messages.clear()
+        mine.messages.append({"role": "user", "content": "later", "timestamp": 1800000003.0})
+        mine.save()
+        with pytest.raises(SessionConflict):
+            stored.save()
+        assert len(harness.store().get(saved.session_id).messages) == 5
+
     def test_partial_sessions_are_never_saved(self, harness: SourceHarness) -> None:
         """S2.11, S2.13, S2.15 (#1558): once a session is saved and indexed, a metadata-only
         read is partial with the recorded counts, and saving it raises before anything is

@@ -225,22 +225,16 @@ class S3Folder(RemoteFolder):
         self._check_open()
         return super().read_head(name, size)
 
-    def write(self, name: str, data: bytes) -> object | None:
-        """One PUT; returns the new ETag, which :meth:`identity` reports until replaced."""
+    def write(self, name: str, data: bytes) -> None:
+        """One PUT."""
         self._check_open()
         self.check_multi_writer()
         try:
-            return self._put(self._key(name), data, {})
+            self._put(self._key(name), data, {})
         except HermesSessionsError:
             raise
         except Exception as error:
             raise self._failure("write", name, error) from error
-
-    def identity(self, name: str) -> object | None:
-        try:
-            return self.version(name)
-        except StorageError:
-            return None
 
     def version(self, name: str) -> str | None:
         """The ETag, from one HEAD; ``None`` if absent."""

@@ -145,7 +145,7 @@ class SftpFolder(RemoteFolder):
         except FileNotFoundError:
             return Versioned(None)
 
-    def write(self, name: str, data: bytes) -> object | None:
+    def write(self, name: str, data: bytes) -> None:
         self.check_multi_writer()
         target = self.path(name)
         parent, _, base = target.rpartition("/")
@@ -169,7 +169,6 @@ class SftpFolder(RemoteFolder):
             self._call("write", name, upload)
         except FileNotFoundError as error:
             raise self._failure("write", name, error) from error
-        return None
 
     def _make_folder(self, folder: str) -> None:
         if folder in self._made_folders:

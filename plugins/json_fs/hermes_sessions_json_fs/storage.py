@@ -235,15 +235,8 @@ class Folder(abc.ABC):
         """At most ``size`` leading bytes (a range read), or ``None`` if absent."""
 
     @abc.abstractmethod
-    def write(self, name: str, data: bytes) -> object | None:
-        """Replace the object atomically; raise StorageError and leave the old one on failure.
-
-        Returns the new object's :meth:`identity` when the backend can tell one, else ``None``.
-        """
-
-    def identity(self, name: str) -> object | None:
-        """A token that changes whenever the object is replaced; ``None`` if unknown."""
-        return None
+    def write(self, name: str, data: bytes) -> None:
+        """Replace the object atomically; raise StorageError and leave the old one on failure."""
 
     @abc.abstractmethod
     def remove(self, name: str) -> bool:
@@ -340,8 +333,8 @@ class LocalFolder(Folder):
         except OSError:
             return None
 
-    def write(self, name: str, data: bytes) -> object | None:
-        return _identity(self._write_file(name, data))
+    def write(self, name: str, data: bytes) -> None:
+        self._write_file(name, data)
 
     def write_versioned(self, name: str, data: bytes, base: Versioned) -> str | None:
         """Callers hold the object's file lock, shared by every process of this machine, and
@@ -354,12 +347,6 @@ class LocalFolder(Folder):
             return write_file_atomically(target, data)
         except OSError as error:
             raise StorageError(f"could not write {target}: {error}", path=target) from error
-
-    def identity(self, name: str) -> object | None:
-        try:
-            return _identity(os.lstat(self.path(name)))
-        except OSError:
-            return None
 
     def remove(self, name: str) -> bool:
         try:
@@ -441,13 +428,13 @@ class RemoteFolder(Folder):
         except Exception as error:
             raise self._failure("read", name, error) from error
 
-    def write(self, name: str, data: bytes) -> object | None:
+    def write(self, name: str, data: bytes) -> None:
         self.check_multi_writer()
         target = self.path(name)
         try:
             if self.single_put:
                 self.filesystem.pipe_file(target, data)
-                return None
+                return
             parent = target.rsplit("/", 1)[0]
             self.filesystem.makedirs(parent, exist_ok=True)
             temp = f"{parent}/{temp_name(target.rsplit('/', 1)[1])}"
@@ -464,7 +451,6 @@ class RemoteFolder(Folder):
             raise
         except Exception as error:
             raise self._failure("write", name, error) from error
-        return None
 
     def remove(self, name: str) -> bool:
         self.check_multi_writer()
@@ -541,13 +527,9 @@ class _Both:
             self.first.__exit__(*exc_info)
 
 
-def _identity(result: os.stat_result) -> tuple[int, int, int, int]:
-    """Rename keeps the temp file's inode, so this names one written version of a file."""
-    return (result.st_dev, result.st_ino, result.st_size, result.st_mtime_ns)
-
-
 def _tag(result: os.stat_result) -> str:
-    """:func:`_identity` as a version tag (a rename changes ctime, so ctime is left out)."""
+    """One written version of a local file: rename keeps the temp file's inode, size and mtime
+    (it changes ctime, which is therefore left out)."""
     return f"{result.st_dev}:{result.st_ino}:{result.st_size}:{result.st_mtime_ns}"
 
 

@@ -219,3 +219,21 @@ def test_racing_hosts_on_s3_merge_through_if_match(backend, make_store):
     assert not errors
     contents = [m["content"] for m in _stored(backend, session.session_id)["messages"]]
     assert sorted(contents[1:]) == sorted([f"a{n}" for n in range(6)] + [f"b{n}" for n in range(6)])
+
+
+def test_a_copys_own_saves_are_plain_writes_never_merges(make_store, backend):
+    """The version a save remembers is the one the next check sees: no spurious re-reads."""
+    store = make_store()
+    session = store.new_session()
+    session.messages.extend(chat(2))
+    session.save()
+    for number in range(3):
+        session.messages.append(_say(f"more {number}", 1800000000.0 + number))
+        session.save()
+    copy = make_store().get(session.session_id)
+    copy.title = "renamed"
+    copy.save()
+    copy.pinned = True
+    copy.save()
+    files = registry.session_files_for(store.context())
+    assert files.merged_saves == 0 and files.conflicts == 0

@@ -21,6 +21,7 @@ copy being saved (ours) and the stored record (theirs) to :func:`merge_records`:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -126,11 +127,19 @@ def _merge_list(
         return list(theirs)
     if not theirs_changed or ours_keys == theirs_keys:
         return list(ours)
-    cut = len(base)
-    ours_appended = ours_keys[:cut] == base and not shrunk[0]
-    theirs_appended = theirs_keys[:cut] == base and not shrunk[1]
-    if not (ours_appended and theirs_appended):
-        side = "this copy" if not ours_appended else "the stored copy"
+    ours_grew = not shrunk[0] and _holds_in_order(ours_keys, base)
+    theirs_grew = not shrunk[1] and _holds_in_order(theirs_keys, base)
+    merged = None
+    if ours_grew and theirs_grew:
+        cut = len(base)
+        if ours_keys[:cut] == base and theirs_keys[:cut] == base:
+            added = _union(theirs_keys[cut:], theirs[cut:], ours_keys[cut:], ours[cut:])
+            added.sort(key=_timestamp)
+            merged = list(ours[:cut]) + added
+        else:
+            merged = _interleaved(ours_keys, ours, theirs_keys, theirs)
+    if merged is None:
+        side = "this copy" if not ours_grew else "the stored copy"
         raise SessionConflict(
             session_id,
             f"{side} rewrote its {name} (a clear, truncate, retry or undo) while the other "
@@ -138,16 +147,50 @@ def _merge_list(
             loaded_version=versions[0],
             current_version=versions[1],
         )
-    merged = list(ours[:cut])
-    seen: set[Hashable] = set(base)
-    added: list[Any] = []
-    for key, item in zip(theirs_keys[cut:] + ours_keys[cut:], theirs[cut:] + ours[cut:]):
-        if key not in seen:
-            seen.add(key)
-            added.append(item)
-    added.sort(key=_timestamp)
-    merged.extend(added)
     return merged
+
+
+def _holds_in_order(keys: tuple[Hashable, ...], base: tuple[Hashable, ...]) -> bool:
+    """Whether every base item is still there, in the base's order (nothing removed)."""
+    remaining = iter(keys)
+    return all(any(key == wanted for key in remaining) for wanted in base)
+
+
+def _union(
+    first_keys: tuple[Hashable, ...], first: list[Any],
+    second_keys: tuple[Hashable, ...], second: list[Any],
+) -> list[Any]:
+    """``first`` then the items of ``second`` that ``first`` lacks, counting repeats."""
+    available = Counter(first_keys)
+    result = list(first)
+    for key, item in zip(second_keys, second):
+        if available[key]:
+            available[key] -= 1
+        else:
+            result.append(item)
+    return result
+
+
+def _interleaved(
+    ours_keys: tuple[Hashable, ...], ours: list[Any],
+    theirs_keys: tuple[Hashable, ...], theirs: list[Any],
+) -> list[Any] | None:
+    """Both sides added items, not all at the end (an earlier merge put an older message
+    before newer ones): the union in timestamp order, if that order keeps each side's own
+    order; ``None`` if it cannot."""
+    extra_keys, extra = [], []
+    available = Counter(ours_keys)
+    for key, item in zip(theirs_keys, theirs):
+        if available[key]:
+            available[key] -= 1
+        else:
+            extra_keys.append(key)
+            extra.append(item)
+    pairs = sorted(zip(list(ours_keys) + extra_keys, ours + extra), key=lambda p: _timestamp(p[1]))
+    keys = tuple(key for key, _ in pairs)
+    if not (_holds_in_order(keys, ours_keys) and _holds_in_order(keys, theirs_keys)):
+        return None
+    return [item for _, item in pairs]
 
 
 def _merge_field(name: str, base: Any, ours: Any, theirs: Any) -> Any:

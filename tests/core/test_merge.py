@@ -141,3 +141,28 @@ def test_a_snapshot_tells_whether_a_copy_changed_in_place():
     assert session.unchanged_since_stored()
     session.composer_draft["text"] = "typing"  # a change made in place
     assert not session.unchanged_since_stored()
+
+
+def test_messages_merged_in_front_of_newer_ones_still_merge_later():
+    """A: appends a; B: appends b (later), saves; C loads p+b; A saves (file: p, a, b);
+    C appends c and saves: C's base (p, b) is still there in order, so C merges."""
+    c_base = record(BASE + [message("b", 5)])
+    c_ours = record(BASE + [message("b", 5), message("c", 7)])
+    stored = record(BASE + [message("a", 4), message("b", 5)])
+    merged = merge(c_base, c_ours, stored)
+    assert [m["content"] for m in merged["messages"]] == ["hello", "hi", "a", "b", "c"]
+
+
+def test_a_repeated_identical_message_is_kept_as_often_as_each_side_has_it():
+    base = record(BASE)
+    ours = record(BASE + [message("ok", 3), message("ok", 3)])
+    theirs = record(BASE + [message("ok", 3)])
+    assert [m["content"] for m in merge(base, ours, theirs)["messages"]][2:] == ["ok", "ok"]
+
+
+def test_an_interleaving_that_breaks_one_sides_order_is_a_conflict():
+    base = record(BASE + [message("b", 5)])
+    ours = record(BASE + [message("b", 5), message("late but old", 1)])
+    theirs = record(BASE + [message("a", 4), message("b", 5)])
+    with pytest.raises(SessionConflict):
+        merge(base, ours, theirs)

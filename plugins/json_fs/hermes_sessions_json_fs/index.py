@@ -33,7 +33,7 @@ from hermes_sessions_core.models import is_valid_session_id
 from hermes_sessions_core.times import to_epoch
 
 from .prefix import metadata_record
-from .storage import UPDATE_ATTEMPTS, Folder, Versioned, pause_after_conflict
+from .storage import UPDATE_ATTEMPTS, Folder, VersionChanged, Versioned, pause_after_conflict
 
 __all__ = ["CHANGES_FOLDER", "INDEX_FILE", "IndexSnapshot", "SidebarIndex"]
 
@@ -72,6 +72,7 @@ class SidebarIndex:
         )
         self._changes_since_fold = 0
         self._base_rows = 0
+        self._row_versions: dict[str, str | None] = {}
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -191,12 +192,18 @@ class SidebarIndex:
         self, name: str, data: bytes, still_current: Callable[[], bool]
     ) -> bool:
         for attempt in range(UPDATE_ATTEMPTS):
-            seen = self.folder.read_versioned(name)
+            # The version this process last wrote is assumed, saving a read per save; a fold
+            # or another host that changed the file meanwhile makes the write fail, and the
+            # retry reads the file.
+            known = self._row_versions.pop(name, None)
+            seen = Versioned(b"", known) if known else self.folder.read_versioned(name)
             if not still_current():
                 return False
-            if self.folder.write_if_unchanged(name, data, seen):
+            try:
+                self._row_versions[name] = self.folder.write_versioned(name, data, seen)
                 return True
-            pause_after_conflict(attempt)
+            except VersionChanged:
+                pause_after_conflict(attempt)
         raise _gave_up(self.folder)
 
     def fold(self, existing_ids: Callable[[], set[str]] | None = None) -> bool:

@@ -98,6 +98,8 @@ async def _get_object(
 class S3Folder(RemoteFolder):
     """A prefix in one bucket: single-PUT writes, ETag-conditional updates, checked at first use."""
 
+    exact_versions = True
+
     def __init__(self, filesystem: Any, root: str, url: str, *, multi_writer: bool = False) -> None:
         super().__init__(filesystem, root, url, multi_writer=multi_writer)
         self.single_put = True

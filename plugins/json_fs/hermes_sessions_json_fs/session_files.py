@@ -388,6 +388,8 @@ class SessionFiles:
                 return False
         except StorageError:
             return True  # cannot tell: keep our row, the listing reconciles rows with files
+        if self.folder.exact_versions:
+            return True  # an ETag names the content itself: a match is our version
         try:
             head = self.folder.read_head(name, _FIRST_READ)
         except StorageError:

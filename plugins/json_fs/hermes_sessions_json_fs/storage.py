@@ -115,6 +115,8 @@ class Folder(abc.ABC):
     is_local = False
     #: Whether :meth:`version` costs no network round trip (local disks, memory).
     cheap_versions = False
+    #: Whether equal version tags mean equal content (an object store's ETag).
+    exact_versions = False
 
     def __init__(self, filesystem: Any, root: str, url: str, *, multi_writer: bool = False) -> None:
         self.filesystem = filesystem

@@ -16,6 +16,7 @@ from .models import (
     SessionRow,
     SidebarListing,
     SourceListing,
+    to_flag,
 )
 from .times import MAX_EPOCH, to_epoch
 
@@ -105,7 +106,10 @@ def _sort_key(row: SessionRow) -> tuple[bool, float, str]:
     stamp = fields.get("last_message_at")
     if type(stamp) is not float or not 0.0 < stamp <= MAX_EPOCH:  # the usual value: a float
         stamp = to_epoch(stamp) or to_epoch(fields.get("updated_at")) or 0.0
-    return (bool(fields.get("pinned")), stamp, str(fields.get("session_id") or ""))
+    pinned = fields.get("pinned")
+    if type(pinned) is not bool:  # rows of other sources: one rule for odd values (S1.8)
+        pinned = to_flag(pinned)
+    return (pinned, stamp, str(fields.get("session_id") or ""))
 
 
 def sort_rows(rows: Iterable[SessionRow]) -> list[SessionRow]:
@@ -200,7 +204,7 @@ def build_sidebar(
             continue
         if not options.include_cron and is_cron_row(fields):
             continue
-        if fields.get("archived") and not options.include_archived:
+        if not options.include_archived and to_flag(fields.get("archived")):
             continue
         if not options.all_profiles and not _in_profile(fields, options.profile, locations):
             other_profiles += 1
@@ -217,6 +221,7 @@ def build_sidebar(
     if lineage is not None:
         ordered, lineage_problems = _enrich(ordered, options, lineage)
         problems.extend(lineage_problems)
+    problems.extend(locations.problems)  # defaults the OS refused to let us probe (a HOME)
     return SidebarListing(
         rows=tuple(row for _, row in ordered),
         problems=tuple(problems),
@@ -336,7 +341,7 @@ def _enrich(
     """Lineage keys for the first Web UI rows, from each row's own profile (S6.11, S8.15)."""
     by_profile: dict[str, set[str]] = {}
     for source, row in rows[: options.enrich_limit]:
-        if source != options.writable_source or row.get("archived"):
+        if source != options.writable_source or to_flag(row.get("archived")):
             continue
         by_profile.setdefault(str(row.get("profile") or "default"), set()).add(row.session_id)
     if not by_profile:

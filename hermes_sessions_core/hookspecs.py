@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import pluggy
 
+from .redaction import redact_secrets
+
 if TYPE_CHECKING:
     from .locations import Locations
     from .models import Session, SourceInfo, SourceListing, Transcript
@@ -59,6 +61,14 @@ class SourceContext:
 
     def setting(self, source: str, key: str, default: Any = None) -> Any:
         return self.settings.get(source, {}).get(key, default)
+
+    def __repr__(self) -> str:
+        # Settings hold credentials (json_fs's storage_options): never print them.
+        return (
+            f"SourceContext(locations={self.locations!r}, "
+            f"settings={redact_secrets(self.settings)!r}, "
+            f"live_stream_ids={self.live_stream_ids!r})"
+        )
 
 
 @dataclass(frozen=True)

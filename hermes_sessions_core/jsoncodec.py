@@ -3,16 +3,24 @@
 Session files and the index are written as ``json.dumps(obj, ensure_ascii=False, indent=2)``
 wrote them, so today's Web UI and ours read each other's files and diffs stay quiet. orjson
 produces the same bytes for the values sessions hold, several times faster; the few values it
-cannot encode the same way (integers beyond 64 bits, NaN and infinities, non-string keys) fall
-back to the standard library. Two documented differences remain, both still valid JSON that
+refuses (integers beyond 64 bits, non-string keys, nesting beyond 254 levels) fall back to the
+standard library. Two documented differences remain, both still valid JSON that
 the Web UI reads: floats that need an exponent use the shortest form (``1e16``, not ``1e+16``),
 and NaN or infinity (not JSON at all) are written as ``null``.
+
+Decoding is orjson's alone, so hostile input fails the same way wherever it is read: anything
+that is not JSON, not UTF-8, or nested deeper than orjson's limit of 1024 levels raises
+:class:`JSONDecodeError` (a ``ValueError``) and nothing else, whatever its size or depth; the
+depth check stops at the 1025th level instead of parsing the rest. ``NaN`` and ``Infinity``
+(which Python's ``json`` writes and the original read) decode as ``null``, the value they are
+written back as. An encoder that meets a value nested too deep for it raises ``ValueError``.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import Any, Callable
 
 import orjson
 
@@ -22,6 +30,9 @@ JSONDecodeError = orjson.JSONDecodeError
 
 _PRETTY = orjson.OPT_INDENT_2
 _LINE = 0
+# A JSON string (skipped whole, so text inside strings is never touched) or one of the
+# constants Python's json writes for non-finite floats.
+_STRING_OR_CONSTANT = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|-?Infinity|NaN')
 
 
 def dumps_pretty(value: Any) -> bytes:
@@ -29,7 +40,7 @@ def dumps_pretty(value: Any) -> bytes:
     try:
         return orjson.dumps(value, option=_PRETTY)
     except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")
+        return _standard(lambda: json.dumps(value, ensure_ascii=False, indent=2))
 
 
 def dumps_line(value: Any) -> bytes:
@@ -37,7 +48,9 @@ def dumps_line(value: Any) -> bytes:
     try:
         return orjson.dumps(value)
     except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return _standard(
+            lambda: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        )
 
 
 def dumps_sorted(value: Any) -> bytes:
@@ -45,21 +58,36 @@ def dumps_sorted(value: Any) -> bytes:
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                          default=repr).encode("utf-8")
+        return _standard(lambda: json.dumps(
+            value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=repr
+        ))
+
+
+def _standard(encode: Callable[[], str]) -> bytes:
+    """The standard library's encoding, for the values orjson refuses (beyond 254 levels,
+    integers beyond 64 bits, non-string keys); too deep for it too is a ValueError."""
+    try:
+        return encode().encode("utf-8")
+    except RecursionError:
+        raise ValueError(
+            "cannot encode a value nested deeper than Python's recursion limit allows"
+        ) from None
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
-    """Decode JSON; invalid UTF-8 or syntax raises :class:`JSONDecodeError` (a ValueError)."""
+    """Decode JSON; anything else raises :class:`JSONDecodeError` (a ValueError), never
+    another error, however deep or large. ``NaN`` and ``Infinity`` decode as ``None``."""
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        if isinstance(data, str):
+        raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+        if b"NaN" not in raw and b"Infinity" not in raw:
             raise
-        # The original accepted NaN/Infinity (Python's json writes them); keep reading them.
-        text = bytes(data).decode("utf-8")
-        try:
-            return json.loads(text)
-        except ValueError as exc:
-            raise orjson.JSONDecodeError(str(exc), text, 0) from None
+    # Rare (a file Python's json wrote with a non-finite float): rewrite those constants as
+    # null outside strings and let orjson decide again, so its limits still hold.
+    return orjson.loads(_STRING_OR_CONSTANT.sub(_constant_to_null, raw))
 
+
+def _constant_to_null(match: re.Match[bytes]) -> bytes:
+    token = match.group()
+    return token if token[:1] == b'"' else b"null"

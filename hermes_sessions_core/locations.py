@@ -3,18 +3,29 @@
 Nothing here writes the environment or creates folders (S7.9); every location can be passed
 explicitly, and :meth:`Locations.from_environment` fills the rest from the variables the Web UI
 reads today.
+
+A hostile environment (a HOME the process may not enter under systemd's ``ProtectHome``, ``sudo``
+keeping ``HOME=/root``, a container) degrades one default, never the caller: a path probed for a
+default that the OS refuses to examine counts as absent, and becomes one :class:`Problem` in
+:attr:`Locations.problems`, logged once.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
+import logging
 import os
 import re
-from dataclasses import dataclass, field, replace
+import stat
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
 from .errors import InvalidProfileName
+from .models import Problem
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "Locations",
@@ -42,7 +53,23 @@ def split_profile_home(path: Path) -> tuple[Path, str | None]:
 
 
 def _resolved(value: str | os.PathLike[str]) -> Path:
-    return Path(os.path.expanduser(os.fspath(value))).resolve()
+    """``~`` expanded and symlinks resolved as far as the OS lets us look: a loop or a folder
+    we may not enter stops the resolution there instead of raising."""
+    expanded = os.path.expanduser(os.fspath(value))
+    try:
+        return Path(os.path.realpath(expanded))
+    except OSError:  # the working directory is gone and the path is relative
+        return Path(expanded)
+
+
+# Errors that just mean "not there" (pathlib's own list, for is_dir): nothing to report.
+_ABSENT = frozenset({errno.ENOENT, errno.ENOTDIR})
+
+
+@functools.lru_cache(maxsize=64)
+def _log_probe_problem(description: str) -> None:
+    """Log a probe problem once per process, however many Locations meet it."""
+    logger.warning("%s", description)
 
 
 @dataclass(frozen=True)
@@ -73,6 +100,10 @@ class Locations:
     #: The host's test for a renamed root profile (S7.4), asked besides ``root_aliases``.
     root_profile_test: Callable[[str], bool] | None = field(
         default=None, repr=False, compare=False
+    )
+    #: Probe failures by path, filled as defaults are worked out (see :attr:`problems`).
+    _probe_problems: dict[str, Problem] = field(
+        default_factory=dict, init=False, repr=False, compare=False
     )
 
     # ── construction ─────────────────────────────────────────────────────────────────────
@@ -132,6 +163,17 @@ class Locations:
             environ=None if environ is None else dict(environ),
         )
 
+    def __repr__(self) -> str:
+        # session_url may carry a password (sftp://user:password@host/...): never print it.
+        from .redaction import redact_secrets
+
+        shown = ", ".join(
+            f"{item.name}={redact_secrets(getattr(self, item.name))!r}"
+            for item in fields(self)
+            if item.repr
+        )
+        return f"Locations({shown})"
+
     def with_profile(self, profile: str) -> Locations:
         return replace(self, default_profile=validate_profile_name(profile))
 
@@ -180,8 +222,8 @@ class Locations:
         if not name or self.is_root_profile(name):
             return self.base_home
         validate_profile_name(name)
-        profiles_dir = (self.base_home / "profiles").resolve()
-        home = (profiles_dir / name).resolve()
+        profiles_dir = _resolved(self.base_home / "profiles")
+        home = _resolved(profiles_dir / name)
         if home.parent != profiles_dir:
             raise InvalidProfileName(name, f"resolves outside {profiles_dir}")
         return home
@@ -236,17 +278,20 @@ class Locations:
     def default_workspace(self) -> str:
         """``HERMES_WEBUI_DEFAULT_WORKSPACE``, else ``~/workspace`` or ``~/work`` if present,
         else ``<state dir>/workspace`` (S7.8). Never created here. Resolved once per
-        ``Locations``: every session load needs it, and resolving touches the disk."""
+        ``Locations``: every session load needs it, and resolving touches the disk. A home
+        the process may not enter counts as holding neither folder (see :attr:`problems`)."""
         if self.default_workspace_override:
             return str(_resolved(self.default_workspace_override))
         configured = self.env.get("HERMES_WEBUI_DEFAULT_WORKSPACE")
         if configured:
             return str(_resolved(configured))
+        fallback = self.state_dir / "workspace"
         home = Path(os.path.expanduser("~"))
         for candidate in (home / "workspace", home / "work"):
-            if candidate.is_dir():
-                return str(candidate.resolve())
-        return str(self.state_dir / "workspace")
+            if self._is_dir(candidate, f"the default workspace (using {fallback} instead; "
+                            "set HERMES_WEBUI_DEFAULT_WORKSPACE to choose one)"):
+                return str(_resolved(candidate))
+        return str(fallback)
 
     def default_model(self, configured: object = None) -> str:
         """First of HERMES_MODEL, OPENAI_MODEL, LLM_MODEL, the host's configured default,
@@ -279,6 +324,44 @@ class Locations:
         home = Path(os.path.expanduser("~"))
         defaults = [home / ".claude" / "projects"]
         extra = home / ".config" / "claude" / "projects"
-        if extra.is_dir():
+        # Probed per call, unlike the workspace: Claude Code may be set up while we run.
+        if self._is_dir(extra, "Claude Code sessions (set HERMES_WEBUI_CLAUDE_PROJECTS_DIR "
+                        "or CLAUDE_CONFIG_DIR to read them elsewhere)"):
             defaults.append(extra)
         return tuple(defaults)
+
+    # ── probes ───────────────────────────────────────────────────────────────────────────
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """What probing the environment for defaults met so far: one :class:`Problem` per
+        path the OS refused to examine (no permission, a name too long, a symlink loop)."""
+        return tuple(self._probe_problems.values())
+
+    def _is_dir(self, path: Path, used_for: str) -> bool:
+        """Whether ``path`` is a folder. One the OS refuses to examine counts as absent and
+        is recorded as a problem naming what it was probed for; never raises."""
+        try:
+            return stat.S_ISDIR(os.stat(path).st_mode)
+        except OSError as error:
+            if error.errno in _ABSENT:
+                return False
+            self._record_probe_problem(path, used_for, error)
+        except ValueError as error:  # a NUL byte in HOME: nothing can be there
+            self._record_probe_problem(path, used_for, error)
+        return False
+
+    def _record_probe_problem(self, path: Path, used_for: str, error: Exception) -> None:
+        key = str(path)
+        if key in self._probe_problems:
+            return
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        problem = Problem(
+            source="core",
+            hook="locations",
+            error_type=type(error).__name__,
+            message=f"cannot look at {key} ({reason}) for {used_for}",
+            path=key,
+        )
+        self._probe_problems[key] = problem
+        _log_probe_problem(problem.describe())

@@ -8,6 +8,8 @@ frozen record, so a caller can never alter a value a source has cached (S0.2).
 from __future__ import annotations
 
 import functools
+import logging
+import math
 import os
 import re
 import time
@@ -19,7 +21,9 @@ from typing import Any, Iterable, Iterator, Mapping
 from . import jsoncodec
 from .errors import InvalidProjectId, InvalidSessionId, PartialSessionSaveError
 from .merge import Snapshot, snapshot_of
-from .times import to_epoch
+from .times import MAX_EPOCH, MIN_EPOCH, to_epoch
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "METADATA_FIELDS",
@@ -44,6 +48,8 @@ __all__ = [
     "message_timestamp",
     "last_message_timestamp",
     "count_user_messages",
+    "to_flag",
+    "MAX_METADATA_DEPTH",
 ]
 
 #: Group 1 of a session file, in order (S1.4). Always written, null when unset.
@@ -71,14 +77,14 @@ ROW_ONLY_FIELDS: frozenset[str] = frozenset(
 MESSAGING_IDENTITY_FIELDS: tuple[str, ...] = (
     "user_id", "chat_id", "chat_type", "thread_id", "session_key", "platform",
 )
+_MESSAGING_SET = frozenset(MESSAGING_IDENTITY_FIELDS)
 WORKTREE_FIELDS: tuple[str, ...] = (
     "worktree_path", "worktree_branch", "worktree_repo_root", "worktree_created_at",
 )
 _TRANSCRIPT_FIELDS = frozenset({"messages", "tool_calls"})
-#: Group-1 fields kept as given (no normalisation), set in one step on construction.
-_PLAIN_FIELDS: tuple[str, ...] = (
-    "compression_anchor_visible_idx", "compression_anchor_message_key",
-    "compression_anchor_summary", "context_length", "threshold_tokens", "last_prompt_tokens",
+#: The flags of group 1 (S1.8): booleans in memory, in rows and in files.
+_FLAG_FIELDS: tuple[str, ...] = (
+    "pinned", "archived", "llm_title_generated", "is_cli_session", "read_only",
 )
 _NEVER_WRITTEN = ROW_ONLY_FIELDS | _TRANSCRIPT_FIELDS
 
@@ -182,6 +188,136 @@ def title_from(messages: Iterable[Any], fallback: str = "Untitled") -> str:
     return fallback
 
 
+# ── normalisation (S1.8): one rule per kind of field, see Session._initialise ──────────────
+
+_TRUE_TEXT = frozenset({"true", "yes", "on", "1"})
+_FALSE_TEXT = frozenset({"false", "no", "off", "0", ""})
+_NUMBER_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+#: Deepest nesting kept in a free-form value that rows carry (``gateway_routing``,
+#: ``composer_draft``, ...): every index write encodes it, and the encoders give up near 254
+#: (orjson) and 1000 (Python) levels, which would fail a whole listing for one file.
+MAX_METADATA_DEPTH = 64
+
+
+def to_flag(value: object) -> bool:
+    """The boolean rule: ``true``, a non-zero number, or the text ``true``/``yes``/``on``/``1``
+    (any case, stripped) is True; everything else is False (``"no"``, ``"0"``, ``null``,
+    ``[1]``), so an odd value can never hide or pin a session. What the original wrote
+    (real booleans) reads unchanged."""
+    return _flag_or_none(value) is True
+
+
+def _flag_or_none(value: object) -> bool | None:
+    """True or False for the values the rule names; None for any other value (odd)."""
+    if value is True or value is False:
+        return value
+    if value is None:
+        return False
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE_TEXT:
+            return True
+        return False if text in _FALSE_TEXT else None
+    if isinstance(value, (int, float)):
+        return value == value and value != 0  # NaN is false
+    return None
+
+
+def _number_or_none(value: object) -> int | float | None:
+    """A finite number, or numeric text as one (``"12"`` → 12); None for anything else."""
+    kind = type(value)
+    if kind is int:
+        return value  # type: ignore[return-value]
+    if kind is float:
+        return value if math.isfinite(value) else None  # type: ignore[arg-type,return-value]
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 64 or _NUMBER_TEXT.fullmatch(text) is None:
+            return None
+        if "." not in text and "e" not in text.lower():
+            return int(text)
+        number = float(text)
+        return number if math.isfinite(number) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+        return value if math.isfinite(number) else None
+    return None
+
+
+def _text_or_none(value: object) -> str | None:
+    """Text as it is; a finite number as its text (``42`` → ``"42"``); None for the rest."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return str(value) if math.isfinite(value) else None
+        except (OverflowError, ValueError):  # integers too large for float or for text
+            return None
+    return None
+
+
+def _epoch_or_none(value: object) -> int | float | None:
+    """A number already in 1970-9999 as it is (an int stays an int, so files load unchanged);
+    numeric or ISO text as epoch seconds; None for anything else (S0.1)."""
+    kind = type(value)
+    if (kind is float or kind is int) and MIN_EPOCH <= value <= MAX_EPOCH:  # type: ignore[operator]
+        return value  # type: ignore[return-value]
+    try:
+        return to_epoch(value)
+    except (OverflowError, ValueError):  # an integer too large for a float
+        return None
+
+
+def _nested_within(value: object, limit: int) -> bool:
+    """Whether lists and dicts in ``value`` nest at most ``limit`` levels (walked without
+    recursion, stopping at the first level too deep)."""
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:  # type: ignore[attr-defined]
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    return False
+                pending.append((child, depth + 1))
+    return True
+
+
+def _is_empty(value: object) -> bool:
+    """Missing or falsy the way the original's ``value or default`` saw it (no odd report)."""
+    if value is None or value is False:
+        return True
+    kind = type(value)
+    if kind is str:
+        return not value
+    return (kind is int or kind is float) and value == 0
+
+
+@functools.lru_cache(maxsize=256)
+def _report_odd_value(session_id: str, name: str, shown: str, replacement: str) -> None:
+    """Log an odd field value once per session, field and value (the cache remembers)."""
+    logger.warning(
+        "session %s: %s %s is not a valid value; read as %s (S1.8)",
+        session_id, name, shown, replacement,
+    )
+
+
+def _odd(session_id: object, name: str, value: object, replacement: object) -> None:
+    shown = f"{type(value).__name__} {_short_repr(value)}"
+    _report_odd_value(str(session_id)[:80], name, shown, repr(replacement)[:40])
+
+
+def _short_repr(value: object) -> str:
+    """At most 40 characters of ``repr(value)``, for log lines about odd values."""
+    if isinstance(value, (dict, list)):
+        return f"of {len(value)} items"
+    try:
+        text = repr(value[:40] if isinstance(value, str) else value)
+    except ValueError:  # an integer with more digits than Python will print
+        return "too large to show"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 # ── paths ────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -189,6 +325,98 @@ def title_from(messages: Iterable[Any], fallback: str = "Untitled") -> str:
 def _absolute_path(value: str) -> str:
     """``~`` expanded, symlinks resolved (S1.8); cached because workspaces repeat."""
     return os.path.realpath(os.path.expanduser(value))
+
+
+def _absolute_path_or_none(value: object) -> str | None:
+    """A usable path text made absolute; None for other values or a path the OS refuses
+    (a NUL byte, a name too long)."""
+    if not isinstance(value, (str, os.PathLike)):
+        return None
+    try:
+        text = os.fspath(value)
+        return _absolute_path(text) if isinstance(text, str) and text else None
+    except (TypeError, ValueError, OSError):
+        return None
+
+
+# ── one rule per kind of field (the table is in Session._initialise) ────────────────────────
+
+
+def _flag_field(session_id: str, name: str, value: object) -> bool:
+    flag = _flag_or_none(value)
+    if flag is None:
+        _odd(session_id, name, value, False)
+        return False
+    return flag
+
+
+def _text_field(session_id: str, name: str, value: object) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    text = _text_or_none(value)
+    if text is None and not _is_empty(value):
+        _odd(session_id, name, value, None)
+    return text
+
+
+def _number_field(
+    session_id: str, name: str, value: object, missing: int | None
+) -> int | float | None:
+    if value is None or (type(value) is str and not value):
+        return missing
+    if type(value) is int:
+        return value
+    number = _number_or_none(value)
+    if number is None:
+        _odd(session_id, name, value, missing)
+        return missing
+    return number
+
+
+def _time_field(
+    session_id: str, name: str, value: object, missing: float | None
+) -> int | float | None:
+    if type(value) is float and MIN_EPOCH < value <= MAX_EPOCH:
+        return value
+    if _is_empty(value):
+        return missing
+    stamp = _epoch_or_none(value)
+    if stamp is None:
+        _odd(session_id, name, value, "now" if missing is not None else None)
+        return missing
+    return stamp
+
+
+def _path_field(session_id: str, name: str, value: object) -> str | None:
+    if _is_empty(value):
+        return None
+    path = _absolute_path_or_none(value)
+    if path is None:
+        _odd(session_id, name, value, None)
+    return path
+
+
+def _list_field(session_id: str, name: str, value: object, missing: list[Any]) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if not _is_empty(value):
+        _odd(session_id, name, value, missing)
+    return missing
+
+
+def _row_value_field(
+    session_id: str, name: str, value: object, kind: type | tuple[type, ...], missing: Any
+) -> Any:
+    """A value of ``kind`` that rows carry, kept if it nests at most MAX_METADATA_DEPTH."""
+    if isinstance(value, kind):
+        if not value or not isinstance(value, (dict, list)):
+            return value
+        if _nested_within(value, MAX_METADATA_DEPTH):
+            return value
+    elif _is_empty(value):
+        return missing
+    _odd(session_id, name, value, missing)
+    return missing
 
 
 # ── the session ──────────────────────────────────────────────────────────────────────────────
@@ -214,7 +442,9 @@ class StoredCopy:
         decoded = jsoncodec.loads(self.content)
         if not isinstance(decoded, dict):
             return {}
-        fallback = str(decoded.get("workspace") or os.sep)  # never the environment's default
+        workspace = decoded.get("workspace")
+        # Never the environment's default (nor, for an odd value, the working directory).
+        fallback = workspace if isinstance(workspace, str) and workspace else os.sep
         return Session.from_record(decoded, default_workspace=fallback).to_record()
 
     def snapshot(self) -> Snapshot:
@@ -302,11 +532,38 @@ class Session:
         self._initialise(fields)
 
     def _initialise(self, fields: dict[str, Any]) -> None:
-        """Normalise ``fields`` into attributes (S1.8); consumes the dict it is given.
+        """Normalise ``fields`` into attributes; consumes the dict it is given.
 
         Attributes are set in the original's order, so ``vars(session)`` (which the Web UI
         exports as JSON) has the original's keys in the original's order, plus kept unknown
         fields (S1.7); runtime state lives in slots, outside ``__dict__``.
+
+        NORMALISATION (S1.8), one rule per kind of field, for files, rows and constructors
+        alike. Every value the original writes passes unchanged, and every value written here
+        reads the same in the original. A value outside the rule is replaced by the field's
+        empty value and logged once, never raised: one odd file must not fail a listing.
+
+        - flags (pinned, archived, llm_title_generated, is_cli_session, read_only):
+          :func:`to_flag`, so ``"no"``, ``"0"`` and odd values are False, not truthy.
+        - title, session_id: text; a number becomes its text; else Untitled, a new id.
+        - created_at, updated_at: a number in 1970-9999 as it is; numeric or ISO text as
+          epoch seconds; missing, falsy or unusable (``"yesterday"``, NaN) becomes now.
+          pending_started_at, worktree_created_at: the same, else null.
+        - input_tokens, output_tokens: a finite number; numeric text as a number; else 0.
+          estimated_cost, context_length, threshold_tokens, last_prompt_tokens,
+          compression_anchor_visible_idx: the same, else null.
+        - model, profile, personality, ids and other text fields: text (even empty) as it
+          is; a number becomes its text; else null. model_provider: stripped, lower-cased,
+          empty is null; project_id and worktree_branch: empty is null.
+        - workspace, worktree_path, worktree_repo_root: a path, ``~`` expanded and symlinks
+          resolved; else (not text, a NUL byte) the default workspace (S2.31), or null.
+        - messages, tool_calls, pending_attachments, context_messages,
+          gateway_routing_history: a list, else ``[]``; enabled_toolsets a list, else null;
+          gateway_routing an object, else null; composer_draft an object, else ``{}``.
+          Values rows carry (these and the messaging identity fields) nested deeper than
+          :data:`MAX_METADATA_DEPTH` levels become that empty value.
+        - every other field: kept as it is (S1.7). NaN and Infinity read from a file are
+          null already (:mod:`~hermes_sessions_core.jsoncodec`) and are written as null.
         """
         pop = fields.pop
         self._partial = None
@@ -315,55 +572,79 @@ class Session:
         hints: dict[str, Any] = {}
         self._row_hints = hints
         values = self.__dict__
-        values["session_id"] = pop("session_id", None) or new_session_id()
-        values["title"] = pop("title", None) or "Untitled"
+        session_id = _text_field("?", "session_id", pop("session_id", None)) or new_session_id()
+
+        # One reader per kind of field (the rules above); each pops its field from ``fields``.
+        # The common case (a value already of the right type) is decided inline: every load
+        # and listing rebuild runs this for each session.
+        def text(name: str) -> str | None:
+            value = pop(name, None)
+            return value if value is None or type(value) is str else _text_field(
+                session_id, name, value
+            )
+
+        def flag(name: str) -> bool:
+            value = pop(name, False)
+            return value if type(value) is bool else _flag_field(session_id, name, value)
+
+        def number(name: str, missing: int | None) -> int | float | None:
+            return _number_field(session_id, name, pop(name, None), missing)
+
+        def when(name: str, missing: float | None) -> int | float | None:
+            return _time_field(session_id, name, pop(name, None), missing)
+
+        def path(name: str) -> str | None:
+            return _path_field(session_id, name, pop(name, None))
+
+        def listed(name: str) -> list[Any]:
+            return _list_field(session_id, name, pop(name, None), [])
+
+        def carried(name: str, kind: type, missing: Any) -> Any:
+            return _row_value_field(session_id, name, pop(name, None), kind, missing)
+
+        values["session_id"] = session_id
+        values["title"] = text("title") or "Untitled"
         default_workspace = pop("_default_workspace", None)
-        values["workspace"] = self._normalise_workspace(pop("workspace", None), default_workspace)
-        values["model"] = pop("model", None)
-        provider = pop("model_provider", None)
-        values["model_provider"] = (str(provider).strip().lower() or None) if provider else None
-        messages = pop("messages", None)
-        values["messages"] = messages if isinstance(messages, list) else []
-        tool_calls = pop("tool_calls", None)
-        values["tool_calls"] = tool_calls if isinstance(tool_calls, list) else []
+        values["workspace"] = self._normalise_workspace(path("workspace"), default_workspace)
+        values["model"] = text("model")
+        provider = text("model_provider")
+        values["model_provider"] = (provider.strip().lower() or None) if provider else None
+        values["messages"] = listed("messages")
+        values["tool_calls"] = listed("tool_calls")
         now = time.time()
-        values["created_at"] = pop("created_at", None) or now
-        values["updated_at"] = pop("updated_at", None) or now
-        values["pinned"] = bool(pop("pinned", False))
-        values["archived"] = bool(pop("archived", False))
-        values["project_id"] = pop("project_id", None) or None
-        values["profile"] = pop("profile", None)
-        values["input_tokens"] = pop("input_tokens", 0) or 0
-        values["output_tokens"] = pop("output_tokens", 0) or 0
-        for name in ("estimated_cost", "personality", "active_stream_id", "pending_user_message"):
-            values[name] = pop(name, None)
-        attachments = pop("pending_attachments", None)
-        values["pending_attachments"] = attachments if isinstance(attachments, list) else []
-        values["pending_started_at"] = pop("pending_started_at", None)
-        context = pop("context_messages", None)
-        values["context_messages"] = context if isinstance(context, list) else []
-        for name in _PLAIN_FIELDS:
-            values[name] = pop(name, None)
-        routing = pop("gateway_routing", None)
-        values["gateway_routing"] = routing if isinstance(routing, dict) else None
-        history = pop("gateway_routing_history", None)
-        values["gateway_routing_history"] = history if isinstance(history, list) else []
-        values["llm_title_generated"] = bool(pop("llm_title_generated", False))
-        values["parent_session_id"] = pop("parent_session_id", None)
-        worktree_path = pop("worktree_path", None)
-        values["worktree_path"] = _absolute_path(str(worktree_path)) if worktree_path else None
-        branch = pop("worktree_branch", None)
-        values["worktree_branch"] = str(branch) if branch else None
-        repo_root = pop("worktree_repo_root", None)
-        values["worktree_repo_root"] = _absolute_path(str(repo_root)) if repo_root else None
-        values["worktree_created_at"] = pop("worktree_created_at", None)
-        values["is_cli_session"] = bool(pop("is_cli_session", False))
+        values["created_at"] = when("created_at", now)
+        values["updated_at"] = when("updated_at", now)
+        values["pinned"] = flag("pinned")
+        values["archived"] = flag("archived")
+        values["project_id"] = text("project_id") or None
+        values["profile"] = text("profile")
+        values["input_tokens"] = number("input_tokens", 0)
+        values["output_tokens"] = number("output_tokens", 0)
+        values["estimated_cost"] = number("estimated_cost", None)
+        for name in ("personality", "active_stream_id", "pending_user_message"):
+            values[name] = text(name)
+        values["pending_attachments"] = listed("pending_attachments")
+        values["pending_started_at"] = when("pending_started_at", None)
+        values["context_messages"] = listed("context_messages")
+        values["compression_anchor_visible_idx"] = number("compression_anchor_visible_idx", None)
+        values["compression_anchor_message_key"] = text("compression_anchor_message_key")
+        values["compression_anchor_summary"] = text("compression_anchor_summary")
+        for name in ("context_length", "threshold_tokens", "last_prompt_tokens"):
+            values[name] = number(name, None)
+        values["gateway_routing"] = carried("gateway_routing", dict, None)
+        values["gateway_routing_history"] = carried("gateway_routing_history", list, [])
+        values["llm_title_generated"] = flag("llm_title_generated")
+        values["parent_session_id"] = text("parent_session_id")
+        values["worktree_path"] = path("worktree_path")
+        values["worktree_branch"] = text("worktree_branch") or None
+        values["worktree_repo_root"] = path("worktree_repo_root")
+        values["worktree_created_at"] = when("worktree_created_at", None)
+        values["is_cli_session"] = flag("is_cli_session")
         for name in ("source_tag", "raw_source", "session_source", "source_label"):
-            values[name] = pop(name, None)
-        values["read_only"] = bool(pop("read_only", False))
-        values["enabled_toolsets"] = pop("enabled_toolsets", None)
-        draft = pop("composer_draft", None)
-        values["composer_draft"] = draft if isinstance(draft, dict) else {}
+            values[name] = text(name)
+        values["read_only"] = flag("read_only")
+        values["enabled_toolsets"] = carried("enabled_toolsets", list, None)
+        values["composer_draft"] = carried("composer_draft", dict, {})
         # The recorded count is recomputed at save time (S1.6); drop the stale value.
         recorded_count = pop("message_count", None)
         if isinstance(recorded_count, int) and not isinstance(recorded_count, bool):
@@ -371,22 +652,23 @@ class Session:
         # The original's name for the recorded count of a metadata-only object (never written).
         values["_metadata_message_count"] = None
         for name, value in fields.items():
-            if not name.startswith("_") and name not in ROW_ONLY_FIELDS:
-                values[name] = value
+            if name.startswith("_") or name in ROW_ONLY_FIELDS:
+                continue
+            if name in _MESSAGING_SET and isinstance(value, (dict, list)):
+                value = _row_value_field(session_id, name, value, (dict, list), None)
+            values[name] = value
 
     @staticmethod
-    def _normalise_workspace(
-        workspace: str | os.PathLike[str] | None, default_workspace: str | None
-    ) -> str:
-        text = os.fspath(workspace) if workspace else ""
-        if not text:
-            # Never the process's working directory (S8.7).
-            if default_workspace is None:
-                from .locations import Locations
+    def _normalise_workspace(workspace: str | None, default_workspace: str | None) -> str:
+        """``workspace`` (already absolute, or None), else the default workspace: never the
+        process's working directory (S8.7)."""
+        if workspace:
+            return workspace
+        if default_workspace is None:
+            from .locations import Locations
 
-                default_workspace = Locations.from_environment().default_workspace
-            text = default_workspace
-        return _absolute_path(str(text))
+            default_workspace = Locations.from_environment().default_workspace
+        return _absolute_path_or_none(default_workspace) or str(default_workspace)
 
     # ── record conversion ────────────────────────────────────────────────────────────────
 
@@ -407,6 +689,13 @@ class Session:
         record: dict[str, Any] = {}
         for name in METADATA_FIELDS:
             record[name] = values.get(name)
+        # What the host assigned since construction is written by the same rule (S1.8), so the
+        # original, which reads flags by truthiness, never sees "no" or a numeric title.
+        for name in _FLAG_FIELDS:
+            if type(record[name]) is not bool:
+                record[name] = to_flag(record[name])
+        if type(record["title"]) is not str:
+            record["title"] = _text_or_none(record["title"]) or "Untitled"
         record["message_count"] = len(self.messages)
         record["messages"] = self.messages
         record["tool_calls"] = self.tool_calls
@@ -461,9 +750,10 @@ class Session:
             live = active_stream_ids if active_stream_ids is not None else ()
             streaming = self.active_stream_id in live
         get = self.__dict__.get
+        title = self.title
         row: dict[str, Any] = {
             "session_id": self.session_id,
-            "title": self.title,
+            "title": title if type(title) is str else _text_or_none(title) or "Untitled",
             "workspace": self.workspace,
             "model": get("model"),
             "model_provider": get("model_provider"),
@@ -471,8 +761,8 @@ class Session:
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "last_message_at": last_at,
-            "pinned": get("pinned", False),
-            "archived": get("archived", False),
+            "pinned": to_flag(get("pinned")),
+            "archived": to_flag(get("archived")),
             "project_id": get("project_id"),
             "profile": get("profile"),
             "input_tokens": get("input_tokens", 0),
@@ -497,11 +787,11 @@ class Session:
         row["active_stream_id"] = get("active_stream_id")
         row["pending_user_message"] = get("pending_user_message")
         row["has_pending_user_message"] = pending
-        for name in (
-            "is_cli_session", "source_tag", "raw_source", "session_source", "source_label",
-            "read_only", "enabled_toolsets",
-        ):
+        row["is_cli_session"] = to_flag(get("is_cli_session"))
+        for name in ("source_tag", "raw_source", "session_source", "source_label"):
             row[name] = get(name)
+        row["read_only"] = to_flag(get("read_only"))
+        row["enabled_toolsets"] = get("enabled_toolsets")
         draft = get("composer_draft")
         row["composer_draft"] = draft if isinstance(draft, dict) else {}
         row["is_streaming"] = streaming

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,3 +63,43 @@ def generated_home(tmp_path: Path, name: str) -> AgentHome:
 
 def open_fds() -> int:
     return len(list(Path("/proc/self/fd").iterdir()))
+
+
+_LOCK_HOLDER = r"""
+import sqlite3, sys
+database, mode = sys.argv[1], sys.argv[2]
+connection = sqlite3.connect(database, isolation_level=None)
+if mode == "rollback":
+    connection.execute("PRAGMA journal_mode=DELETE")
+    connection.execute("BEGIN EXCLUSIVE")
+else:
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA locking_mode=EXCLUSIVE")
+    connection.execute("UPDATE sessions SET ended_at = ended_at WHERE rowid = 1")
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+@contextmanager
+def lock_held_by_another_process(*databases: Path, mode: str) -> Iterator[None]:
+    """Each database locked exclusively by its own child process until the block ends.
+
+    ``rollback``: rollback journal and ``BEGIN EXCLUSIVE``; ``wal``: WAL with
+    ``PRAGMA locking_mode=EXCLUSIVE`` and one write, which keeps every reader out.
+    """
+    holders = []
+    try:
+        for database in databases:
+            holder = subprocess.Popen(
+                [sys.executable, "-c", _LOCK_HOLDER, str(database), mode],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            )
+            holders.append(holder)
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        for holder in holders:
+            assert holder.stdin is not None
+            holder.stdin.close()
+            holder.wait(timeout=10)

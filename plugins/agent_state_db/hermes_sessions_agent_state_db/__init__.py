@@ -3,10 +3,17 @@
 CLI, messaging-gateway and cron sessions, with compression chains collapsed into one row and
 stitched into one transcript. This module holds only the hook implementations; the public
 functions for the host's compatibility layer are re-exported here.
+
+Settings (``SessionStore(settings={"agent_state_db": {...}})``): ``limit``,
+``exclude_sources``, ``messaging_sources``, ``cache_ttl`` (5 s), ``search_every_profile``,
+``search_scan_limit``; ``lock_wait`` (1 s): how long one read call (a listing of every
+profile, one opened session) may wait in total for another process's lock on ``state.db``;
+``busy_timeout`` (5 s): how long a delete waits for it.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +22,13 @@ from hermes_sessions_core.hookspecs import ListRequest, SourceContext, hookimpl
 from hermes_sessions_core.models import Session, SourceInfo, SourceListing, Transcript
 
 from .cache import DEFAULT_TTL
-from .connection import DEFAULT_BUSY_TIMEOUT
+from .connection import (
+    DEFAULT_BUSY_TIMEOUT,
+    DEFAULT_LOCK_WAIT,
+    AgentStoreLocked,
+    AgentStoreNotAFile,
+    LockWait,
+)
 from .delete import delete_agent_session
 from .lineage import lineage_metadata, lineage_report
 from .listing import DEFAULT_LIMIT, clear_cache, list_agent_rows
@@ -28,6 +41,8 @@ from .transcript import agent_messages
 
 __all__ = [
     "CONVERSATION_ROUND_THRESHOLD",
+    "AgentStoreLocked",
+    "AgentStoreNotAFile",
     "agent_messages",
     "clear_cache",
     "count_conversation_rounds",
@@ -38,8 +53,17 @@ __all__ = [
 ]
 
 
+logger = logging.getLogger(__name__)
+
+
 def _setting(context: SourceContext, key: str, default: Any) -> Any:
     return context.setting(SOURCE_NAME, key, default)
+
+
+def _lock_wait(context: SourceContext) -> LockWait:
+    """One hook call's allowance for waiting on writers' locks, shared by every store it reads
+    (setting ``lock_wait``, seconds; issue 13)."""
+    return LockWait(float(_setting(context, "lock_wait", DEFAULT_LOCK_WAIT)))
 
 
 @hookimpl
@@ -64,6 +88,7 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
     rows: list[Any] = []
     problems: list[Any] = []
     seen_databases = set()
+    wait = _lock_wait(context)  # one wait for the whole listing, not one per profile
     for profile in profiles:
         database = locations.state_db(profile)
         if database in seen_databases:
@@ -76,7 +101,7 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
             exclude_sources=_setting(context, "exclude_sources", ()),
             messaging_sources=messaging_sources_from(_setting(context, "messaging_sources", None)),
             ttl=float(_setting(context, "cache_ttl", DEFAULT_TTL)),
-            busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+            busy_timeout=wait,
         )
         rows.extend(listing.rows)
         problems.extend(listing.problems)
@@ -93,12 +118,14 @@ def _every_profile(context: SourceContext) -> bool:
 def hermes_sessions_load_session(
     context: SourceContext, session_id: str, metadata_only: bool
 ) -> Session | None:
+    """Raises :class:`AgentStoreLocked` (a ``StorageError``) when the store that may hold the
+    id is locked by another process: "not found" would be a guess."""
     view = find_agent_session(
         context.locations,
         session_id,
         with_messages=not metadata_only,
         messaging=messaging_sources_from(_setting(context, "messaging_sources", None)),
-        busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+        busy_timeout=_lock_wait(context),
         every_profile=_every_profile(context),
     )
     if view is None:
@@ -115,9 +142,12 @@ def hermes_sessions_read_messages(
             context.locations,
             session_id,
             messaging=messaging_sources_from(_setting(context, "messaging_sources", None)),
-            busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+            busy_timeout=_lock_wait(context),
             every_profile=_every_profile(context),
         )
+    except AgentStoreLocked as error:
+        logger.warning("agent transcript %s unavailable: %s", session_id, error)
+        return None
     except sqlite3.Error:
         return None  # damaged data never raises from here; the listing reports the store
     if view is None:
@@ -131,12 +161,12 @@ def _messages_without_session_row(
     """Messages of an id the ``sessions`` table does not list (an older or partial store keeps
     only ``messages``): the transcript is still the agent's (S3.3)."""
     locations = context.locations
-    busy_timeout = float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT))
+    wait = _lock_wait(context)
     for profile in profiles_to_search(locations, _every_profile(context)):
         database = locations.state_db(profile)
         if not database.is_file():
             continue
-        messages = agent_messages(database, session_id, busy_timeout=busy_timeout)
+        messages = agent_messages(database, session_id, busy_timeout=wait)
         if messages:
             return transcript_of(session_id, messages, limit)
     return None
@@ -145,7 +175,8 @@ def _messages_without_session_row(
 @hookimpl
 def hermes_sessions_delete_session(context: SourceContext, session_id: str) -> bool:
     """The active profile's agent session and the segments its row collapsed, with a
-    tombstone (S3.21); reached only when a host asks this source by name."""
+    tombstone (S3.21); reached only when a host asks this source by name. The one write
+    waits up to the ``busy_timeout`` setting (5 s) for the agent's lock."""
     locations = context.locations
     return delete_agent_session(
         locations.state_db(locations.active_profile()),
@@ -162,7 +193,7 @@ def hermes_sessions_count_rounds(
         context.locations.state_db(profile),
         session_id,
         since,
-        busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+        busy_timeout=_lock_wait(context),
     )
 
 
@@ -174,7 +205,7 @@ def hermes_sessions_lineage_metadata(
         context.locations.state_db(profile),
         session_ids,
         messaging_sources=messaging_sources_from(_setting(context, "messaging_sources", None)),
-        busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+        busy_timeout=_lock_wait(context),
     )
 
 
@@ -185,7 +216,7 @@ def hermes_sessions_has_sessions(
     return known_session_ids(
         context.locations.state_db(profile),
         session_ids,
-        busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+        busy_timeout=_lock_wait(context),
     )
 
 
@@ -194,5 +225,5 @@ def hermes_sessions_recoverable_sessions(context: SourceContext, profile: str) -
     return webui_rows_without_files(
         context.locations,
         profile,
-        busy_timeout=float(_setting(context, "busy_timeout", DEFAULT_BUSY_TIMEOUT)),
+        busy_timeout=_lock_wait(context),
     )

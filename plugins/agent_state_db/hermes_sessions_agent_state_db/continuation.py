@@ -14,6 +14,8 @@ from typing import Any
 
 from hermes_sessions_core.times import to_epoch
 
+from .field_caps import JSON_MAX_CHARS
+
 __all__ = [
     "BRANCH_MARKERS",
     "CONTINUING_END_REASONS",
@@ -39,9 +41,11 @@ def _text(value: object) -> str:
 
 def _branch_parents(model_config: object) -> set[str]:
     if isinstance(model_config, (bytes, str)):
+        if len(model_config) > JSON_MAX_CHARS:
+            return set()  # not read whole (issue 13): no markers
         try:
             model_config = json.loads(model_config)
-        except ValueError:
+        except (ValueError, RecursionError):
             return set()
     if not isinstance(model_config, Mapping):
         return set()

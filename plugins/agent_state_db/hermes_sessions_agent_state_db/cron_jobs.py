@@ -1,8 +1,9 @@
 """Cron job names from ``<profile home>/cron/jobs.json``, for untitled cron rows (S3.15).
 
 The agent has written three shapes over time: ``{"jobs": [...]}``, a bare list, and an object
-keyed by job id; any of them may start with a UTF-8 BOM. A file that cannot be read gives no
-names and a reason, so the rows still list with their fallback titles.
+keyed by job id; any of them may start with a UTF-8 BOM. A file that cannot be read (a FIFO,
+over 16 MB, malformed) gives no names and a reason, so the rows still list with their fallback
+titles; names are cut to the title cap.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+
+from .field_caps import TITLE_MAX_CHARS
+from .side_files import read_side_file
 
 __all__ = ["CronJobNames", "cron_job_id", "read_cron_job_names"]
 
@@ -44,7 +48,7 @@ def read_cron_job_names(path: Path) -> CronJobNames:
     """Read job names; a missing file is no error, a malformed one records its cause."""
     names = CronJobNames()
     try:
-        raw = path.read_bytes()
+        raw = read_side_file(path)
     except FileNotFoundError:
         return names
     except OSError as error:
@@ -53,7 +57,7 @@ def read_cron_job_names(path: Path) -> CronJobNames:
     try:
         data = json.loads(raw.decode("utf-8-sig"))
         entries = _entries(data)
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         names.error = ValueError(f"cron jobs file is unreadable: {error}")
         return names
     for key, job in entries:
@@ -62,5 +66,5 @@ def read_cron_job_names(path: Path) -> CronJobNames:
         job_id = job.get("id") or key
         name = job.get("name")
         if job_id and isinstance(name, str) and name.strip():
-            names[str(job_id)] = name.strip()
+            names[str(job_id)] = name.strip()[:TITLE_MAX_CHARS].rstrip()
     return names

@@ -13,6 +13,7 @@ from typing import Any
 
 from hermes_sessions_core.times import to_epoch
 
+from .connection import decode_text
 from .continuation import CONTINUING_END_REASONS, MAX_HOPS, Walk, is_continuation, walk_up
 from .schema import Schema
 
@@ -53,7 +54,8 @@ class LineageGraph:
     def _select(self, where: str, values: list[str]) -> list[dict[str, Any]]:
         placeholders = ", ".join("?" for _ in values)
         cursor = self.connection.execute(
-            f"SELECT {self.schema.session_select()} FROM sessions WHERE {where} IN ({placeholders})",
+            f"SELECT {self.schema.session_select()} FROM sessions "
+            f"WHERE {where} IN ({placeholders}) AND {self.schema.valid_id()}",
             values,
         )
         names = [column[0] for column in cursor.description]
@@ -62,6 +64,9 @@ class LineageGraph:
     def _add(self, record: dict[str, Any]) -> str | None:
         if record.get("id") is None:
             return None
+        for key, value in record.items():
+            if isinstance(value, bytes):  # a BLOB where text belongs reads as text (S3.3)
+                record[key] = decode_text(value)
         session_id = str(record["id"])
         record["id"] = session_id
         if record.get("parent_session_id") is not None:

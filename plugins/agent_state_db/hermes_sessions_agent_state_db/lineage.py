@@ -14,7 +14,7 @@ from typing import Any
 
 from hermes_sessions_core.times import to_epoch
 
-from .connection import DEFAULT_BUSY_TIMEOUT, AgentDatabaseMissing, read_only
+from .connection import DEFAULT_LOCK_WAIT, AgentDatabaseMissing, LockWait, read_only
 from .graph import LineageGraph
 from .message_stats import message_stats
 from .rows import parent_fields
@@ -32,7 +32,7 @@ def lineage_metadata(
     session_ids: Iterable[str],
     *,
     messaging_sources: frozenset[str] = DEFAULT_MESSAGING_SOURCES,
-    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT,
 ) -> dict[str, dict[str, Any]]:
     """Lineage keys for the ids this store knows (S3.19); ``{}`` when it cannot tell.
 
@@ -99,7 +99,7 @@ def _not_found(session_id: str) -> dict[str, Any]:
 
 
 def lineage_report(
-    db_path: Path, session_id: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    db_path: Path, session_id: str, *, busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT
 ) -> dict[str, Any]:
     """A read-only account of the chain ending at ``session_id`` (S3.20).
 

@@ -3,6 +3,11 @@
 A candidate window of 8 × the limit comes from the agent's activity index; the chains those
 rows need are fetched by id and parent link, and messages are counted only for those ids. The
 limit applies after chains are collapsed and the CLI visibility rule is applied (S3.14).
+
+A store that another process keeps locked costs one bounded wait (:mod:`.connection`) and is
+listed from this process's last successful read of it, if that is at most
+:data:`STALE_ROWS_MAX_AGE` old, with a problem saying so; otherwise it lists nothing and the
+problem says why. Rows never vanish silently (issue 13).
 """
 
 from __future__ import annotations
@@ -10,7 +15,10 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +27,16 @@ from hermes_sessions_core.locations import Locations
 from hermes_sessions_core.models import Problem, SessionRow, SourceListing
 from hermes_sessions_core.tombstones import TOMBSTONES_FILE
 
-from .cache import DEFAULT_TTL, TtlLruCache
-from .connection import DEFAULT_BUSY_TIMEOUT, AgentDatabaseMissing, read_only
+from .cache import DEFAULT_TTL, MAX_KEYS, TtlLruCache
+from .connection import (
+    DEFAULT_LOCK_WAIT,
+    AgentDatabaseMissing,
+    AgentStoreLocked,
+    LockWait,
+    check_files,
+    lock_wait,
+    read_only,
+)
 from .continuation import MAX_HOPS
 from .cron_jobs import read_cron_job_names
 from .graph import LineageGraph
@@ -34,6 +50,7 @@ from .webui_files import WebuiPresence
 
 __all__ = [
     "DEFAULT_LIMIT",
+    "STALE_ROWS_MAX_AGE",
     "WINDOW_FACTOR",
     "ListingOptions",
     "clear_cache",
@@ -45,9 +62,15 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 20
 WINDOW_FACTOR = 8
+#: Seconds a locked store is still listed from the last successful read of it.
+STALE_ROWS_MAX_AGE = 600.0
 _HOOK = "hermes_sessions_list_rows"
 
-_CACHE: TtlLruCache[tuple[tuple[dict[str, Any], ...], tuple[Problem, ...]]] = TtlLruCache()
+_Built = tuple[tuple[dict[str, Any], ...], tuple[Problem, ...]]
+_CACHE: TtlLruCache[_Built] = TtlLruCache()
+# The last successful read per store and options, whatever the files' state: (when, rows).
+_LAST_READ: OrderedDict[Hashable, tuple[float, tuple[dict[str, Any], ...]]] = OrderedDict()
+_last_read_guard = threading.Lock()
 _warned: set[tuple[str, str]] = set()
 
 
@@ -58,12 +81,14 @@ class ListingOptions:
     limit: int = DEFAULT_LIMIT
     exclude_sources: frozenset[str] = frozenset()
     messaging: frozenset[str] = DEFAULT_MESSAGING_SOURCES
-    busy_timeout: float = DEFAULT_BUSY_TIMEOUT
 
 
 def clear_cache() -> None:
-    """Forget every cached listing (tests, or after the host changed the store itself)."""
+    """Forget every cached listing and last successful read (tests, or after the host changed
+    the store itself)."""
     _CACHE.clear()
+    with _last_read_guard:
+        _LAST_READ.clear()
 
 
 def _warn_once(path: Path, message: str) -> None:
@@ -86,7 +111,10 @@ def _problem(error: BaseException, path: Path) -> Problem:
 def _window(connection: sqlite3.Connection, schema: Schema, options: ListingOptions) -> list[str]:
     """The most recently active rows that have live messages, 8 × the limit of them (S3.7)."""
     live = schema.live_messages("m")
-    conditions = [f"EXISTS (SELECT 1 FROM messages m WHERE m.session_id = sessions.id AND {live})"]
+    conditions = [
+        f"EXISTS (SELECT 1 FROM messages m WHERE m.session_id = sessions.id AND {live})",
+        schema.valid_id("sessions"),
+    ]
     values: list[Any] = []
     if options.exclude_sources:
         excluded = sorted(options.exclude_sources)
@@ -134,9 +162,10 @@ def read_agent_rows(
     options: ListingOptions,
     context: RowContext,
     presence: WebuiPresence | None = None,
+    busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT,
 ) -> list[dict[str, Any]]:
     """Rows of one database, newest first, limited; database errors propagate."""
-    with read_only(db_path, options.busy_timeout) as connection:
+    with read_only(db_path, busy_timeout) as connection:
         schema = probe(connection)
         if not schema.listable:
             raise sqlite3.DatabaseError(
@@ -198,8 +227,9 @@ def _fresh(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _build(
-    locations: Locations, profile: str, db_path: Path, options: ListingOptions
-) -> tuple[tuple[dict[str, Any], ...], tuple[Problem, ...]]:
+    locations: Locations, profile: str, db_path: Path, options: ListingOptions, wait: LockWait
+) -> _Built:
+    """Rows and problems; raises :class:`AgentStoreLocked`, which is never cached."""
     problems: list[Problem] = []
     jobs_path = locations.cron_jobs_file(profile)
     names = read_cron_job_names(jobs_path)
@@ -212,11 +242,37 @@ def _build(
         cron_project_id=cron_project_id(locations, profile),
     )
     try:
-        rows = read_agent_rows(db_path, options, context, WebuiPresence(locations))
+        rows = read_agent_rows(db_path, options, context, WebuiPresence(locations), wait)
+    except AgentStoreLocked:
+        raise
     except (sqlite3.Error, OSError) as error:
         problems.append(_problem(error, db_path))
         rows = []
     return tuple(rows), tuple(problems)
+
+
+def _remember_read(key: Hashable, rows: tuple[dict[str, Any], ...]) -> None:
+    with _last_read_guard:
+        _LAST_READ[key] = (time.monotonic(), rows)
+        _LAST_READ.move_to_end(key)
+        while len(_LAST_READ) > MAX_KEYS:
+            _LAST_READ.popitem(last=False)
+
+
+def _while_locked(key: Hashable, error: AgentStoreLocked, db_path: Path) -> _Built:
+    """The last successful read if it is recent enough, and a problem that says which."""
+    with _last_read_guard:
+        last = _LAST_READ.get(key)
+    age = time.monotonic() - last[0] if last is not None else None
+    if last is None or age is None or age > STALE_ROWS_MAX_AGE:
+        return (), (_problem(error, db_path),)
+    message = (
+        f"state.db at {db_path} is locked by another process; agent sessions are shown from "
+        f"the last successful read ({age:.0f} s ago) until it lets go"
+    )
+    _warn_once(db_path, "locked by another process; listing the last successful read")
+    problem = Problem(SOURCE_NAME, _HOOK, type(error).__name__, message, path=str(db_path))
+    return last[1], (problem,)
 
 
 def list_agent_rows(
@@ -227,13 +283,14 @@ def list_agent_rows(
     exclude_sources: Iterable[str] = (),
     messaging_sources: Iterable[str] | None = None,
     ttl: float = DEFAULT_TTL,
-    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT,
 ) -> SourceListing:
     """The agent rows of ``profile`` (the active one by default); never raises for bad data.
 
     ``exclude_sources`` drops raw sources (the gateway watcher passes ``cron`` and ``webui``,
     S3.14). Results are cached for ``ttl`` seconds per database state (S3.23); each call gets
-    rows of its own.
+    rows of its own. ``busy_timeout`` bounds the wait for a writer's lock: seconds, or the
+    :class:`~.connection.LockWait` a caller shares across several stores.
     """
     name = locations.active_profile(profile)
     options = ListingOptions(
@@ -244,28 +301,41 @@ def list_agent_rows(
             if messaging_sources is None
             else frozenset(s.strip().lower() for s in messaging_sources)
         ),
-        busy_timeout=float(busy_timeout),
     )
+    wait = lock_wait(busy_timeout)
     db_path = locations.state_db(name)
     shm_path = Path(f"{db_path}-shm")
+    store_key = (str(locations.base_home), str(db_path), name, options, locations.session_url)
     fixed = (
-        str(locations.base_home), str(db_path), name, options, locations.session_url,
+        *store_key,
         _stat(db_path), _stat(Path(f"{db_path}-wal")),
         _stat(locations.cron_jobs_file(name)), _stat(locations.projects_file),
         _stat(locations.session_dir), _stat(locations.session_dir / TOMBSTONES_FILE),
     )
     key = (fixed, _stat(shm_path))
-    if not db_path.is_file():
-        error = AgentDatabaseMissing(db_path)
+    try:
+        check_files(db_path)
+    except AgentDatabaseMissing as error:  # no agent on this machine: normal, not logged
         return SourceListing(SOURCE_NAME, (), (Problem.from_exception(
             SOURCE_NAME, _HOOK, error, path=str(db_path)),))
+    except OSError as error:  # a FIFO or device where state.db or a side file belongs
+        where = Path(getattr(error, "path", None) or db_path)
+        return SourceListing(SOURCE_NAME, (), (_problem(error, where),))
+
+    def build() -> _Built:
+        built = _build(locations, name, db_path, options, wait)
+        if not any(problem.path == str(db_path) for problem in built[1]):
+            _remember_read(store_key, built[0])
+        return built
+
     try:
         # Our own read moves the -shm mtime; the entry is stored under the state it left
         # behind. The -wal stat stays the pre-read one, so a concurrent write still misses.
         rows, problems = _CACHE.get_or_build(
-            key, ttl, lambda: _build(locations, name, db_path, options),
-            key_after_build=lambda: (fixed, _stat(shm_path)),
+            key, ttl, build, key_after_build=lambda: (fixed, _stat(shm_path)),
         )
+    except AgentStoreLocked as error:
+        rows, problems = _while_locked(store_key, error, db_path)
     except Exception as error:  # noqa: BLE001 - a listing never raises (S0.3)
         return SourceListing(SOURCE_NAME, (), (_problem(error, db_path),))
     return SourceListing(

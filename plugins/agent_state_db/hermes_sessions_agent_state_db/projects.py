@@ -10,6 +10,8 @@ import json
 
 from hermes_sessions_core.locations import Locations
 
+from .side_files import read_side_file
+
 __all__ = ["CRON_PROJECT_NAME", "cron_project_id"]
 
 CRON_PROJECT_NAME = "Cron Jobs"
@@ -18,8 +20,8 @@ CRON_PROJECT_NAME = "Cron Jobs"
 def cron_project_id(locations: Locations, profile: str) -> str | None:
     """The id of the project named exactly ``Cron Jobs`` for ``profile``, else None."""
     try:
-        projects = json.loads(locations.projects_file.read_bytes().decode("utf-8-sig"))
-    except (OSError, ValueError):
+        projects = json.loads(read_side_file(locations.projects_file).decode("utf-8-sig"))
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(projects, list):
         return None

@@ -16,7 +16,8 @@ from typing import Any
 from hermes_sessions_core.locations import Locations
 from hermes_sessions_core.models import Session
 
-from .connection import DEFAULT_BUSY_TIMEOUT, AgentDatabaseMissing, read_only
+from .connection import DEFAULT_LOCK_WAIT, AgentDatabaseMissing, LockWait, read_only
+from .field_caps import PATH_MAX_CHARS, TITLE_MAX_CHARS, capped, capped_path
 from .graph import chunked
 from .schema import probe
 from .sources import source_fields
@@ -31,7 +32,7 @@ _WORKTREE_COLUMNS = ("worktree_path", "worktree_branch", "worktree_repo_root", "
 
 
 def known_session_ids(
-    db_path: Path, session_ids: Iterable[str], busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    db_path: Path, session_ids: Iterable[str], busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT
 ) -> dict[str, bool] | None:
     """``{id: present}`` for every id, or ``None`` when the store cannot tell."""
     wanted = list(dict.fromkeys(session_ids))
@@ -55,7 +56,7 @@ def known_session_ids(
 
 
 def webui_rows_without_files(
-    locations: Locations, profile: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    locations: Locations, profile: str, busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT
 ) -> list[Session]:
     """Agent ``webui`` sessions with no Web UI file and no tombstone, as full sessions.
 
@@ -70,9 +71,14 @@ def webui_rows_without_files(
             if not schema.listable:
                 return []
             extra = [c for c in _WORKTREE_COLUMNS if c in schema.session_columns]
-            select = schema.session_select() + "".join(f", {c} AS {c}" for c in extra)
+            select = schema.session_select() + "".join(
+                f", {c} AS {c}" if c == "worktree_created_at"
+                else f", substr({c}, 1, {PATH_MAX_CHARS}) AS {c}"
+                for c in extra
+            )
             cursor = connection.execute(
-                f"SELECT {select} FROM sessions WHERE lower(source) = 'webui'"
+                f"SELECT {select} FROM sessions WHERE lower(source) = 'webui' "
+                f"AND {schema.valid_id()}"
             )
             names = [column[0] for column in cursor.description]
             rows = [dict(zip(names, values)) for values in cursor]
@@ -99,12 +105,12 @@ def _as_session(
     fields = source_fields(row.get("source"))
     record: dict[str, Any] = {
         "session_id": str(row["id"]),
-        "title": row.get("title") or "",
+        "title": capped(row.get("title") or "", TITLE_MAX_CHARS),
         "model": row.get("model"),
         "parent_session_id": row.get("parent_session_id"),
         "created_at": row.get("started_at"),
         "updated_at": row.get("last_activity_at") or row.get("ended_at") or row.get("started_at"),
-        "workspace": row.get("cwd"),
+        "workspace": capped_path(row.get("cwd")),
         "profile": profile,
         "messages": messages,
         "source_tag": fields.source_tag,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hermes_sessions_core.times import to_epoch
 
-from .connection import DEFAULT_BUSY_TIMEOUT, AgentDatabaseMissing, read_only
+from .connection import DEFAULT_LOCK_WAIT, AgentDatabaseMissing, LockWait, read_only
 from .schema import probe
 from .transcript import chain_segments, message_rows
 
@@ -29,7 +29,7 @@ def count_conversation_rounds(
     session_id: str,
     since: float | None = None,
     *,
-    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT,
 ) -> int:
     """Completed user→assistant exchanges, by timestamp then row id; errors give 0.
 

@@ -1,7 +1,8 @@
 """One sidebar row from a chain of agent sessions (S3.9-S3.16).
 
 The tip supplies the id, model, counts, end and last activity; the head supplies the title and
-the start. Rows carry every S1.12 key so the aggregator can merge them with Web UI rows.
+the start. Rows carry every S1.12 key so the aggregator can merge them with Web UI rows, and
+every text field within the caps of :mod:`.field_caps`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ from hermes_sessions_core.times import to_epoch
 
 from .continuation import Walk
 from .cron_jobs import cron_job_id
+from .field_caps import (
+    JSON_MAX_CHARS,
+    LABEL_MAX_CHARS,
+    TEXT_MAX_CHARS,
+    capped,
+    capped_path,
+)
 from .graph import LineageGraph
 from .message_stats import MessageStats
 from .sources import DEFAULT_MESSAGING_SOURCES, SourceFields, source_fields
@@ -24,6 +32,10 @@ from .titles import clean_title, fallback_title
 __all__ = ["RowContext", "build_row", "is_cron", "last_activity", "parent_fields", "row_title"]
 
 _IDENTITY_COLUMNS = ("user_id", "session_key", "chat_id", "chat_type", "thread_id")
+_IDENTITY_CAPS = {
+    "user_id": TEXT_MAX_CHARS, "session_key": TEXT_MAX_CHARS, "chat_id": TEXT_MAX_CHARS,
+    "chat_type": LABEL_MAX_CHARS, "thread_id": TEXT_MAX_CHARS,
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,11 @@ def _as_int(value: object) -> int:
         except (ValueError, OverflowError):
             return 0
     return 0
+
+
+def _label(value: object) -> object:
+    """A short text cell as it was stored (numbers stay numbers), text capped."""
+    return capped(value, LABEL_MAX_CHARS) if isinstance(value, (str, bytes)) else value
 
 
 def _as_number(value: object) -> float | None:
@@ -95,12 +112,13 @@ def row_title(
 
 
 def _origin(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``origin_json`` as an object; overlong, deeply nested or malformed text counts as none."""
     raw = record.get("origin_json")
-    if not isinstance(raw, str) or not raw.strip():
+    if not isinstance(raw, str) or not raw.strip() or len(raw) > JSON_MAX_CHARS:
         return {}
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -116,10 +134,10 @@ def _identity(record: Mapping[str, Any], source: SourceFields) -> dict[str, Any]
         if name == "chat_id" and value in (None, ""):
             value = origin.get("origin_chat_id") or record.get("origin_chat_id")
         if value not in (None, ""):
-            identity[name] = str(value)
+            identity[name] = capped(value, _IDENTITY_CAPS[name])
     platform = origin.get("platform") or (source.raw_source if source.is_messaging else None)
     if platform:
-        identity["platform"] = str(platform)
+        identity["platform"] = capped(platform, LABEL_MAX_CHARS)
     return identity
 
 
@@ -171,13 +189,17 @@ def build_row(
     tip_stats = stats.get(walk.tip, MessageStats())
     stored = _as_int(tip.get("message_count"))
     started = to_epoch(head.get("started_at")) or to_epoch(tip.get("started_at"))
-    last_active = last_activity(tip, tip_stats) or started
+    # Times are floats on every row (S0.1): with no usable time at all, the epoch, so such a
+    # row sorts last and stays there instead of jumping to the top on every listing.
+    last_active = last_activity(tip, tip_stats) or started or 0.0
+    if started is None:
+        started = last_active
     cron = is_cron(walk.tip, source)
     row: dict[str, Any] = {
         "session_id": walk.tip,
         "title": row_title(graph, walk, source, context),
-        "workspace": str(tip["cwd"]) if tip.get("cwd") else None,
-        "model": str(tip["model"]) if tip.get("model") else None,
+        "workspace": capped_path(tip.get("cwd")),
+        "model": capped(tip["model"], TEXT_MAX_CHARS) if tip.get("model") else None,
         "model_provider": None,
         "message_count": stored if stored > 0 else tip_stats.count,
         "actual_message_count": tip_stats.count,
@@ -214,7 +236,7 @@ def build_row(
         "composer_draft": {},
         "is_streaming": False,
         "ended_at": to_epoch(tip.get("ended_at")),
-        "end_reason": tip.get("end_reason"),
+        "end_reason": _label(tip.get("end_reason")),
     }
     row.update(_identity(tip, source))
     if len(walk.segments) > 1:

@@ -2,12 +2,15 @@
 
 Stores range from schema v1 (no ``title``) to v30 (activity, archival and display columns);
 every query is built from the probed columns so a missing one becomes ``NULL``, never an error.
+Free-text columns are read capped (:mod:`.field_caps`).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+
+from .field_caps import ID_MAX_CHARS, SESSION_READ_CHARS
 
 __all__ = ["SESSION_FIELDS", "Schema", "probe"]
 
@@ -56,15 +59,23 @@ class Schema:
         return "id" if "id" in self.message_columns else "rowid"
 
     def session_select(self, alias: str = "") -> str:
-        """The :data:`SESSION_FIELDS` as a select list, NULL for missing columns."""
+        """The :data:`SESSION_FIELDS` as a select list, NULL for missing columns; free-text
+        columns come through ``substr()``, so a huge cell never leaves SQLite whole."""
         prefix = f"{alias}." if alias else ""
         parts = []
         for name in SESSION_FIELDS:
-            if name in self.session_columns:
-                parts.append(f"{prefix}{name} AS {name}")
-            else:
+            if name not in self.session_columns:
                 parts.append(f"NULL AS {name}")
+            elif name in SESSION_READ_CHARS:
+                parts.append(f"substr({prefix}{name}, 1, {SESSION_READ_CHARS[name]}) AS {name}")
+            else:
+                parts.append(f"{prefix}{name} AS {name}")
         return ", ".join(parts)
+
+    def valid_id(self, alias: str = "") -> str:
+        """SQL condition for rows whose id can be a session id (at most 200 characters, S1.2)."""
+        prefix = f"{alias}." if alias else ""
+        return f"length({prefix}id) <= {ID_MAX_CHARS}"
 
     def live_messages(self, alias: str = "") -> str:
         """SQL condition for messages that count: not undone or archived, not hidden (S3.8)."""

@@ -29,10 +29,12 @@ from hermes_sessions_core.search import (
 )
 from hermes_sessions_core.times import to_epoch
 
-from .connection import DEFAULT_BUSY_TIMEOUT, AgentDatabaseMissing, read_only
+from .connection import DEFAULT_LOCK_WAIT, AgentDatabaseMissing, LockWait, read_only
+from .field_caps import TITLE_READ_CHARS
 from .graph import chunked
 from .schema import Schema, probe
 from .sources import SOURCE_NAME
+from .titles import clean_title
 from .transcript import MULTIMODAL_PREFIX, chain_segments, message_rows
 
 __all__ = ["hermes_sessions_search", "search_agent_database", "DEFAULT_SCAN_LIMIT"]
@@ -52,7 +54,7 @@ def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> Search
         return None  # agent sessions belong to no Web UI project
     locations = context.locations
     names = list(query.profiles) or locations.known_profiles()
-    busy_timeout = float(context.setting(SOURCE_NAME, "busy_timeout", DEFAULT_BUSY_TIMEOUT))
+    wait = LockWait(float(context.setting(SOURCE_NAME, "lock_wait", DEFAULT_LOCK_WAIT)))
     scan_limit = int(context.setting(SOURCE_NAME, "search_scan_limit", DEFAULT_SCAN_LIMIT))
     hits: list[SearchHit] = []
     problems: list[Problem] = []
@@ -66,7 +68,7 @@ def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> Search
             continue
         seen.add(path)
         try:
-            found, notes = search_agent_database(path, profile, query, busy_timeout, scan_limit)
+            found, notes = search_agent_database(path, profile, query, wait, scan_limit)
         except (AgentDatabaseMissing, sqlite3.Error, OSError) as error:
             problems.append(Problem.from_exception(SOURCE_NAME, _HOOK, error, path=str(path)))
             continue
@@ -85,7 +87,7 @@ def _has_cjk(query: SearchQuery) -> bool:
 
 def search_agent_database(
     path: Path, profile: str, query: SearchQuery,
-    busy_timeout: float = DEFAULT_BUSY_TIMEOUT, scan_limit: int = DEFAULT_SCAN_LIMIT,
+    busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT, scan_limit: int = DEFAULT_SCAN_LIMIT,
 ) -> tuple[list[SearchHit], list[Problem]]:
     """Hits in one profile's database, and notes on how it was searched (a bounded scan)."""
     problems: list[Problem] = []
@@ -204,7 +206,7 @@ def _hits(
 def _session_fields(
     connection: sqlite3.Connection, schema: Schema, session_ids: set[str]
 ) -> dict[str, tuple[str | None, bool]]:
-    title = "title" if "title" in schema.session_columns else "NULL"
+    title = f"substr(title, 1, {TITLE_READ_CHARS})" if "title" in schema.session_columns else "NULL"
     archived = "archived" if "archived" in schema.session_columns else "0"
     found: dict[str, tuple[str | None, bool]] = {}
     for batch in chunked(session_ids):
@@ -212,7 +214,7 @@ def _session_fields(
         for session_id, name, flag in connection.execute(
             f"SELECT id, {title}, {archived} FROM sessions WHERE id IN ({placeholders})", batch
         ):
-            found[session_id] = (name if isinstance(name, str) else None, bool(flag))
+            found[session_id] = (clean_title(name) if isinstance(name, str) else None, bool(flag))
     return found
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from hermes_sessions_core.locations import Locations
 from hermes_sessions_core.models import Session, Transcript
 
-from .connection import DEFAULT_BUSY_TIMEOUT, read_only
+from .connection import DEFAULT_LOCK_WAIT, AgentStoreLocked, LockWait, lock_wait, read_only
 from .cron_jobs import read_cron_job_names
 from .graph import LineageGraph
 from .message_stats import message_stats
@@ -91,7 +91,7 @@ def profiles_to_search(locations: Locations, every_profile: bool = True) -> list
 
 def _read_view(
     locations: Locations, profile: str, session_id: str, with_messages: bool,
-    messaging: frozenset[str], busy_timeout: float,
+    messaging: frozenset[str], busy_timeout: float | LockWait,
 ) -> AgentSessionView | None:
     db_path = locations.state_db(profile)
     if not db_path.is_file():
@@ -126,26 +126,35 @@ def find_agent_session(
     *,
     with_messages: bool = True,
     messaging: frozenset[str] = DEFAULT_MESSAGING_SOURCES,
-    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT,
     every_profile: bool = True,
 ) -> AgentSessionView | None:
     """The session from the first profile whose store holds it (the active profile only
     unless ``every_profile``), else None.
 
-    A database that cannot be read is skipped; ``sqlite3.Error`` from the last one tried is
-    raised only when no store answered, so the core can report it.
+    A database that cannot be read is skipped. When no store answered, a store locked by
+    another process raises :class:`AgentStoreLocked` (whether it holds the id cannot be
+    known), else ``sqlite3.Error`` from the last one tried is raised so the core can report
+    it. Every store shares one wait for locks (``busy_timeout``).
     """
+    wait = lock_wait(busy_timeout)
+    locked: AgentStoreLocked | None = None
     last_error: sqlite3.Error | None = None
     for profile in profiles_to_search(locations, every_profile):
         try:
-            view = _read_view(
-                locations, profile, session_id, with_messages, messaging, busy_timeout
-            )
+            view = _read_view(locations, profile, session_id, with_messages, messaging, wait)
+        except AgentStoreLocked as error:
+            locked = locked or error
+            continue
+        except OSError:
+            continue  # gone meanwhile, or a FIFO beside it: the listing reports the store
         except sqlite3.Error as error:
             last_error = error
             continue
         if view is not None:
             return view
+    if locked is not None:
+        raise locked
     if last_error is not None:
         raise last_error
     return None

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .field_caps import LABEL_MAX_CHARS, capped
+
 __all__ = [
     "DEFAULT_MESSAGING_SOURCES",
     "SOURCE_NAME",
@@ -51,8 +53,10 @@ def messaging_sources_from(value: object) -> frozenset[str]:
 
 
 def source_fields(raw: object, messaging: frozenset[str] = DEFAULT_MESSAGING_SOURCES) -> SourceFields:
-    """Map a raw source; an empty one is labelled ``Agent`` with a null ``raw_source`` (S3.3)."""
-    text = str(raw).strip() if raw is not None else ""
+    """Map a raw source; an empty one is labelled ``Agent`` with a null ``raw_source`` (S3.3).
+
+    At most :data:`~.field_caps.LABEL_MAX_CHARS` characters of it are used."""
+    text = capped(raw, LABEL_MAX_CHARS).strip() if raw is not None else ""
     lower = text.lower()
     if not lower:
         return SourceFields("cli", None, "other", "Agent")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from .field_caps import LABEL_MAX_CHARS, TITLE_MAX_CHARS, TITLE_READ_CHARS, capped
+
 __all__ = ["clean_title", "fallback_title", "is_default_title"]
 
 # Bidi embeddings, overrides and isolates can reorder the whole sidebar line around a title.
@@ -13,16 +15,17 @@ _BIDI_CONTROLS = frozenset(
 
 
 def clean_title(value: object) -> str | None:
-    """Title text without control or bidi-override characters; empty counts as none."""
+    """Title text without control or bidi-override characters, at most
+    :data:`~.field_caps.TITLE_MAX_CHARS` long; empty counts as none."""
     if value is None:
         return None
-    text = str(value)
+    text = capped(value, TITLE_READ_CHARS)
     kept = "".join(
         " " if ch in "\t\n\r" else ch
         for ch in text
         if ch in "\t\n\r" or (ch not in _BIDI_CONTROLS and unicodedata.category(ch) != "Cc")
     )
-    kept = " ".join(kept.split())
+    kept = " ".join(kept.split())[:TITLE_MAX_CHARS].rstrip()
     return kept or None
 
 
@@ -36,4 +39,4 @@ def is_default_title(title: str | None, raw_source: str | None) -> bool:
 
 def fallback_title(source_tag: str) -> str:
     """The raw source title-cased plus `` Session`` (``Cli Session``, ``Cron Session``)."""
-    return f"{source_tag.title()} Session"
+    return f"{source_tag[:LABEL_MAX_CHARS].title()} Session"

@@ -16,7 +16,7 @@ from typing import Any
 
 from hermes_sessions_core.times import to_epoch
 
-from .connection import DEFAULT_BUSY_TIMEOUT, AgentDatabaseMissing, read_only
+from .connection import DEFAULT_LOCK_WAIT, AgentDatabaseMissing, LockWait, read_only
 from .graph import LineageGraph, chunked
 from .schema import Schema, probe
 
@@ -52,7 +52,7 @@ def _decoded_json(value: Any) -> Any:
         return value
     try:
         return json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than Python recurses: kept as text
         return value
 
 
@@ -180,7 +180,7 @@ def agent_messages(
     session_id: str,
     *,
     include_compacted: bool = False,
-    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT,
 ) -> list[dict[str, Any]]:
     """Messages of ``session_id`` stitched over its continuation chain (S3.17, S3.18).
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from hermes_sessions_core.locations import Locations
 from hermes_sessions_core.tombstones import TOMBSTONES_FILE, parse_tombstones
 
+from .side_files import read_side_file
+
 __all__ = ["WebuiPresence"]
 
 
@@ -26,9 +28,9 @@ class WebuiPresence:
     def _tombstoned(self) -> dict[str, float]:
         if self._tombstones is None:
             try:
-                data = (self._folder / TOMBSTONES_FILE).read_bytes()
+                data = read_side_file(self._folder / TOMBSTONES_FILE)
             except OSError:
-                data = None
+                data = None  # absent, a FIFO, or huge: nothing is hidden by tombstones
             self._tombstones = parse_tombstones(data)
         return self._tombstones
 

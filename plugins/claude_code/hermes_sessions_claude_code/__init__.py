@@ -53,7 +53,11 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
         settings=ClaudeCodeSettings.from_context(context),
         cache=default_cache(),
         limit=request.limit,
-        state_file=context.locations.state_dir / "cache" / STATE_FILE_NAME,
+        # Read-only commands ask for no cache file (core.persist_caches: False).
+        state_file=(
+            context.locations.state_dir / "cache" / STATE_FILE_NAME
+            if context.setting("core", "persist_caches", True) else None
+        ),
     )
 
 

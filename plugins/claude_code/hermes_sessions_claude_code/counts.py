@@ -19,13 +19,15 @@ from typing import Any
 from .legacy import typed_records
 from .markup import classify_user_text
 from .messages import image_placeholder
-from .records import decode_line
+from .records import decode_line, open_regular
 from .tokens import TOKEN_FIELDS, TokenTally
 
-__all__ = ["CountState", "MessageCounter", "advance_counts", "edge_digest"]
+__all__ = ["MAX_LINE_BYTES", "CountState", "MessageCounter", "advance_counts", "edge_digest"]
 
 _CHUNK = 1024 * 1024
 _EDGE_BYTES = 64
+#: Lines longer than this (the default tail window, S4.16) are never decoded.
+MAX_LINE_BYTES = 10 * 1024 * 1024
 _NO_DIVIDER, _OPEN_DIVIDER, _SUMMARISED_DIVIDER = 0, 1, 2
 
 
@@ -222,16 +224,20 @@ def _edge_at(fd: int, offset: int) -> str:
 
 
 def advance_counts(
-    path: str, inode: int, size: int, state: CountState | None, budget: int
+    path: str, inode: int, size: int, state: CountState | None, budget: int,
+    max_line_bytes: int = MAX_LINE_BYTES,
 ) -> tuple[CountState, int]:
     """Count ``path`` from where ``state`` stopped towards ``size``; returns the new state and
     the bytes read.
 
     At most about ``budget`` bytes are read (always whole lines, at least one); the state
     says ``size=None`` if the end was not reached. Starts over when ``state`` does not
-    belong to this file any more. Raises OSError if the file cannot be read.
+    belong to this file any more. A line longer than ``max_line_bytes`` (the transcript's
+    tail window) counts as nothing, as no transcript shows it; a line longer than one read is
+    not buffered but read again once its end is known, so an overlong one is never held
+    (issue 13). Raises OSError if the file cannot be read.
     """
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         fd = handle.fileno()
         if state is not None and not (
             state.inode == inode and state.offset <= size and _edge_at(fd, state.offset) == state.edge
@@ -240,34 +246,51 @@ def advance_counts(
         if state is not None and state.size == size:
             return state, 0
         counter = MessageCounter(state)
-        offset = state.offset if state else 0
+        offset = state.offset if state else 0  # a line boundary: where ``pending`` starts
         start = offset
         stop = size if budget <= 0 else min(size, offset + max(budget, 1))
         handle.seek(offset)
         pending = b""
+        long_line = False  # the line at ``offset`` is longer than one read: not buffered
         position = offset
         while position < size:
             block = handle.read(min(_CHUNK, size - position))
             if not block:
                 break
+            block_start = position
             position += len(block)
+            if long_line:
+                newline = block.find(b"\n")
+                if newline < 0:
+                    continue
+                _count_line(counter, fd, offset, block_start + newline, max_line_bytes)
+                long_line = False
+                offset = block_start + newline + 1
+                block = block[newline + 1:]
             data = pending + block if pending else block
             end = data.rfind(b"\n")
             if end < 0:
                 pending = data
-                continue
-            for line in data[:end].split(b"\n"):
-                record = decode_line(line)
-                if record is not None:
-                    counter.add(record)
-            offset += end + 1  # data starts at the previous offset
-            pending = data[end + 1:]
-            if offset >= stop and position < size:
+            else:
+                for line in data[:end].split(b"\n"):
+                    if len(line) <= max_line_bytes:
+                        _count_record(counter, decode_line(line))
+                offset += end + 1  # data starts at the previous offset
+                pending = data[end + 1:]
+            if len(pending) > _CHUNK:
+                pending, long_line = b"", True
+            if offset >= stop and position < size and not long_line:
                 break
         edge = _edge_at(fd, offset)
+        fragment = b""
+        if position >= size:  # an unterminated last line
+            if long_line:
+                if size - offset <= max_line_bytes:
+                    fragment = os.pread(fd, size - offset, offset).strip()
+            else:
+                fragment = pending.strip()
     resumable = counter.state(inode, offset, edge)
     if offset >= size or position >= size:
-        fragment = pending.strip() if position >= size else b""
         record = decode_line(fragment) if fragment else None
         if record is None:
             return _with_size(resumable, size), position - start
@@ -275,6 +298,17 @@ def advance_counts(
         finished.add(record)
         return _with_totals(resumable, size, finished), position - start
     return _with_size(resumable, None), position - start
+
+
+def _count_record(counter: MessageCounter, record: dict[str, Any] | None) -> None:
+    if record is not None:
+        counter.add(record)
+
+
+def _count_line(counter: MessageCounter, fd: int, start: int, end: int, limit: int) -> None:
+    """Count the line ``start``..``end`` read again from ``fd``, unless it is over ``limit``."""
+    if end - start <= limit:
+        _count_record(counter, decode_line(os.pread(fd, end - start, start)))
 
 
 def _with_size(state: CountState, size: int | None) -> CountState:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import os
+import stat
 import stat as stat_module
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,11 +104,21 @@ def resolve_roots(roots: Iterable[str | os.PathLike[str]], problems: list[Proble
     seen: list[str] = []
     for root in roots:
         path = Path(os.path.expanduser(os.fspath(root)))
-        if path.is_symlink():
+        try:
+            mode = os.lstat(path).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # Claude Code not installed or no projects yet: nothing to report
+        except OSError as error:  # a HOME the process may not enter
+            problems.append(_from_error(error, str(path), "projects root cannot be examined"))
+            continue
+        except ValueError as error:  # a NUL byte in the configured path
+            problems.append(_problem("ValueError", f"projects root skipped: {error}", str(path)))
+            continue
+        if stat.S_ISLNK(mode):
             problems.append(_problem("SymlinkSkipped", "projects root is a symlink; not followed", str(path)))
             continue
-        if not path.is_dir():
-            continue  # Claude Code not installed or no projects yet: nothing to report
+        if not stat.S_ISDIR(mode):
+            continue
         resolved = os.path.realpath(path)
         if resolved not in seen:
             seen.append(resolved)
@@ -223,6 +234,8 @@ def subagents_folder(session: TranscriptFile) -> tuple[list[SubagentFile], list[
             stat = entry.stat(follow_symlinks=False)
         except OSError:
             continue
+        if not S_ISREG(stat.st_mode):
+            continue  # a FIFO or device is never a transcript, nor opened
         files.append(
             SubagentFile(entry.path, name[len("agent-"): -len(SUFFIX)], "subagents",
                          stat.st_mtime_ns, stat.st_size)

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 from hermes_sessions_core.models import Problem, SessionRow, SourceListing
 
 from .cache import NOT_A_SESSION, SummaryCache, default_cache
-from .counts import CountState, advance_counts
+from .counts import MAX_LINE_BYTES, CountState, advance_counts
 from .discovery import TranscriptFile, discover
 from .parse import parse_transcript
 from .persist import load_state, save_state
@@ -80,10 +80,12 @@ def _exact(summary: FileSummary, counts: CountState) -> FileSummary:
 
 
 def with_exact_counts(
-    file: TranscriptFile, summary: FileSummary, cache: SummaryCache, budget: int
+    file: TranscriptFile, summary: FileSummary, cache: SummaryCache, budget: int,
+    max_line_bytes: int = MAX_LINE_BYTES,
 ) -> tuple[FileSummary, int]:
     """``summary`` with exact counts if they are known or can be completed within ``budget``
-    bytes; also returns the bytes read. Progress is kept even when the end is not reached."""
+    bytes; also returns the bytes read. Progress is kept even when the end is not reached.
+    Lines longer than ``max_line_bytes`` count as nothing (see :func:`.counts.advance_counts`)."""
     entry = cache.counts.peek(file.path)
     state: CountState | None = entry[1] if entry is not None else None
     used = 0
@@ -91,7 +93,9 @@ def with_exact_counts(
         if budget <= 0:
             return summary, 0
         try:
-            state, used = advance_counts(file.path, file.inode, file.size, state, budget)
+            state, used = advance_counts(
+                file.path, file.inode, file.size, state, budget, max_line_bytes
+            )
         except OSError:
             return summary, 0  # vanished or unreadable: the estimate stands
         cache.counts.put(file.path, (0, 0), state)
@@ -144,7 +148,9 @@ def list_claude_code_rows(
             summaries.append((file, summary))
     for index, (file, summary) in enumerate(summaries):
         if summary.estimated:  # a count already complete applies even with no budget left
-            summary, used = with_exact_counts(file, summary, cache, budget)
+            summary, used = with_exact_counts(
+                file, summary, cache, budget, settings.max_file_bytes
+            )
             budget -= used
             learned = learned or used > 0
             summaries[index] = (file, summary)

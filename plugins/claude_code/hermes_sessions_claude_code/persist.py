@@ -18,9 +18,12 @@ from typing import Any
 
 import orjson
 
+from hermes_sessions_core.search_files import make_private_folder
+
 from .cache import NOT_A_SESSION, SummaryCache
 from .counts import CountState
 from .discovery import SubagentFile, TranscriptFile
+from .records import open_regular
 from .summary import FileSummary
 
 __all__ = ["STATE_FILE_NAME", "load_state", "save_state"]
@@ -48,7 +51,8 @@ def load_state(path: str | os.PathLike[str], cache: SummaryCache) -> None:
         return
     cache.loaded_state_files.add(key)
     try:
-        data = orjson.loads(Path(key).read_bytes())
+        with open_regular(key) as handle:  # a FIFO here would block the listing
+            data = orjson.loads(handle.read())
     except (OSError, orjson.JSONDecodeError):
         return
     if not isinstance(data, dict) or data.get("version") != _VERSION:
@@ -101,7 +105,8 @@ def save_state(
         if parent is not None:
             parents[agent.path] = [agent.mtime_ns, agent.size, parent]
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # The cache names every transcript and project: private, as the search indexes are.
+    make_private_folder(target.parent, tighten=True)
     payload = orjson.dumps({"version": _VERSION, "files": entries, "agents": parents})
     handle, temporary = tempfile.mkstemp(prefix=".claude_code-", dir=target.parent)
     try:

@@ -2,19 +2,66 @@
 
 Every read stops at the size seen by ``stat``, so a file that grows while being read is read
 as it was; lines that are not JSON objects (truncated tails, comments, bad bytes) are counted
-and skipped, never raised.
+and skipped, never raised. Files are opened with :func:`open_regular`, so a FIFO or device
+swapped in after the scan fails at once instead of blocking. A file over the size cap is read
+as its head and a tail window (:func:`plan_tail`); a last line longer than the window is never
+read: the plan names its bytes so the transcript can say what was left out (issue 13).
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
-from typing import IO, Any, Iterator
+from typing import IO, Any, BinaryIO, Iterator
 
 import orjson
 
-__all__ = ["decode_line", "iter_lines", "iter_range_lines", "read_head", "read_tail", "LineStats"]
+__all__ = [
+    "LineStats",
+    "NotARegularFile",
+    "TailPlan",
+    "decode_line",
+    "iter_lines",
+    "iter_range_lines",
+    "open_regular",
+    "open_regular_fd",
+    "plan_tail",
+    "read_head",
+    "read_tail",
+]
 
 _CHUNK = 1024 * 1024
+_OPEN_FLAGS = (
+    os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+class NotARegularFile(OSError):
+    """A FIFO, socket or device where a transcript belongs (replaced after the scan)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path} is not a regular file (a FIFO, socket or device); not read")
+
+
+def open_regular_fd(path: str) -> int:
+    """A blocking read descriptor for the regular file ``path``. Opening never blocks (a FIFO
+    would wait for a writer) and never follows a symlink (S4.2); raises OSError, including
+    :class:`NotARegularFile`."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotARegularFile(path)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def open_regular(path: str) -> BinaryIO:
+    """:func:`open_regular_fd` as a binary file object."""
+    return os.fdopen(open_regular_fd(path), "rb")
 
 
 @dataclass
@@ -91,17 +138,78 @@ def read_head(handle: IO[bytes], size: int, head_bytes: int) -> bytes:
     return data
 
 
+def _next_line_start(handle: IO[bytes], position: int, limit: int) -> int:
+    """The first line start at or after ``position``, searched in chunks up to ``limit``;
+    ``limit`` when there is none."""
+    if position <= 0:
+        return 0
+    handle.seek(position - 1)
+    at = position - 1
+    while at < limit:
+        block = handle.read(min(_CHUNK, limit - at))
+        if not block:
+            break
+        newline = block.find(b"\n")
+        if newline >= 0:
+            return min(limit, at + newline + 1)
+        at += len(block)
+    return limit
+
+
+def _previous_line_start(handle: IO[bytes], lower: int, upper: int, floor: int) -> int | None:
+    """The start of the line that runs through offset ``upper``, searched back to ``lower``;
+    ``floor`` (a known line start) counts when the search reaches it. None when the start is
+    out of reach."""
+    end = upper
+    while end > lower:
+        begin = max(lower, end - _CHUNK)
+        handle.seek(begin)
+        newline = handle.read(end - begin).rfind(b"\n")
+        if newline >= 0:
+            return begin + newline + 1
+        end = begin
+    return floor if lower <= floor else None
+
+
 def tail_start(handle: IO[bytes], size: int, tail_bytes: int, floor: int = 0) -> int:
     """Offset of the first full line within the last ``tail_bytes`` (never below ``floor``)."""
-    start = max(floor, size - tail_bytes)
-    if start <= 0:
-        return 0
-    handle.seek(start - 1)
-    probe = handle.read(min(_CHUNK, size - start + 1))
-    if probe[:1] == b"\n":
-        return start
-    cut = probe.find(b"\n")
-    return size if cut < 0 else start + cut
+    return _next_line_start(handle, max(floor, size - tail_bytes), size)
+
+
+@dataclass(frozen=True)
+class TailPlan:
+    """Which bytes of a file over the size cap are read as lines (S4.16, issue 13).
+
+    Lines from ``start`` to ``end`` are read. ``omitted`` bytes from ``end`` to the size are a
+    last line too long to read (or, when its start was out of reach, everything after the
+    head); ``with_head`` is True when the head's lines run straight into ``start``, so the
+    head's messages belong to the transcript too."""
+
+    start: int
+    end: int
+    omitted: int = 0
+    with_head: bool = False
+    line_found: bool = True
+
+
+def plan_tail(
+    handle: IO[bytes], size: int, tail_bytes: int, floor: int, scan_bytes: int
+) -> TailPlan:
+    """The tail window of a file whose head ends at ``floor`` (a line start).
+
+    Normally the lines that start within the last ``tail_bytes``. When none does, the last line
+    is longer than the window: its start is searched for at most ``scan_bytes`` before the
+    window (in chunks, never held), and the window's worth of lines before it is read instead.
+    """
+    window = max(floor, size - tail_bytes)
+    first = _next_line_start(handle, window, size)
+    if first < size:
+        return TailPlan(first, size, with_head=first == floor)
+    line_start = _previous_line_start(handle, max(floor, window - scan_bytes), window, floor)
+    if line_start is None:
+        return TailPlan(floor, floor, size - floor, with_head=True, line_found=False)
+    start = _next_line_start(handle, max(floor, line_start - tail_bytes), line_start)
+    return TailPlan(start, line_start, size - line_start, with_head=start == floor)
 
 
 def read_tail(handle: IO[bytes], size: int, tail_bytes: int, floor: int = 0) -> bytes:

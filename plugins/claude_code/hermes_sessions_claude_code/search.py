@@ -179,6 +179,8 @@ class TranscriptIndex:
             )
         rows = []
         for position, message in enumerate(parsed.messages[: _MASK - 1]):
+            if message.get("kind") == "notice":
+                continue  # our own words about what was left out, not the conversation
             text = message_text(message)
             if text.strip():
                 rows.append((base + position + 1, segment_for_index(text), message.get("role"),

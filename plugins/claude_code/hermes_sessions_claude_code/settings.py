@@ -29,7 +29,9 @@ class ClaudeCodeSettings:
     summarised from their first ``head_bytes`` and last ``row_tail_bytes``, and their exact
     counts are built up by reading at most ``count_scan_bytes`` per listing, less what that
     listing read to summarise changed files (see :mod:`.counts`); until a file's count is
-    complete its row says ``stats_estimated``.
+    complete its row says ``stats_estimated``. ``line_scan_bytes``: when a file's last line is
+    longer than ``max_file_bytes``, how far before the tail window its start is searched for
+    (issue 13); no line longer than ``max_file_bytes`` is ever decoded.
     """
 
     max_files: int = 200
@@ -41,6 +43,7 @@ class ClaudeCodeSettings:
     row_full_scan_bytes: int = 256 * 1024
     count_scan_bytes: int = 4 * 1024 * 1024
     cache_entries: int = 4096
+    line_scan_bytes: int = 64 * 1024 * 1024
 
     @classmethod
     def from_context(cls, context: SourceContext | None, **overrides: Any) -> ClaudeCodeSettings:

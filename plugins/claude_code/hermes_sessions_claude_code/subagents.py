@@ -14,6 +14,7 @@ from hermes_sessions_core.models import Problem
 
 from .cache import SummaryCache
 from .discovery import SubagentFile, TranscriptFile, subagents_folder
+from .records import open_regular
 
 __all__ = ["link_subagents"]
 
@@ -28,7 +29,7 @@ def _parent_of(agent: SubagentFile, cache: SummaryCache) -> str:
         return known
     parent = ""
     try:
-        with open(agent.path, "rb") as handle:
+        with open_regular(agent.path) as handle:
             head = handle.read(min(agent.size, _PROBE_BYTES))
     except OSError:
         return parent  # vanished or unreadable: simply not linked

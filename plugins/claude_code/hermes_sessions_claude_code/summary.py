@@ -18,10 +18,24 @@ from .markup import title_candidate
 from .titles import TitleEvidence, choose_title
 from .tokens import TOKEN_FIELDS, TokenTally
 
-__all__ = ["FileSummary", "SummaryBuilder", "prompt_title_text", "record_epoch", "DEFAULT_MODEL"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "MAX_BRANCH_CHARS",
+    "MAX_MODEL_CHARS",
+    "MAX_PATH_CHARS",
+    "FileSummary",
+    "SummaryBuilder",
+    "prompt_title_text",
+    "record_epoch",
+]
 
 DEFAULT_MODEL = "claude-code"
 SYNTHETIC_MODEL = "<synthetic>"
+#: Row fields from records are capped (issue 13): a longer ``cwd`` is no usable path and is
+#: passed over (a cut path would be a wrong one); branch and model names are cut.
+MAX_PATH_CHARS = 4096
+MAX_BRANCH_CHARS = 256
+MAX_MODEL_CHARS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +132,11 @@ class SummaryBuilder:
             self.last_at = stamp
         if self.cwd is None:
             cwd = record.get("cwd")
-            if isinstance(cwd, str) and cwd.strip():
+            if isinstance(cwd, str) and cwd.strip() and len(cwd) <= MAX_PATH_CHARS:
                 self.cwd = cwd
         branch = record.get("gitBranch")
         if isinstance(branch, str) and branch.strip():
-            self.git_branch = branch
+            self.git_branch = branch[:MAX_BRANCH_CHARS]
         uuid = record.get("uuid")
         if isinstance(uuid, str):
             self.uuids.add(uuid)
@@ -143,7 +157,7 @@ class SummaryBuilder:
             if isinstance(message, dict):
                 model = message.get("model")
                 if isinstance(model, str) and model and model != SYNTHETIC_MODEL:
-                    self.model = model
+                    self.model = model[:MAX_MODEL_CHARS]
             if self.want_tokens:
                 self.tally.add(record)
         elif self.want_prompt and self.titles.first_prompt is None:

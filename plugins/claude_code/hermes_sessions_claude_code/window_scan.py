@@ -34,9 +34,9 @@ from typing import Iterator
 
 from .discovery import TranscriptFile
 from .ids import id_for_resolved
-from .records import LineStats, decode_line
+from .records import LineStats, decode_line, open_regular_fd
 from .settings import ClaudeCodeSettings
-from .summary import SYNTHETIC_MODEL, FileSummary, SummaryBuilder
+from .summary import MAX_MODEL_CHARS, SYNTHETIC_MODEL, FileSummary, SummaryBuilder
 
 __all__ = ["FIRST_STEP", "TAIL_SAMPLE", "summarise_windows"]
 
@@ -212,8 +212,8 @@ def summarise_windows(
 ) -> tuple[FileSummary, bool] | None:
     """The row summary of ``file`` from its head and tail, and whether it holds a conversation;
     None for a legacy file, whose figures this scan cannot give. Raises OSError
-    (FileNotFoundError when the file vanished)."""
-    fd = os.open(file.path, os.O_RDONLY)
+    (FileNotFoundError when the file vanished, NotARegularFile when it became a FIFO)."""
+    fd = open_regular_fd(file.path)
     try:
         return _summarise(_Windows(fd, file.size, settings.head_bytes, settings.row_tail_bytes),
                           file, settings)
@@ -337,7 +337,7 @@ def _opening_model(data: bytes, start: int, opening: int) -> str | None:
     if found is None:
         return None
     model = found.group(1).decode("utf-8", "replace")
-    return None if model == SYNTHETIC_MODEL else model
+    return None if model == SYNTHETIC_MODEL else model[:MAX_MODEL_CHARS]
 
 
 def _has_uuid(windows: _Windows, leaf: str) -> bool:

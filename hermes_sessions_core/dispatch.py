@@ -14,7 +14,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .errors import HermesSessionsError, ReadOnlySessionError, SessionNotFound
+from .errors import HermesSessionsError, ReadOnlySessionError, SessionNotFound, StorageError
 from .models import (
     Problem,
     Session,
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     import pluggy
 
     from .hookspecs import ListRequest, MaintenanceRequest, Project, SourceContext
-    from .search import SearchQuery, SearchResults
     from .manager import SessionsPluginManager
+    from .search import SearchQuery, SearchResults
 
 __all__ = [
     "Dispatcher",
@@ -48,7 +48,10 @@ DEFAULT_CALL_TIMEOUT = 10.0
 #: Overrides the default for every store of the process; ``0`` or ``off`` disables the bound.
 CALL_TIMEOUT_ENV_VAR = "HERMES_SESSIONS_CALL_TIMEOUT"
 #: Hooks that only read, so a call that overruns can be abandoned without losing a write.
+#: A third-party plugin's ``source_info`` is bounded when a store is built, its ``projects``
+#: on every project listing: a plugin that hangs there costs one bound, then is reported.
 BOUNDED_HOOKS: frozenset[str] = frozenset({
+    "hermes_sessions_source_info",
     "hermes_sessions_list_rows",
     "hermes_sessions_load_session",
     "hermes_sessions_is_current",
@@ -71,9 +74,13 @@ class SourceTimeout(TimeoutError):
         self.source = source
         self.hook = hook
         self.seconds = seconds
+        skipped = (
+            "is left out of this store" if hook == "hermes_sessions_source_info"
+            else "was skipped for this call"
+        )
         super().__init__(
-            f"plugin {source!r} did not answer {hook} within {seconds:g} s and was skipped for "
-            f"this call; raise the bound with settings {{'core': {{'call_timeout': N}}}} or "
+            f"plugin {source!r} did not answer {hook} within {seconds:g} s and {skipped}; "
+            f"raise the bound with settings {{'core': {{'call_timeout': N}}}} or "
             f"{CALL_TIMEOUT_ENV_VAR}, or block the plugin with "
             f"HERMES_SESSIONS_BLOCKED_PLUGINS={source}"
         )
@@ -99,9 +106,19 @@ class Source:
 
 
 class Dispatcher:
-    """Calls hooks for one store. Build once per store from its plugin manager."""
+    """Calls hooks for one store. Build once per store from its plugin manager.
 
-    def __init__(self, manager: SessionsPluginManager, call_timeout: float | None = None) -> None:
+    ``call_timeout`` (else ``HERMES_SESSIONS_CALL_TIMEOUT``, else 10 s) bounds third-party read
+    hooks; the store's ``settings`` ``{"core": {"call_timeout": N}}`` win over it, for the
+    sources' descriptions taken here as for every later call.
+    """
+
+    def __init__(
+        self,
+        manager: SessionsPluginManager,
+        call_timeout: float | None = None,
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self.manager = manager
         self.call_timeout = _timeout_from(call_timeout, os.environ.get(CALL_TIMEOUT_ENV_VAR))
         self._logged: set[tuple[str, str, str, str]] = set()
@@ -110,17 +127,20 @@ class Dispatcher:
         self.sources: dict[str, Source] = {}
         self._ordered: list[Source] | None = None
         self._impl_cache: dict[tuple[str, str], pluggy.HookImpl | None] = {}
-        self._describe_sources()
+        self._describe_sources(self._bound_in(settings))
 
     # ── sources ──────────────────────────────────────────────────────────────────────────
 
-    def _describe_sources(self) -> None:
-        for impl in self._impls("hermes_sessions_source_info"):
+    def _describe_sources(self, seconds: float | None) -> None:
+        """Ask each plugin who it is, one at a time; third-party answers within ``seconds``."""
+        hook = "hermes_sessions_source_info"
+        for impl in self._impls(hook):
             name = impl.plugin_name
+            bound = None if self._is_builtin(name) else seconds
             try:
-                info = impl.function()
+                info = self._call_impl(name, hook, impl, bound)
             except Exception as error:
-                self._record(name, "hermes_sessions_source_info", error)
+                self._record(name, hook, error, self._distribution(name))
                 continue
             from .models import SourceInfo
 
@@ -149,10 +169,8 @@ class Dispatcher:
                     ValueError(f"claims ids starting {clash!r}, already owned by another source"),
                 )
                 continue
-            record = self.manager.record_of(name)
-            builtin = record is not None and record.origin == "builtin"
             self.sources[info.name] = Source(
-                name, info, impl.plugin, self._distribution(name), builtin
+                name, info, impl.plugin, self._distribution(name), self._is_builtin(name)
             )
 
     def _prefix_clash(self, info: SourceInfo) -> str | None:
@@ -162,6 +180,11 @@ class Dispatcher:
                     if prefix.startswith(owned) or owned.startswith(prefix):
                         return prefix
         return None
+
+    def _is_builtin(self, plugin_name: str) -> bool:
+        """Shipped and tested with this library (see :meth:`_timeout_for`)."""
+        record = self.manager.record_of(plugin_name)
+        return record is not None and record.origin == "builtin"
 
     def _distribution(self, plugin_name: str) -> str | None:
         record = self.manager.record_of(plugin_name)
@@ -227,11 +250,14 @@ class Dispatcher:
     ) -> tuple[Session, Source]:
         """The first source that holds ``session_id`` loads it; raise SessionNotFound if none.
 
-        ``enabled(name)`` narrows the candidates (a caller that wants the agent's record).
+        ``enabled(name)`` narrows the candidates (a caller that wants the agent's record). A
+        read-only source that cannot be read now (a locked database: a StorageError) lets the
+        next source answer; its error is raised only if no other source holds the id.
         """
         if not is_valid_session_id(session_id):
             raise SessionNotFound(session_id)
         hook = "hermes_sessions_load_session"
+        unavailable: StorageError | None = None
         for source in self.candidates(session_id):
             if enabled is not None and not enabled(source.info.name):
                 continue
@@ -240,6 +266,11 @@ class Dispatcher:
                     source, hook, context=context, session_id=session_id,
                     metadata_only=metadata_only,
                 )
+            except StorageError as error:
+                if source.info.writable:
+                    raise
+                unavailable = unavailable or error
+                continue
             except HermesSessionsError:
                 raise
             except Exception as error:
@@ -253,6 +284,8 @@ class Dispatcher:
                 )
                 continue
             return session, source
+        if unavailable is not None:
+            raise unavailable
         raise SessionNotFound(session_id)
 
     def read_messages(
@@ -469,11 +502,14 @@ class Dispatcher:
         found: dict[str, Project] = {}
         problems: list[Problem] = []
         for impl in self._impls(hook):
-            arguments = {"context": context, "profile": profile}
+            name = impl.plugin_name
+            bound = None if self._is_builtin(name) else self._timeout_for(hook, context)
             try:
-                answer = impl.function(**{name: arguments[name] for name in impl.argnames})
+                answer = self._call_impl(
+                    name, hook, impl, bound, context=context, profile=profile
+                )
             except Exception as error:  # noqa: BLE001 - a broken plugin is a reported fact
-                problems.append(self._record(impl.plugin_name, hook, error))
+                problems.append(self._record(name, hook, error, self._distribution(name)))
                 continue
             bad = 0
             listed: Any = answer if isinstance(answer, (list, tuple)) else ()
@@ -486,7 +522,7 @@ class Dispatcher:
                     bad += 1
             if bad:
                 wrong = ValueError(f"{bad} malformed project(s) dropped (not Project or no id)")
-                problems.append(self._record(impl.plugin_name, hook, wrong))
+                problems.append(self._record(name, hook, wrong, self._distribution(name)))
         return list(found.values()), problems
 
     def search(
@@ -595,11 +631,19 @@ class Dispatcher:
         impl = self._impl_of(source, hook_name)
         if impl is None:
             return None
-        arguments = {name: kwargs[name] for name in impl.argnames}
         seconds = None if source.builtin else self._timeout_for(hook_name, kwargs.get("context"))
+        return self._call_impl(source.name, hook_name, impl, seconds, **kwargs)
+
+    @staticmethod
+    def _call_impl(
+        plugin_name: str, hook_name: str, impl: pluggy.HookImpl, seconds: float | None,
+        **kwargs: Any,
+    ) -> Any:
+        """One implementation with the arguments it names, inline or within ``seconds``."""
+        arguments = {name: kwargs[name] for name in impl.argnames}
         if seconds is None:
             return impl.function(**arguments)
-        return _call_bounded(source.name, hook_name, seconds, impl.function, arguments)
+        return _call_bounded(plugin_name, hook_name, seconds, impl.function, arguments)
 
     def _timeout_for(self, hook_name: str, context: object) -> float | None:
         """The bound for a third-party read: the store's ``core.call_timeout``, else ours.
@@ -610,7 +654,10 @@ class Dispatcher:
         """
         if hook_name not in BOUNDED_HOOKS:
             return None  # writes must finish or fail; abandoning one could lose data
-        settings = getattr(context, "settings", None)
+        return self._bound_in(getattr(context, "settings", None))
+
+    def _bound_in(self, settings: object) -> float | None:
+        """``settings["core"]["call_timeout"]`` when the store sets it, else the dispatcher's."""
         core = settings.get("core") if isinstance(settings, Mapping) else None
         if isinstance(core, Mapping) and "call_timeout" in core:
             return _timeout_from(core["call_timeout"], None)

@@ -186,7 +186,9 @@ class HermesSessionsSpec:
         must then flag the object partial (``Session.mark_partial``) so it cannot be saved
         (S2.15). Return ``None`` when this source does not hold the id. Raise
         :class:`~hermes_sessions_core.errors.SessionUnreadable` for data that exists but does
-        not parse. Stops at first non-None result.
+        not parse, and a :class:`~hermes_sessions_core.errors.StorageError` when the store
+        that may hold the id cannot be read now (a locked database): the next source is asked,
+        and the error is raised only if none holds the id. Stops at first non-None result.
         """
 
     @hookspec(firstresult=True)

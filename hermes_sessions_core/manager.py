@@ -1,12 +1,14 @@
 """Build a fresh plugin manager: built-in sources first, then third-party entry points.
 
 Importing this module registers nothing. Each call to :func:`make_plugin_manager` loads every
-plugin inside its own ``try``: a plugin that fails to import, has an invalid hook or repeats a
-name becomes a :class:`~hermes_sessions_core.models.Problem`, is logged once, and the others load.
+plugin inside its own ``try``: a plugin that fails to import, has an invalid hook, implements a
+hook that does not exist (a misspelled name) or repeats a name becomes a
+:class:`~hermes_sessions_core.models.Problem`, is logged once, and the others load.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import logging
 import os
@@ -73,8 +75,42 @@ class SessionsPluginManager(pluggy.PluginManager):
         except (pluggy.PluginValidationError, ValueError) as error:
             self._report(record, "register", error)
             return False
+        unknown = self.unknown_hooks(plugin)
+        if unknown:
+            self.unregister(plugin, name=record.name)
+            self._report(record, unknown[0], self._unknown_hook_error(plugin, unknown))
+            return False
         self.records[record.name] = record
         return True
+
+    def unknown_hooks(self, plugin: Any) -> list[str]:
+        """Hooks ``plugin`` implements that have no specification and are not optional.
+
+        pluggy's :meth:`~pluggy.PluginManager.check_pending` asks the same of the whole manager
+        and raises for the first plugin it meets; asked per plugin, one misspelled hook (say
+        ``hermes_sessions_list_row``) fails only the plugin that has it.
+        """
+        unknown = set()
+        for caller in self.get_hookcallers(plugin) or ():
+            if caller.has_spec():
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin and not impl.optionalhook:
+                    unknown.add(caller.name)
+        return sorted(unknown)
+
+    def _unknown_hook_error(self, plugin: Any, names: list[str]) -> pluggy.PluginValidationError:
+        known = [name for name in vars(HermesSessionsSpec) if name.startswith(f"{PROJECT_NAME}_")]
+        hints = []
+        for name in names:
+            close = difflib.get_close_matches(name, known, n=1)
+            hints.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
+        return pluggy.PluginValidationError(
+            plugin,
+            f"implements hook(s) that hermes-sessions does not have: {', '.join(hints)}; the "
+            f"plugin was not loaded. Fix the name (see the hook table in the README), or mark an "
+            f"implementation meant for a later hermes-sessions @hookimpl(optionalhook=True)",
+        )
 
     def record_of(self, name: str) -> PluginRecord | None:
         return self.records.get(name)

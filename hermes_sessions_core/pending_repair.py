@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import jsoncodec
+from .regular_files import read_regular
 from .times import to_epoch
 
 if TYPE_CHECKING:
@@ -109,12 +110,16 @@ def repair_locked(
         return False
 
 
+#: The agent's own transcript file is read whole; one larger than this is left alone.
+MAX_CORE_TRANSCRIPT_BYTES = 256 * 1024 * 1024
+
+
 def _adopt_core_transcript(session: Session, path: Path | None) -> bool:
     """Take the agent's ``sessions/session_<id>.json`` messages when it has any (S2.38)."""
     if path is None:
         return False
     try:
-        record: Any = jsoncodec.loads(path.expanduser().read_bytes())
+        record: Any = jsoncodec.loads(read_regular(path.expanduser(), MAX_CORE_TRANSCRIPT_BYTES))
     except (OSError, ValueError):
         return False
     if not isinstance(record, dict):

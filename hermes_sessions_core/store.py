@@ -80,8 +80,9 @@ class SessionStore:
     ) -> None:
         self.locations = locations or Locations.from_environment()
         self.plugin_manager = plugin_manager or make_plugin_manager()
-        self.dispatcher = Dispatcher(self.plugin_manager)
         self.settings = dict(settings or {})
+        # The dispatcher asks each plugin for its source_info now, within core.call_timeout.
+        self.dispatcher = Dispatcher(self.plugin_manager, settings=self.settings)
         self.cache_size = max(1, int(cache_size))
         self._live_stream_ids = live_stream_ids or (lambda: ())
         self._last_workspace = last_workspace or (lambda profile: None)

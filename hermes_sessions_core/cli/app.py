@@ -20,7 +20,9 @@ from rich.markup import escape
 from ..locations import Locations
 from ..times import to_epoch
 
-__all__ = ["app", "out", "err", "fail", "when", "print_json", "open_store", "safe"]
+__all__ = [
+    "app", "out", "err", "fail", "when", "print_json", "open_store", "safe", "COMMAND_SETTINGS",
+]
 
 app = typer.Typer(
     name="hermes-sessions",
@@ -42,6 +44,11 @@ SessionsUrlOption = typer.Option(
 ClaudeDirOption = typer.Option(None, "--claude-dir", help="Claude Code projects folder to read.")
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
+#: Settings of every command's store. A command is one short process that writes only what it
+#: was asked to: sources keep their listing caches in memory, never on disk
+#: (docs/hostile-input.md, "Read commands write nothing").
+COMMAND_SETTINGS: dict[str, dict[str, Any]] = {"core": {"persist_caches": False}}
+
 
 def open_store(
     home: Optional[Path] = None, state_dir: Optional[Path] = None, sessions_url: Optional[str] = None,
@@ -54,7 +61,7 @@ def open_store(
         base_home=home, state_dir=state_dir, session_url=sessions_url,
         claude_projects_dir=claude_dir, profile=profile,
     )
-    return SessionStore(locations)
+    return SessionStore(locations, settings={k: dict(v) for k, v in COMMAND_SETTINGS.items()})
 
 
 def safe(value: Any) -> str:

@@ -12,6 +12,7 @@ from rich.table import Table
 from ..errors import HermesSessionsError, SessionNotFound
 from ..locations import Locations
 from .app import (
+    COMMAND_SETTINGS,
     ClaudeDirOption,
     HomeOption,
     JsonOption,
@@ -120,7 +121,7 @@ def show_command(
     """One session: its metadata and transcript."""
     try:
         store = open_store(home, state_dir, sessions_url, claude_dir)
-        session = store.get(session_id)
+        session = _stored_session(store, session_id)
     except SessionNotFound:
         fail(f"session {session_id!r} not found (run `hermes-sessions list` to see ids)")
         return
@@ -151,6 +152,17 @@ def show_command(
         out.print(f"[bold]{safe(message.get('role', '?'))}[/bold]: {safe(content[:2000])}", highlight=False)
 
 
+def _stored_session(store: Any, session_id: str) -> Any:
+    """The session exactly as its source stores it.
+
+    Not ``store.get()``: that repairs a turn it believes interrupted and saves the repair
+    (S2.36), and this process cannot know which streams the Web UI is running, so it could
+    "repair" a live one. Showing a session writes nothing.
+    """
+    session, _source = store.dispatcher.load_session(store.context(), session_id, False)
+    return session
+
+
 @app.command("plugins")
 def plugins_command(
     home: Optional[Path] = HomeOption,
@@ -179,7 +191,10 @@ def plugins_command(
     from ..store import SessionStore
 
     locations = Locations.from_environment(base_home=home, state_dir=state_dir)
-    settings = {"core": {"call_timeout": timeout}} if timeout is not None else {}
+    core: dict[str, Any] = dict(COMMAND_SETTINGS["core"])
+    if timeout is not None:
+        core["call_timeout"] = timeout
+    settings = {**COMMAND_SETTINGS, "core": core}
     store = SessionStore(
         locations, plugin_manager=make_plugin_manager(blocked=block), settings=settings
     )

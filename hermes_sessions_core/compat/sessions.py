@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..aggregate import lineage_additions
-from ..errors import SessionNotFound, SessionUnreadable
+from ..errors import SessionNotFound, SessionUnreadable, StorageError
 from ..locations import DEFAULT_PROFILE
 from ..models import Session as _CoreSession
 from ..models import (
@@ -119,11 +119,14 @@ def _load_webui(sid: Any, metadata_only: bool) -> Session | None:
     if not is_valid_session_id(sid):
         return None
     store = get_store()
-    try:
-        session, source = store.dispatcher.load_session(store.context(), sid, metadata_only)
-    except SessionNotFound:
+    writable = store.dispatcher.writable_source()
+    if writable is None:
         return None
-    if not source.info.writable:
+    try:  # only the Web UI store: another source's state (a locked state.db) is not asked
+        session, _ = store.dispatcher.load_session(
+            store.context(), sid, metadata_only, enabled=lambda name: name == writable.info.name
+        )
+    except SessionNotFound:
         return None
     session.bind(store)
     return _adopt(session)
@@ -143,6 +146,12 @@ def get_session(sid: Any, metadata_only: bool = False) -> Session:
     except SessionUnreadable as error:
         logger.warning("%s", error)
         raise UnreadableSessionKeyError(error.session_id, error.path, error.cause) from None
+    except StorageError:
+        # Another source could not be read (a locked state.db): for the Web UI the id is
+        # simply not one of its sessions unless its own store holds it.
+        if _load_webui(sid, metadata_only=True) is None:
+            raise SessionNotFound(sid) from None
+        raise
     if session.read_only:
         raise SessionNotFound(sid)
     return _adopt(session)

@@ -15,7 +15,9 @@ rule of S0, S1, S2 and S6 that applies to your source::
         ...  # settings, seed and seed_damaged: see docs/writing-a-plugin.md
 
 ``ReadableSourceContract`` is for every source, ``WritableStoreContract`` for a store that
-saves, ``SessionFilesContract`` for one that keeps the Web UI's file layout. The kit is also a
+saves, ``SessionFilesContract`` for one that keeps the Web UI's file layout;
+``HostileInputContract`` adds special files, deep nesting, oversized fields and wrong types,
+written in the source's own format by its ``hostile_seed`` fixture. The kit is also a
 pytest plugin (entry point ``pytest11: hermes_sessions``), so installing hermes-sessions is all
 an author needs.
 """
@@ -33,6 +35,7 @@ pytest.register_assert_rewrite(
     "hermes_sessions_core.testing.readable",
     "hermes_sessions_core.testing.writable",
     "hermes_sessions_core.testing.session_files",
+    "hermes_sessions_core.testing.hostile",
 )
 
 #: Public name → defining module. Loaded on first use, so the pytest plugin (which imports
@@ -43,6 +46,14 @@ _EXPORTS = {
     "WritableStoreContract": "writable",
     "SessionFilesContract": "session_files",
     "StoredFiles": "session_files",
+    "HostileInputContract": "hostile",
+    "HostileSeed": "hostile",
+    "HOSTILE_KINDS": "hostile",
+    "WRONG_TYPES": "hostile",
+    "deeply_nested_json": "hostile",
+    "oversized_text": "hostile",
+    "splice_raw_json": "hostile",
+    "make_special_file": "hostile",
     "SourceHarness": "harness",
     "MissingContractFixture": "errors",
     "abstract_fixture": "errors",

@@ -37,7 +37,7 @@ class RecordHead:
 def parse_line(line: bytes) -> dict[str, Any] | None:
     try:
         record = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a line nested too deep to parse
         return None
     return record if isinstance(record, dict) else None
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hermes_sessions_core.regular_files import open_regular
 from hermes_sessions_core.times import to_epoch
 
 from .records import head_of, message_kind, parse_line
@@ -50,7 +51,7 @@ class RolloutSummary:
 
 def summarise(path: Path) -> RolloutSummary:
     """Read one rollout's summary; :class:`NotARollout` if its first line is not session meta."""
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:  # never blocks on a FIFO
         first = parse_line(handle.readline())
         if first is None or first.get("type") != "session_meta" or not isinstance(first.get("payload"), dict):
             raise NotARollout(f"{path.name} does not start with a Codex session_meta record")

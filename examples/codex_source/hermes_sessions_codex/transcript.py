@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hermes_sessions_core.regular_files import open_regular
 from hermes_sessions_core.times import to_epoch
 
 from .records import head_of, message_kind, parse_line
@@ -29,7 +30,7 @@ def read_transcript(path: Path) -> list[dict[str, Any]]:
     items: list[tuple[str, dict[str, Any]]] = []  # (kind, message) in file order
     tool_names: dict[str, str] = {}
     pending_reasoning: list[str] = []
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:  # never blocks on a FIFO
         handle.readline()  # session_meta
         for line in handle:
             head = head_of(line) if line.strip() else None

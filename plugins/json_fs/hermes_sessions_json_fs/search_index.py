@@ -2,8 +2,8 @@
 
 The files stay the only truth: the index lives apart from them
 (``<state dir>/search/json_fs-<hash of the sessions URL>.sqlite``, a local file even for
-``s3://`` stores), is updated after each save and delete, and can be rebuilt from the files at
-any time. A missing or corrupt index is rebuilt by the next search, which says so in its
+``s3://`` stores, ``0600`` in a ``0700`` folder because it copies every message), is updated
+after each save and delete, and can be rebuilt from the files at any time. A missing or corrupt index is rebuilt by the next search, which says so in its
 problems; a failed index write never fails a save (the index is marked stale and the next
 search catches up by comparing each file's size and mtime with what was indexed).
 
@@ -44,6 +44,7 @@ from hermes_sessions_core.search_files import (
     SearchIndexUnusable,
     discard_search_index,
     open_search_index,
+    search_index_folder,
 )
 from hermes_sessions_core.times import to_epoch
 
@@ -97,7 +98,7 @@ def index_path_for(context: SourceContext) -> Path:
     if configured:
         return Path(configured)
     digest = hashlib.sha1(locations.sessions_url.encode("utf-8")).hexdigest()[:12]
-    return locations.state_dir / "search" / f"json_fs-{digest}.sqlite"
+    return search_index_folder(locations) / f"json_fs-{digest}.sqlite"
 
 
 def search_index_for(context: SourceContext) -> SearchIndex:
@@ -106,10 +107,11 @@ def search_index_for(context: SourceContext) -> SearchIndex:
     files = session_files_for(context)
     interval = float(context.setting(SOURCE_NAME, "search_sync_seconds", DEFAULT_SYNC_SECONDS))
     key = str(path)
+    private_folder = path.parent == search_index_folder(context.locations)
     with _lock:
         index = _open.get(key)
         if index is None or index.files is not files:
-            index = _open[key] = SearchIndex(path, files, interval)
+            index = _open[key] = SearchIndex(path, files, interval, private_folder)
         index.sync_seconds = interval
         return index
 
@@ -143,9 +145,13 @@ class SearchIndex:
     """The FTS5 index of one session folder. Connections are opened per operation, so the
     object is safe across threads and several processes may share the file (WAL)."""
 
-    def __init__(self, path: Path, files: SessionFiles, sync_seconds: float = DEFAULT_SYNC_SECONDS):
+    def __init__(
+        self, path: Path, files: SessionFiles, sync_seconds: float = DEFAULT_SYNC_SECONDS,
+        private_folder: bool = False,
+    ):
         self.path = path
         self.files = files
+        self.private_folder = private_folder  # the default folder: ours alone, kept 0700
         self.sync_seconds = sync_seconds
         self.stale = False
         self._last_sync = 0.0
@@ -155,7 +161,8 @@ class SearchIndex:
 
     def _connect(self, create: bool) -> sqlite3.Connection:
         return open_search_index(
-            self.path, _SCHEMA, SCHEMA_VERSION, create=create, synchronous_normal=True
+            self.path, _SCHEMA, SCHEMA_VERSION, create=create, synchronous_normal=True,
+            private_folder=self.private_folder,
         )
 
     def _discard(self) -> None:

@@ -6,9 +6,10 @@ copy being saved (ours) and the stored record (theirs) to :func:`merge_records`:
 
 - **Messages** are append-mostly. A message's identity is its ``role``, ``timestamp``,
   ``content``, ``id`` (or ``message_id``) and number of keys, so an edited message is a
-  different message. When both sides kept the base's messages as a prefix and only appended,
-  the result is that prefix plus both sides' new messages, each exactly once, in timestamp
-  order (stable: theirs first on a tie, each side's own order kept). When only one side
+  different message. When both sides kept every message of the base, in order, and only added
+  (usually at the end), the result is the base plus both sides' new messages, each exactly
+  once: after the base (or between the same two base messages) they are merged in timestamp
+  order, each side's own order kept, theirs first on a tie. When only one side
   changed its messages, that side's list is taken whole, so a deliberate clear or truncate on
   one side survives a stale copy that only changed fields. Any other divergence (a clear,
   truncate, retry or undo on one side while the other changed messages too, or a new
@@ -129,16 +130,7 @@ def _merge_list(
         return list(ours)
     ours_grew = not shrunk[0] and _holds_in_order(ours_keys, base)
     theirs_grew = not shrunk[1] and _holds_in_order(theirs_keys, base)
-    merged = None
-    if ours_grew and theirs_grew:
-        cut = len(base)
-        if ours_keys[:cut] == base and theirs_keys[:cut] == base:
-            added = _union(theirs_keys[cut:], theirs[cut:], ours_keys[cut:], ours[cut:])
-            added.sort(key=_timestamp)
-            merged = list(ours[:cut]) + added
-        else:
-            merged = _interleaved(ours_keys, ours, theirs_keys, theirs)
-    if merged is None:
+    if not (ours_grew and theirs_grew):
         side = "this copy" if not ours_grew else "the stored copy"
         raise SessionConflict(
             session_id,
@@ -147,7 +139,7 @@ def _merge_list(
             loaded_version=versions[0],
             current_version=versions[1],
         )
-    return merged
+    return _woven(base, ours_keys, ours, theirs_keys, theirs)
 
 
 def _holds_in_order(keys: tuple[Hashable, ...], base: tuple[Hashable, ...]) -> bool:
@@ -156,41 +148,62 @@ def _holds_in_order(keys: tuple[Hashable, ...], base: tuple[Hashable, ...]) -> b
     return all(any(key == wanted for key in remaining) for wanted in base)
 
 
-def _union(
-    first_keys: tuple[Hashable, ...], first: list[Any],
-    second_keys: tuple[Hashable, ...], second: list[Any],
-) -> list[Any]:
-    """``first`` then the items of ``second`` that ``first`` lacks, counting repeats."""
-    available = Counter(first_keys)
-    result = list(first)
-    for key, item in zip(second_keys, second):
-        if available[key]:
-            available[key] -= 1
-        else:
-            result.append(item)
-    return result
+def _anchor_positions(keys: tuple[Hashable, ...], base: tuple[Hashable, ...]) -> list[int]:
+    """Where each base item is in ``keys`` (earliest match, in order); the caller checked
+    :func:`_holds_in_order`. Ends with ``len(keys)``, closing the last segment."""
+    positions: list[int] = []
+    index = 0
+    for wanted in base:
+        while keys[index] != wanted:
+            index += 1
+        positions.append(index)
+        index += 1
+    positions.append(len(keys))
+    return positions
 
 
-def _interleaved(
+def _woven(
+    base: tuple[Hashable, ...],
     ours_keys: tuple[Hashable, ...], ours: list[Any],
     theirs_keys: tuple[Hashable, ...], theirs: list[Any],
-) -> list[Any] | None:
-    """Both sides added items, not all at the end (an earlier merge put an older message
-    before newer ones): the union in timestamp order, if that order keeps each side's own
-    order; ``None`` if it cannot."""
-    extra_keys, extra = [], []
-    available = Counter(ours_keys)
-    for key, item in zip(theirs_keys, theirs):
-        if available[key]:
-            available[key] -= 1
+) -> list[Any]:
+    """Both sides kept the base in order and added items: between each pair of base items,
+    both sides' additions merged by timestamp, each side's own order kept (theirs first on a
+    tie), an item both added kept once."""
+    ours_at = _anchor_positions(ours_keys, base)
+    theirs_at = _anchor_positions(theirs_keys, base)
+    merged: list[Any] = []
+    ours_start = theirs_start = 0
+    for segment in range(len(base) + 1):
+        ours_end, theirs_end = ours_at[segment], theirs_at[segment]
+        available = Counter(ours_keys[ours_start:ours_end])
+        theirs_added = []
+        for key, item in zip(theirs_keys[theirs_start:theirs_end], theirs[theirs_start:theirs_end]):
+            if available[key]:
+                available[key] -= 1  # added by both: ours carries it
+            else:
+                theirs_added.append(item)
+        merged.extend(_by_time(theirs_added, ours[ours_start:ours_end]))
+        if segment < len(base):
+            merged.append(ours[ours_end])
+        ours_start, theirs_start = ours_end + 1, theirs_end + 1
+    return merged
+
+
+def _by_time(first: list[Any], second: list[Any]) -> list[Any]:
+    """Merge two sequences by timestamp, keeping each one's own order; ``first`` wins ties."""
+    result: list[Any] = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        if _timestamp(second[j]) < _timestamp(first[i]):
+            result.append(second[j])
+            j += 1
         else:
-            extra_keys.append(key)
-            extra.append(item)
-    pairs = sorted(zip(list(ours_keys) + extra_keys, ours + extra), key=lambda p: _timestamp(p[1]))
-    keys = tuple(key for key, _ in pairs)
-    if not (_holds_in_order(keys, ours_keys) and _holds_in_order(keys, theirs_keys)):
-        return None
-    return [item for _, item in pairs]
+            result.append(first[i])
+            i += 1
+    result.extend(first[i:])
+    result.extend(second[j:])
+    return result
 
 
 def _merge_field(name: str, base: Any, ours: Any, theirs: Any) -> Any:

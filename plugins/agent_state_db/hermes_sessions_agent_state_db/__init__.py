@@ -6,7 +6,7 @@ functions for the host's compatibility layer are re-exported here.
 
 Settings (``SessionStore(settings={"agent_state_db": {...}})``): ``limit``,
 ``exclude_sources``, ``messaging_sources``, ``cache_ttl`` (5 s), ``search_every_profile``,
-``search_scan_limit``; ``lock_wait`` (1 s): how long one read call (a listing of every
+``search_scan_limit``; ``lock_wait`` (0.75 s): how long one read call (a listing of every
 profile, one opened session) may wait in total for another process's lock on ``state.db``;
 ``busy_timeout`` (5 s): how long a delete waits for it.
 """

@@ -48,7 +48,7 @@ __all__ = [
 #: Seconds a write (delete, S3.21) waits for a writer's lock before giving up.
 DEFAULT_BUSY_TIMEOUT = 5.0
 #: Seconds one read call may wait for writers' locks in total, across every store it opens.
-DEFAULT_LOCK_WAIT = 1.0
+DEFAULT_LOCK_WAIT = 0.75  # with the rest of a listing, a locked store answers within 1 s
 #: Seconds after a read found a store locked during which reads of it try once, without waiting.
 LOCKED_GRACE = 5.0
 

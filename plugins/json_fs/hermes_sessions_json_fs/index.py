@@ -13,12 +13,17 @@ Writers in one process share a lock, and on a local disk a lock file. Hosts shar
 store share nothing, so folds and rebuilds there write ``_index.json`` only if it is unchanged
 since they read it (retrying otherwise) and delete a change file only if it is still the
 version they folded: a row saved meanwhile is never lost.
+
+``_index.json`` is a derived cache, so anything odd in it costs a rebuild from the session
+files, never a listing: an index is corrupt when it does not start with ``[``, does not decode
+to a list, or is larger than :meth:`SidebarIndex.size_limit` (16 MiB, or 64 KiB per session
+file when that is more). The size and first bytes are judged before the rest is read, so a
+gigabyte of junk costs one ``stat``. A row of odd types is recomputed from its file.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,9 +38,22 @@ from hermes_sessions_core.models import is_valid_session_id
 from hermes_sessions_core.times import to_epoch
 
 from .prefix import metadata_record
-from .storage import UPDATE_ATTEMPTS, Folder, VersionChanged, Versioned, pause_after_conflict
+from .row_caps import ROW_VALUE_MAX_BYTES, capped_row
+from .storage import (
+    UPDATE_ATTEMPTS,
+    Folder,
+    TooLarge,
+    VersionChanged,
+    Versioned,
+    holding,
+    make_folder,
+    pause_after_conflict,
+)
 
-__all__ = ["CHANGES_FOLDER", "INDEX_FILE", "IndexSnapshot", "SidebarIndex"]
+__all__ = [
+    "CHANGES_FOLDER", "INDEX_BYTES_PER_SESSION", "INDEX_FILE", "INDEX_FLOOR_BYTES",
+    "IndexSnapshot", "SidebarIndex", "well_formed_row",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +64,15 @@ _DELETED = "_deleted"
 _MIN_CHANGES_BEFORE_FOLD = 64
 _READ_ATTEMPTS = 5
 _HEAD_BYTES = 4096
+#: ``_index.json`` may always be this large (16 MiB) ...
+INDEX_FLOOR_BYTES = 16 << 20
+#: ... and beyond that this much per session file (64 KiB; a row is about 2 KB): a larger
+#: index is corrupt and rebuilt, so junk is never read whole.
+INDEX_BYTES_PER_SESSION = 64 << 10
+# A large index is judged by its first bytes before it is read whole (where a stat is cheap).
+_PROBE_ABOVE = 1 << 20
+# Row keys the sidebar matches or groups by: text or null, else the row is recomputed.
+_TEXT_ROW_KEYS = ("profile", "active_stream_id", "project_id", "parent_session_id")
 
 
 @dataclass
@@ -64,8 +91,12 @@ def _sort_key(row: dict[str, Any]) -> float:
 class SidebarIndex:
     """Reads and maintains the index of one session folder."""
 
-    def __init__(self, folder: Folder) -> None:
+    def __init__(self, folder: Folder, session_count: Callable[[], int] | None = None) -> None:
         self.folder = folder
+        #: The size rule (see :meth:`size_limit`); attributes so a test can lower them.
+        self.floor_bytes = INDEX_FLOOR_BYTES
+        self.bytes_per_session = INDEX_BYTES_PER_SESSION
+        self._session_count = session_count
         self._thread_lock = threading.RLock()
         self._file_lock = (
             FileLock(folder.path(LOCK_FILE), thread_local=False) if folder.is_local else None
@@ -82,43 +113,59 @@ class SidebarIndex:
                 yield
                 return
             # The lock file lives in the session folder, created on the first write (S2.2).
-            os.makedirs(self.folder.root, exist_ok=True)
-            with self._file_lock:
+            make_folder(self.folder.root)
+            with holding(self._file_lock, self.folder.path(LOCK_FILE)):
                 yield
+
+    def size_limit(self, session_files: int | None = None) -> int:
+        """The largest ``_index.json`` that is read: ``max(floor, session files x bytes per
+        session)``. The count is taken only when the floor alone is not enough to decide."""
+        if session_files is None:
+            if self._session_count is None:
+                return self.floor_bytes
+            session_files = self._session_count()
+        return max(self.floor_bytes, session_files * self.bytes_per_session)
 
     # ── reading ──────────────────────────────────────────────────────────────────────────
 
-    def read(self, *, missing_base_ok: bool = False) -> IndexSnapshot | None:
-        """The merged index, or ``None`` when ``_index.json`` is missing or corrupt (S2.9).
+    def read(
+        self, *, missing_base_ok: bool = False, session_files: int | None = None
+    ) -> IndexSnapshot | None:
+        """The merged index, or ``None`` when ``_index.json`` is missing, unreadable, corrupt
+        or over :meth:`size_limit` for ``session_files`` (counted when needed) (S2.9).
 
         ``missing_base_ok`` reads the change files alone when no ``_index.json`` was ever
         written (a new store before its first fold), for read-only callers such as the audit.
         """
-        for _ in range(_READ_ATTEMPTS):
-            change_names = [n for n in self.folder.names(CHANGES_FOLDER) if n.endswith(".json")]
-            base = self._read_base()
-            if base is None and missing_base_ok and self.folder.info(INDEX_FILE) is None:
-                base = {}
-            if base is None:
-                return None
-            snapshot = IndexSnapshot(rows=base, change_count=len(change_names))
-            if self._apply_changes(snapshot, change_names):
-                self._base_rows = len(base)
-                self._changes_since_fold = len(change_names)
-                return snapshot
+        try:
+            for _ in range(_READ_ATTEMPTS):
+                change_names = [
+                    n for n in self.folder.names(CHANGES_FOLDER)
+                    if n.endswith(".json") and is_valid_session_id(n[: -len(".json")])
+                ]
+                base = self._read_base(session_files)
+                if base is None and missing_base_ok and self.folder.info(INDEX_FILE) is None:
+                    base = {}
+                if base is None:
+                    return None
+                snapshot = IndexSnapshot(rows=base, change_count=len(change_names))
+                if self._apply_changes(snapshot, change_names):
+                    self._base_rows = len(base)
+                    self._changes_since_fold = len(change_names)
+                    return snapshot
+        except StorageError as error:
+            logger.warning("session index unreadable, rebuilding it: %s", error)
         return None
 
-    def _read_base(self) -> dict[str, dict[str, Any]] | None:
-        try:
-            data = self.folder.read(INDEX_FILE)
-        except OSError as error:
-            logger.warning("session index unreadable, rebuilding: %s", error)
-            return None
+    def _read_base(self, session_files: int | None = None) -> dict[str, dict[str, Any]] | None:
+        data = self._read_index_bytes(session_files)
         if data is None:
             return None
         entries = _decode_entries(data)
         if entries is None:
-            logger.warning("session index %s is corrupt; rebuilding it", self.folder.path(INDEX_FILE))
+            logger.warning(
+                "session index %s is corrupt; rebuilding it", self.folder.path(INDEX_FILE)
+            )
             return None
         # Ids are checked where they meet the folder: a row whose id names no session file is
         # dropped by the listing, so a per-row id check here would only repeat that work.
@@ -129,6 +176,74 @@ class SidebarIndex:
                 if isinstance(session_id, str):
                     rows[session_id] = entry
         return rows
+
+    def _read_index_bytes(self, session_files: int | None) -> bytes | None:
+        """``_index.json``'s bytes, or ``None`` when absent, unreadable or corrupt, judged
+        without reading it whole where that can be told (see :meth:`_read_limited`)."""
+        try:
+            base = self._read_limited(session_files)
+        except TooLarge as error:
+            self._report_too_large(error)
+            return None
+        except StorageError as error:
+            logger.warning("session index unreadable, rebuilding it: %s", error)
+            return None
+        return None if base is None else base.data
+
+    def _read_limited(self, session_files: int | None) -> Versioned | None:
+        """``_index.json`` read within :meth:`size_limit` (TooLarge over it), or ``None`` when
+        judged corrupt from a stat and its first bytes (:meth:`_judged_corrupt`).
+
+        Session files are counted only for an index over the floor, which few stores reach.
+        """
+        if self.folder.cheap_versions and self._judged_corrupt(session_files):
+            return None
+        try:
+            return self.folder.read_versioned(INDEX_FILE, self.floor_bytes)
+        except TooLarge as error:
+            limit = self.size_limit(session_files)
+            if limit <= self.floor_bytes or (self.folder.cheap_versions and error.size > limit):
+                raise  # over the real limit (the size is exact where a stat is cheap)
+        return self.folder.read_versioned(INDEX_FILE, limit)
+
+    def _judged_corrupt(self, session_files: int | None) -> bool:
+        """On a folder where a stat is cheap: whether ``_index.json`` is over its size limit,
+        or large and not starting with ``[``, judged from one stat and its first 64 bytes."""
+        info = self.folder.info(INDEX_FILE)
+        if info is None or info.size <= _PROBE_ABOVE:
+            return False
+        limit = self.size_limit(session_files if info.size > self.floor_bytes else 0)
+        if info.size > limit:
+            self._report_too_large(TooLarge(self.folder.path(INDEX_FILE), info.size, limit))
+            return True
+        if not _looks_like_a_list(self.folder.read_head(INDEX_FILE, 64) or b""):
+            logger.warning(
+                "session index %s does not start with '['; rebuilding it",
+                self.folder.path(INDEX_FILE),
+            )
+            return True
+        return False
+
+    def _report_too_large(self, error: TooLarge) -> None:
+        logger.warning(
+            "session index %s is %s bytes, over its %s-byte limit (%s KiB per session file, at "
+            "least %s MiB); rebuilding it", error.path, f"{error.size:,}", f"{error.limit:,}",
+            self.bytes_per_session >> 10, self.floor_bytes >> 20,
+        )
+
+    def _base_for_write(self) -> Versioned:
+        """``_index.json``'s current version, for a conditional replace, and its bytes when
+        they can be read within the size limit (``b""`` when not: corrupt, replace it)."""
+        try:
+            base = self._read_limited(None)
+        except TooLarge as error:
+            return Versioned(b"", error.tag)
+        except StorageError as error:
+            logger.warning("replacing the unreadable session index: %s", error)
+            return Versioned(b"", None)
+        if base is None:  # judged corrupt unread, where writers replace under a lock anyway
+            return Versioned(b"", None)
+        return base
 
     def _apply_changes(self, snapshot: IndexSnapshot, names: list[str]) -> bool:
         for name in names:
@@ -214,7 +329,7 @@ class SidebarIndex:
         """
         with self.writing():
             for attempt in range(UPDATE_ATTEMPTS):
-                base = self.folder.read_versioned(INDEX_FILE)
+                base = self._base_for_write()
                 rows = _parse_rows(base.data)
                 if rows is None:
                     self._changes_since_fold = 0  # nothing to fold into until a rebuild
@@ -259,7 +374,7 @@ class SidebarIndex:
         with self.writing():
             rebuilt = {row["session_id"]: row for row in rows}
             for attempt in range(UPDATE_ATTEMPTS):
-                base = self.folder.read_versioned(INDEX_FILE)
+                base = self._base_for_write()
                 if attempt:
                     for session_id, theirs in (_parse_rows(base.data) or {}).items():
                         rebuilt.setdefault(session_id, theirs)
@@ -308,6 +423,9 @@ class SidebarIndex:
                 continue
             try:
                 version = self.folder.read_versioned(f"{CHANGES_FOLDER}/{name}")
+            except TooLarge as error:
+                changes[name] = (None, Versioned(b"", error.tag))  # junk: torn, folded away
+                continue
             except StorageError:
                 continue  # unreadable now; a later fold takes it
             if version.data is None:
@@ -333,14 +451,34 @@ _ROW_BOUNDARY = b"\n  },\n  {"
 _BATCH_BYTES = 1 << 20
 
 
+def well_formed_row(row: dict[str, Any]) -> bool:
+    """Whether the keys the sidebar matches and groups by hold text or null, as every row a
+    store writes does; a row edited by hand or by another tool may not."""
+    for key in _TEXT_ROW_KEYS:
+        value = row.get(key)
+        if value is not None and type(value) is not str:
+            return False
+    return True
+
+
+def _looks_like_a_list(head: bytes) -> bool:
+    return head.lstrip()[:1] == b"["
+
+
 def _decode_entries(data: bytes) -> list[Any] | None:
     """The index's list, decoded in batches of whole rows of about 1 MB; ``None`` if corrupt.
 
     orjson briefly allocates many times its input, so decoding a 120 MB index in one call
     needs over a GB. In the layout our writer uses (indent 2) a row ends with a line that is
     exactly two spaces and ``}``; JSON strings cannot hold a raw newline, so cutting there is
-    safe. Any other layout, or a batch that does not decode, is decoded whole.
+    safe. Any other layout, or a batch that does not decode, is decoded whole. Anything that
+    does not start with ``[`` is judged from that first byte.
+
+    Rows another writer made may be huge (a 10 MB title): a batch much longer than the batch
+    size holds one, so its rows are capped (:func:`capped_row`); a normal index costs nothing.
     """
+    if not _looks_like_a_list(data[:64]):
+        return None
     body_end = data.rfind(b"\n]")
     if data.startswith(b"[\n  {") and body_end > 0 and not data[body_end + 2:].strip():
         entries: list[Any] = []
@@ -350,17 +488,23 @@ def _decode_entries(data: bytes) -> list[Any] | None:
                 cut = data.find(_ROW_BOUNDARY, start + _BATCH_BYTES, body_end)
                 stop = body_end if cut == -1 else cut + 4
                 batch = jsoncodec.loads(b"[" + data[start:stop] + b"]")
+                if stop - start > _BATCH_BYTES + ROW_VALUE_MAX_BYTES:
+                    batch = [capped_row(row) if isinstance(row, dict) else row for row in batch]
                 entries.extend(batch)
                 if cut == -1:
                     return entries
                 start = cut + 6
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     try:
         whole = jsoncodec.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    return whole if isinstance(whole, list) else None
+    if not isinstance(whole, list):
+        return None
+    if len(data) > _BATCH_BYTES:  # another writer's layout: its rows are capped as they come
+        whole = [capped_row(row) if isinstance(row, dict) else row for row in whole]
+    return whole
 
 
 def _parse_rows(data: bytes | None) -> dict[str, dict[str, Any]] | None:

@@ -5,6 +5,10 @@ only if it holds more messages and was taken in the same or a later generation, 
 clears and truncations stay done (S2.20). Orphan backups are restored only when the agent
 store still knows the id (or cannot tell), never for tombstoned ids. A clean folder is left
 byte-identical.
+
+A file that cannot be read at all (a FIFO or other special file, one over the read limit, one
+the OS refuses) is never opened blocking, never restored from and never restored over: the
+audit reports it with the cause.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 _LIVE = ".json"
 _BACKUP = ".json.bak"
-_UNREADABLE = -1
+_UNREADABLE = -1  # the file does not parse as an object (S2.21: counts as -1)
+_INACCESSIBLE = -2  # the file cannot be read at all: special, too large, refused by the OS
 _RECOVERED_TITLE = "Recovered WebUI Session"
 
 
@@ -35,10 +40,11 @@ _RECOVERED_TITLE = "Recovered WebUI Session"
 class _Copy:
     """One live file or backup as recovery sees it."""
 
-    count: int  # messages, or -1 when the file does not parse as an object
+    count: int  # messages, -1 when the file does not parse as an object, -2 if unreadable
     generation: int
     profile: str | None
     data: bytes | None
+    cause: str = ""
 
 
 def _generation(record: dict[str, Any]) -> int:
@@ -50,8 +56,8 @@ def _read_copy(files: SessionFiles, name: str, *, need_generation: bool) -> _Cop
     """Count messages cheaply from the metadata prefix when only the count is needed."""
     try:
         head = files.folder.read_head(name, 4096)
-    except StorageError:
-        return _Copy(_UNREADABLE, 0, None, None)
+    except StorageError as error:
+        return _Copy(_INACCESSIBLE, 0, None, None, str(error))
     if head is None:
         return None
     if not need_generation:
@@ -60,16 +66,16 @@ def _read_copy(files: SessionFiles, name: str, *, need_generation: bool) -> _Cop
             return _Copy(recorded, 0, None, None)
     try:
         data = files.folder.read(name)
-    except StorageError:
-        return _Copy(_UNREADABLE, 0, None, None)
+    except StorageError as error:
+        return _Copy(_INACCESSIBLE, 0, None, None, str(error))
     if data is None:
         return None
     try:
         record = jsoncodec.loads(data)
-    except ValueError:
-        return _Copy(_UNREADABLE, 0, None, data)
+    except (ValueError, RecursionError):
+        return _Copy(_UNREADABLE, 0, None, data, "does not parse as JSON")
     if not isinstance(record, dict):
-        return _Copy(_UNREADABLE, 0, None, data)
+        return _Copy(_UNREADABLE, 0, None, data, "is not a JSON object")
     messages = record.get("messages")
     count = len(messages) if isinstance(messages, list) else 0
     profile = record.get("profile") if isinstance(record.get("profile"), str) else None
@@ -123,8 +129,8 @@ def _classify_backups(
             continue
         if session_id in live:
             current = _read_copy(files, f"{session_id}{_LIVE}", need_generation=True)
-            if current is None or backup.count == _UNREADABLE:
-                continue  # malformed backups are never restored (S2.21)
+            if current is None or backup.count < 0 or current.count == _INACCESSIBLE:
+                continue  # malformed backups are never restored (S2.21), nor over a special file
             if backup.count > current.count and backup.generation >= current.generation:
                 repairable.append(_Finding("shrunken_live", session_id, {
                     "live_messages": current.count, "backup_messages": backup.count}))
@@ -132,8 +138,8 @@ def _classify_backups(
             continue
         if session_id in tombstones:
             continue  # deleted on purpose: never resurrected (S2.26)
-        if backup.count == _UNREADABLE:
-            unsafe.append(_Finding("malformed_orphan_backup", session_id, {}))
+        if backup.count < 0:
+            unsafe.append(_Finding("malformed_orphan_backup", session_id, {"cause": backup.cause}))
             continue
         orphans[session_id] = backup
     by_profile: dict[str, set[str]] = {}
@@ -162,14 +168,15 @@ def _report(request: MaintenanceRequest, done: int, total: int) -> None:
 
 
 def _restore(files: SessionFiles, session_id: str, backup: _Copy) -> None:
-    """Put a backup back by atomic copy; an unreadable live file is kept aside first."""
+    """Put a backup back by atomic copy; an unreadable live file is kept aside first, and a
+    live file that cannot be read at all (a StorageError) is left as it is."""
     name = f"{session_id}{_LIVE}"
     with files.locked(session_id):  # a save elsewhere then merges with the restored copy
         previous = files.folder.read(name)
         if previous is not None:
             try:
                 jsoncodec.loads(previous)
-            except ValueError:
+            except (ValueError, RecursionError):
                 files.folder.write(f"{name}.corrupt.{int(time.time())}", previous)
         assert backup.data is not None
         files.folder.write(name, backup.data)
@@ -182,22 +189,31 @@ def recover_on_startup(files: SessionFiles, request: MaintenanceRequest) -> dict
     details = []
     orphaned = 0
     live, _ = _inventory(files)
+    restored = 0
     for session_id, backup in restore:
         is_orphan = session_id not in live
-        _restore(files, session_id, backup)
+        try:
+            _restore(files, session_id, backup)
+        except StorageError as error:
+            details.append({"session_id": session_id, "action": "skipped", "reason": str(error)})
+            logger.warning("could not restore session %s from its backup: %s", session_id, error)
+            continue
+        restored += 1
         orphaned += int(is_orphan)
         details.append({"session_id": session_id, "action": "restored",
                         "orphan": is_orphan, "messages": backup.count})
-        logger.warning("restored session %s from its backup (%d messages)", session_id, backup.count)
+        logger.warning(
+            "restored session %s from its backup (%d messages)", session_id, backup.count
+        )
     dead = files.dead_writers()
     for marker in dead:
         details.append({"session_id": "*", "action": "index_rebuilt",
                         "reason": f"unclean shutdown ({marker.rsplit('/', 1)[-1]})"})
-    if restore or dead:
+    if restored or dead:
         files.rebuild()  # an index written by a killed process may lag its files
         for marker in dead:
             files.folder.remove(marker)
-    return {"scanned": scanned, "restored": len(restore), "orphaned_backups": orphaned,
+    return {"scanned": scanned, "restored": restored, "orphaned_backups": orphaned,
             "details": details}
 
 
@@ -207,7 +223,7 @@ def audit(files: SessionFiles, request: MaintenanceRequest) -> dict[str, Any]:
     reported: list[_Finding] = []
     live, _backups = _inventory(files)
     live_count = len(live)
-    snapshot = files.index.read(missing_base_ok=True)
+    snapshot = files.index.read(missing_base_ok=True, session_files=live_count)
     if snapshot is None:
         if live:
             repairable.append(_Finding("index_missing_entry", "*", {"missing": len(live),
@@ -220,10 +236,10 @@ def audit(files: SessionFiles, request: MaintenanceRequest) -> dict[str, Any]:
     unreadable = 0
     for session_id in sorted(live):
         copy = _read_copy(files, f"{session_id}{_LIVE}", need_generation=False)
-        if copy is not None and copy.count == _UNREADABLE:
+        if copy is not None and copy.count < 0:
             unreadable += 1
             reported.append(_Finding("unreadable_live", session_id, {
-                "path": files.folder.path(f"{session_id}{_LIVE}")}))
+                "path": files.folder.path(f"{session_id}{_LIVE}"), "cause": copy.cause}))
     tombstones = files.tombstones()
     for profile in request.profiles:
         for session in request.agent_sidecars(profile):
@@ -234,7 +250,9 @@ def audit(files: SessionFiles, request: MaintenanceRequest) -> dict[str, Any]:
                 repairable.append(_Finding("state_db_missing_sidecar", session_id, {
                     "profile": profile, "messages": len(session.messages)}))
             else:
-                unsafe.append(_Finding("state_db_orphan_webui_row", session_id, {"profile": profile}))
+                unsafe.append(
+                    _Finding("state_db_orphan_webui_row", session_id, {"profile": profile})
+                )
     status = "needs_manual_review" if unsafe else "warn" if repairable else "ok"
     return {
         "status": status,

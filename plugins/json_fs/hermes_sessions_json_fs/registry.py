@@ -13,7 +13,7 @@ from hermes_sessions_core import jsoncodec
 from hermes_sessions_core.hookspecs import SourceContext
 
 from .session_files import SessionFiles
-from .storage import open_folder
+from .storage import MAX_READ_BYTES, open_folder
 
 __all__ = ["session_files_for", "forget_all"]
 
@@ -32,17 +32,31 @@ def session_files_for(context: SourceContext) -> SessionFiles:
     options: Mapping[str, Any] = context.setting(SOURCE_NAME, "storage_options", None) or {}
     multi_writer = bool(context.setting(SOURCE_NAME, "multi_writer", False))
     fold_every_save = bool(context.setting(SOURCE_NAME, "fold_every_save", False))
+    max_session_bytes = _positive_int(
+        context.setting(SOURCE_NAME, "max_session_bytes", MAX_READ_BYTES), MAX_READ_BYTES
+    )
     default_workspace = locations.default_workspace
-    settings_key = jsoncodec.dumps_line([dict(options), multi_writer, fold_every_save])
+    settings_key = jsoncodec.dumps_line(
+        [dict(options), multi_writer, fold_every_save, max_session_bytes]
+    )
     key = (url, settings_key, default_workspace)
     with _lock:
         files = _open.get(key)
         if files is None:
             folder = open_folder(url, options, multi_writer=multi_writer)
+            # No session file, backup or store file larger than this is read whole.
+            folder.max_read_bytes = max_session_bytes
             files = SessionFiles(folder, default_workspace, fold_every_save=fold_every_save)
             _open[key] = files
     context.state[SOURCE_NAME] = files
     return files
+
+
+def _positive_int(value: Any, default: int) -> int:
+    """A setting that must be a positive whole number; anything else keeps the default."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return default
 
 
 def forget_all() -> None:

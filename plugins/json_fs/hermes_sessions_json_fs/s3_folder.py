@@ -22,7 +22,7 @@ from fsspec.asyn import sync
 
 from hermes_sessions_core.errors import HermesSessionsError, StorageError
 
-from .storage import RemoteFolder, VersionChanged, Versioned
+from .storage import RemoteFolder, TooLarge, VersionChanged, Versioned
 
 __all__ = ["ConditionalWriteSupport", "S3Folder"]
 
@@ -39,7 +39,9 @@ _DENIED_CODES = frozenset({
 class ConditionalWriteSupport:
     """What the probe found: each condition the server honours, and a sentence for errors."""
 
-    def __init__(self, create_if_absent: bool, replace_if_match: bool, delete_if_match: bool) -> None:
+    def __init__(
+        self, create_if_absent: bool, replace_if_match: bool, delete_if_match: bool
+    ) -> None:
         self.create_if_absent = create_if_absent
         self.replace_if_match = replace_if_match
         self.delete_if_match = delete_if_match
@@ -77,9 +79,13 @@ def _is_conflict(error: BaseException) -> bool:
 
 
 async def _get_object(
-    filesystem: Any, bucket: str, key: str, size: int | None = None
+    filesystem: Any, bucket: str, key: str, size: int | None = None, limit: int | None = None
 ) -> tuple[bytes, str | None]:
-    """The object's bytes (the first ``size`` if given) and its ETag, in one GET."""
+    """The object's bytes (the first ``size`` if given) and its ETag, in one GET.
+
+    With ``limit``, an object larger than that is refused from the response's length, before
+    its body is read (:class:`TooLarge`).
+    """
     ranged = {"Range": f"bytes=0-{size - 1}"} if size else {}
     try:
         response = await filesystem._call_s3("get_object", Bucket=bucket, Key=key, **ranged)
@@ -89,9 +95,14 @@ async def _get_object(
         raise
     body = response["Body"]
     try:
+        length = response.get("ContentLength")
+        if not ranged and limit is not None and isinstance(length, int) and length > limit:
+            raise TooLarge(f"{bucket}/{key}", length, limit, response.get("ETag"))
         data = await body.read()
     finally:
         body.close()
+    if not ranged and limit is not None and len(data) > limit:
+        raise TooLarge(f"{bucket}/{key}", len(data), limit, response.get("ETag"))
     return bytes(data), response.get("ETag")
 
 
@@ -217,8 +228,8 @@ class S3Folder(RemoteFolder):
 
     # ── plain operations, checked at first use ───────────────────────────────────────────
 
-    def _fetch(self, name: str) -> bytes:
-        data = self.read_versioned(name).data
+    def _fetch(self, name: str, limit: int) -> bytes:
+        data = self.read_versioned(name, limit).data
         if data is None:
             raise FileNotFoundError(self.path(name))
         return data
@@ -242,7 +253,9 @@ class S3Folder(RemoteFolder):
         """The ETag, from one HEAD; ``None`` if absent."""
         self._check_open()
         try:
-            response = self.filesystem.call_s3("head_object", Bucket=self.bucket, Key=self._key(name))
+            response = self.filesystem.call_s3(
+                "head_object", Bucket=self.bucket, Key=self._key(name)
+            )
         except Exception as error:
             if isinstance(error, FileNotFoundError) or _error_code(error) in {"NoSuchKey", "404"}:
                 return None
@@ -274,22 +287,22 @@ class S3Folder(RemoteFolder):
 
     # ── conditional operations ───────────────────────────────────────────────────────────
 
-    def read_versioned(self, name: str) -> Versioned:
+    def read_versioned(self, name: str, limit: int | None = None) -> Versioned:
         """One GET returns the bytes and the ETag that a later If-Match compares against."""
-        return self._get_versioned(name, None)
+        return self._get_versioned(name, None, self._limit(limit))
 
-    def read_with_version(self, name: str) -> Versioned:
-        return self._get_versioned(name, None)
+    def read_with_version(self, name: str, limit: int | None = None) -> Versioned:
+        return self._get_versioned(name, None, self._limit(limit))
 
     def read_head_with_version(self, name: str, size: int) -> Versioned:
         """One ranged GET: the first ``size`` bytes and the whole object's ETag."""
         return self._get_versioned(name, size)
 
-    def _get_versioned(self, name: str, size: int | None) -> Versioned:
+    def _get_versioned(self, name: str, size: int | None, limit: int | None = None) -> Versioned:
         self._check_open()
         try:
             data, tag = sync(self.filesystem.loop, _get_object, self.filesystem, self.bucket,
-                             self._key(name), size)
+                             self._key(name), size, limit)
         except FileNotFoundError:
             return Versioned(None)
         except HermesSessionsError:

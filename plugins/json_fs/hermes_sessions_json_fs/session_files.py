@@ -2,10 +2,20 @@
 
 One :class:`SessionFiles` per session folder. Files keep the original's layout, so sessions
 written by today's Web UI load unchanged and ours load there (S1.4, S1.7).
+
+Hostile content stays in its own session. The file name is the id: a file copied to another
+name loads as the session its name says, and saves go to that name only. A file that cannot
+be read (special, too large, not JSON, a value the model refuses) is a ``SessionUnreadable``
+naming the path, and a problem record in the listing while every other session still lists.
+A save never writes less than the file held without keeping it first: fewer messages or tool
+calls go to ``<id>.json.bak`` (S2.17), and a file that does not parse, or holds a value its
+load could not keep (``messages`` that is not a list, ...), to ``<id>.json.corrupt.<time>``
+(S2.18); when that copy cannot be written, the save is refused and nothing is written.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -14,6 +24,7 @@ import threading
 import time
 import zlib
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 from filelock import FileLock
@@ -22,6 +33,8 @@ from hermes_sessions_core import jsoncodec
 from hermes_sessions_core.errors import SessionConflict, SessionUnreadable, StorageError
 from hermes_sessions_core.merge import merge_records
 from hermes_sessions_core.models import (
+    MAX_SESSION_ID_LENGTH,
+    ROW_ONLY_FIELDS,
     Problem,
     Session,
     StoredCopy,
@@ -35,9 +48,18 @@ from hermes_sessions_core.tombstones import (
     without_tombstone,
 )
 
-from .index import CHANGES_FOLDER, SidebarIndex
+from .index import CHANGES_FOLDER, SidebarIndex, well_formed_row
 from .prefix import metadata_prefix, metadata_record
-from .storage import UPDATE_ATTEMPTS, Folder, VersionChanged, Versioned, pause_after_conflict
+from .row_caps import capped_row
+from .storage import (
+    UPDATE_ATTEMPTS,
+    Folder,
+    VersionChanged,
+    Versioned,
+    holding,
+    make_folder,
+    pause_after_conflict,
+)
 
 __all__ = [
     "SessionFiles", "METADATA_PREFIX_LIMIT", "STALE_TEMP_SECONDS", "WRITERS_FOLDER",
@@ -53,7 +75,18 @@ _FIRST_READ = 4096
 STALE_TEMP_SECONDS = 3600
 # Newline-separated stems that are all valid ids (S1.2); stems holding a newline are excluded
 # by counting separators first.
-_ALL_VALID_IDS = re.compile(r"(?:[0-9a-z-][0-9a-z_-]{0,199}\n)*")
+_ALL_VALID_IDS = re.compile(r"(?:[0-9a-z-][0-9a-z_-]{0,%d}\n)*" % (MAX_SESSION_ID_LENGTH - 1))
+#: ``_tombstones.json`` holds at most 1,000 ids of at most 200 characters (about 250 KB);
+#: a file over 16 MiB is not ours and is never read (it counts as holding no tombstones).
+TOMBSTONES_READ_LIMIT = 16 << 20
+# Fields the session keeps as lists or objects: any other value in the file holds data that a
+# load replaces by the empty value (S1.8), so the first save keeps the file aside first.
+_CONTAINER_FIELDS = frozenset({
+    "messages", "tool_calls", "context_messages", "pending_attachments",
+    "gateway_routing_history", "gateway_routing", "composer_draft", "enabled_toolsets",
+})
+# Fields recomputed on every save (S1.5, S1.6): never "lost" by one.
+_RECOMPUTED_FIELDS = frozenset({"session_id", "message_count"}) | ROW_ONLY_FIELDS
 #: One marker per writing process, removed at a clean close.
 WRITERS_FOLDER = "_writers"
 _REQUIRED_METADATA = ("session_id", "title", "created_at", "updated_at")
@@ -63,6 +96,21 @@ _BACKUP_SUFFIX = ".json.bak"
 LOCKS_FOLDER = "_locks"
 #: Sessions share this many locks, so the folder never holds more lock files than this.
 _LOCK_STRIPES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """What one stored version of a session file holds, so a save knows what it replaces
+    without reading it again: remembered when this process loads or writes that version."""
+
+    version: tuple[str | None, int] | None
+    messages: int = 0
+    tool_calls: int = 0
+    generation: int = 0
+    #: Fields whose stored value the load could not keep (a value of the wrong JSON type).
+    dropped: tuple[str, ...] = ()
+    #: False when the file does not parse, or holds a value the model cannot take.
+    readable: bool = True
 
 
 class SessionFiles:
@@ -76,9 +124,11 @@ class SessionFiles:
         # For hosts that read ``_index.json`` themselves (the Web UI and its MCP server do):
         # each save and delete folds at once, so the file alone is always current.
         self.fold_every_save = fold_every_save
-        self.index = SidebarIndex(folder)
+        self.index = SidebarIndex(folder, session_count=lambda: len(self.session_ids_on_storage()))
         self._row_hints: dict[str, tuple[Any, Any]] = {}
         self._hints_lock = threading.Lock()
+        self._held: dict[str, _Held] = {}
+        self._marker_failed = False
         self._folded_on_open = False
         self._writer_marker: str | None = None
         self._gates = [_CopyGate() for _ in range(_LOCK_STRIPES)]
@@ -108,9 +158,10 @@ class SessionFiles:
     def _decode(self, session_id: str, data: bytes) -> dict[str, Any]:
         try:
             record = jsoncodec.loads(data)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise SessionUnreadable(
-                session_id, self.folder.path(self.file_name(session_id)), f"invalid JSON ({error})"
+                session_id, self.folder.path(self.file_name(session_id)),
+                f"invalid JSON ({str(error)[:200]})",
             ) from None
         if not isinstance(record, dict):
             raise SessionUnreadable(
@@ -118,6 +169,31 @@ class SessionFiles:
                 f"expected a JSON object, found {type(record).__name__}",
             )
         return record
+
+    def _session_of(self, session_id: str, record: dict[str, Any]) -> Session:
+        """The session a decoded record describes, under the id its file name gives.
+
+        The file name is authoritative: a file copied to another name holds the other
+        session's id inside, and taking that id would make its saves overwrite the other
+        session. The inner id is corrected by the next save; the mismatch is logged once.
+        Odd values are the model's to normalise (S1.8); should it still refuse one, that makes
+        this one session unreadable, never a listing.
+        """
+        inner = record.get("session_id")
+        if inner != session_id:
+            self._note_other_id(session_id, inner)
+            record["session_id"] = session_id
+        try:
+            return Session.from_record(record, default_workspace=self.default_workspace)
+        except Exception as error:  # noqa: BLE001 - one odd file must not fail a listing
+            raise SessionUnreadable(
+                session_id, self.folder.path(self.file_name(session_id)),
+                f"a value cannot be loaded: {type(error).__name__}: {error}",
+            ) from None
+
+    def _note_other_id(self, session_id: str, inner: object) -> None:
+        if inner is not None:
+            _warn_other_id(self.folder.path(self.file_name(session_id)), repr(inner)[:80])
 
     def _read(self, session_id: str, head: int | None = None) -> bytes | None:
         name = self.file_name(session_id)
@@ -129,7 +205,8 @@ class SessionFiles:
             raise SessionUnreadable(session_id, self.folder.path(name), str(error)) from None
 
     def load(self, session_id: str) -> Session | None:
-        """The full session, ``None`` if absent; :class:`SessionUnreadable` if it does not parse.
+        """The full session, ``None`` if absent; :class:`SessionUnreadable` if it cannot be
+        read (special, over the size limit) or does not parse.
 
         The session remembers the version it came from, so saving it is conditional on that.
         """
@@ -142,20 +219,61 @@ class SessionFiles:
             raise SessionUnreadable(session_id, self.folder.path(name), str(error)) from None
         if stored.data is None:
             return None
-        session = self._session_from(session_id, stored.data)
-        session.remember_stored(_version_of(stored), stored.data)
+        version = _version_of(stored)
+        session, held = self._parse(session_id, stored.data, version)
+        session.remember_stored(version, stored.data)
+        self._remember_held(session_id, held)
         return session
 
     def _session_from(self, session_id: str, data: bytes) -> Session:
+        return self._parse(session_id, data, None)[0]
+
+    def _parse(
+        self, session_id: str, data: bytes, version: tuple[str | None, int] | None
+    ) -> tuple[Session, _Held]:
+        """The session in ``data`` and what that version holds (see :class:`_Held`)."""
         record = self._decode(session_id, data)
-        record["session_id"] = session_id if not record.get("session_id") else record["session_id"]
-        return Session.from_record(record, default_workspace=self.default_workspace)
+        session = self._session_of(session_id, record)
+        values = vars(session)
+        dropped = tuple(sorted(
+            name for name, value in record.items()
+            if not _is_blank(value) and name not in _RECOMPUTED_FIELDS
+            and not name.startswith("_")
+            and (name in _CONTAINER_FIELDS or isinstance(value, (list, dict)))
+            and values.get(name) is not value and values.get(name) != value
+        ))
+        if dropped:
+            _warn_dropped(self.folder.path(self.file_name(session_id)), ", ".join(dropped))
+        held = _Held(
+            version, len(session.messages), len(session.tool_calls), _generation_of(record),
+            dropped,
+        )
+        return session, held
+
+    def _held_in(self, session_id: str, data: bytes) -> _Held:
+        """What stored bytes hold, read again (a save without a remembered version)."""
+        try:
+            return self._parse(session_id, data, None)[1]
+        except SessionUnreadable:
+            return _Held(None, readable=False)
+
+    def _remember_held(self, session_id: str, held: _Held) -> None:
+        with self._hints_lock:
+            self._held[session_id] = held
+
+    def _held_at(self, session_id: str, current: Versioned) -> _Held | None:
+        """What this process remembers of exactly the stored version ``current``, if anything."""
+        with self._hints_lock:
+            held = self._held.get(session_id)
+        if held is None or held.version is None or held.version != _version_of(current):
+            return None
+        return held
 
     def is_current(self, session: Session) -> bool | None:
         """Whether storage still holds the version ``session`` was loaded or saved as: one
         ``stat`` (one HEAD on an object store); ``None`` when that is not known."""
         stored = session.stored_copy
-        if stored is None:
+        if stored is None or not is_valid_session_id(session.session_id):
             return None
         try:
             tag = self.folder.version(self.file_name(session.session_id))
@@ -166,7 +284,7 @@ class SessionFiles:
         return tag == stored.version[0]
 
     def load_metadata(self, session_id: str) -> Session | None:
-        """Metadata only, from at most 64 KB of the file (S2.11-S2.13); falls back to a full load."""
+        """Metadata only, from at most 64 KB of the file (S2.11-S2.13); else a full load."""
         if not is_valid_session_id(session_id):
             return None
         data = self._read(session_id, _FIRST_READ)
@@ -180,7 +298,7 @@ class SessionFiles:
             return self.load(session_id)
         try:
             record = jsoncodec.loads(prefix)
-        except ValueError:
+        except (ValueError, RecursionError):
             return self.load(session_id)
         if not isinstance(record, dict) or any(k not in record for k in _REQUIRED_METADATA):
             return self.load(session_id)
@@ -195,7 +313,7 @@ class SessionFiles:
             hints = self._row_hints.get(session_id) or (None, None)
         record["messages"] = []
         record["tool_calls"] = []
-        session = Session.from_record(record, default_workspace=self.default_workspace)
+        session = self._session_of(session_id, record)
         session.mark_partial(
             "metadata_only",
             message_count=count,
@@ -221,18 +339,30 @@ class SessionFiles:
     def _mark_writer(self) -> None:
         """Note that this process writes here; ``close()`` removes the note. A note left by a
         process that no longer runs means it was killed mid-save, so recovery rebuilds."""
-        if self._writer_marker is not None:
+        if self._writer_marker is not None or self._marker_failed:
             return
         name = f"{WRITERS_FOLDER}/{socket.gethostname()}.{os.getpid()}.json"
-        self.folder.write(name, jsoncodec.dumps_line(
-            {"host": socket.gethostname(), "pid": os.getpid(), "started_at": time.time()}))
+        try:
+            self.folder.write(name, jsoncodec.dumps_line(
+                {"host": socket.gethostname(), "pid": os.getpid(), "started_at": time.time()}))
+        except StorageError as error:
+            # Only crash detection is lost (recovery then cannot tell this process was killed
+            # mid-save); a damaged _writers entry must not block every save.
+            self._marker_failed = True
+            logger.warning("could not write the writer marker, saving without it: %s", error)
+            return
         self._writer_marker = name
 
     def dead_writers(self) -> list[str]:
         """Markers of processes on this host that stopped without closing their store."""
         host = socket.gethostname()
         dead = []
-        for name in self.folder.names(WRITERS_FOLDER):
+        try:
+            names = self.folder.names(WRITERS_FOLDER)
+        except StorageError as error:
+            logger.warning("could not list writer markers: %s", error)
+            return []
+        for name in names:
             stem = name[: -len(".json")] if name.endswith(".json") else name
             marker_host, _, pid_text = stem.rpartition(".")
             if marker_host != host or not pid_text.isdigit():
@@ -262,14 +392,15 @@ class SessionFiles:
                 current = self._read_head_for_save(session_id)
                 record = session.to_record()
                 merged = None
+                held = self._held_at(session_id, current)
                 if stored is not None and _version_of(current) != stored.version:
-                    merged, current = self._merge_with_stored(session, stored, record)
+                    merged, current, held = self._merge_with_stored(session, stored, record)
                     if merged is not None:
                         record = Session.from_record(
                             merged, default_workspace=self.default_workspace
                         ).to_record()
                 payload = jsoncodec.dumps_pretty(record)
-                self._protect_previous(session_id, len(record["messages"]), current.data)
+                self._protect_previous(session_id, record, current, held)
                 try:
                     tag = self.folder.write_versioned(name, payload, current)
                 except VersionChanged:
@@ -287,11 +418,16 @@ class SessionFiles:
                     self.merged_saves += 1
                 # A thread saving the same copy may have replaced the file after us: the copy
                 # then remembers that thread's version, never an older one.
+                written = (tag, zlib.crc32(payload[:_FIRST_READ]))
                 if not gate.shared or self.folder.version(name) == tag:
-                    session.remember_stored((tag, zlib.crc32(payload[:_FIRST_READ])), payload)
+                    session.remember_stored(written, payload)
+                self._remember_held(session_id, _Held(
+                    written, len(record["messages"]), len(record["tool_calls"]),
+                    _generation_of(record),
+                ))
             self._lift_tombstone(session_id)
         if not skip_index:
-            row = session.compact()
+            row = capped_row(session.compact())
             still_current = None
             if tag is not None:
                 # Another process may have saved this session after us: its row must win.
@@ -314,16 +450,21 @@ class SessionFiles:
 
     def _merge_with_stored(
         self, session: Session, stored: StoredCopy, ours: dict[str, Any]
-    ) -> tuple[dict[str, Any] | None, Versioned]:
+    ) -> tuple[dict[str, Any] | None, Versioned, _Held | None]:
         """Another writer stored a version this copy has not seen: merge with it, or refuse.
 
         Returns the merged record (``None`` when there is nothing to merge with: the file is
-        gone without a deletion, or does not parse and is kept aside by the save) and the
-        stored version the write must replace.
+        gone without a deletion, or does not parse and is kept aside by the save), the
+        stored version the write must replace, and what that version holds.
         """
         session_id = session.session_id
         name = self.file_name(session_id)
-        theirs = self.folder.read_with_version(name)
+        try:
+            theirs = self.folder.read_with_version(name)
+        except StorageError as error:
+            raise StorageError(
+                f"cannot save session {session_id!r}: {error}", path=self.folder.path(name)
+            ) from None
         if theirs.data is None:
             deleted_at = self.tombstones().get(session_id)
             if stored.version is not None and deleted_at is not None:
@@ -332,11 +473,13 @@ class SessionFiles:
                     session_id, f"it was deleted (at {deleted_at:.3f}) after this copy was loaded",
                     loaded_version=stored.version[0], current_version=None,
                 )
-            return None, theirs  # removed by hand or never created: write it anew
+            return None, theirs, None  # removed by hand or never created: write it anew
         try:
-            their_record = self._session_from(session_id, theirs.data).to_record()
+            their_session, held = self._parse(session_id, theirs.data, _version_of(theirs))
         except SessionUnreadable:
-            return None, theirs  # S2.18: the unreadable file is kept aside, then replaced
+            # S2.18: the unreadable file is kept aside, then replaced
+            return None, theirs, _Held(_version_of(theirs), readable=False)
+        their_record = their_session.to_record()
         try:
             merged = merge_records(
                 stored.snapshot(), ours, their_record, session_id=session_id,
@@ -346,7 +489,7 @@ class SessionFiles:
             self.conflicts += 1
             raise
         logger.info("session %s: merged changes saved by another writer", session_id)
-        return merged, theirs
+        return merged, theirs, held
 
     def locked(self, session_id: str) -> Any:
         """Hold the session's write lock alone: for changes that are not saves of a copy (a
@@ -365,14 +508,14 @@ class SessionFiles:
             if not self.folder.is_local:
                 yield gate
                 return
+            path = os.path.join(self.folder.path(LOCKS_FOLDER), f"{stripe:02d}.lock")
             with self._stripe_files_lock:
                 lock = self._stripe_files.get(stripe)
                 if lock is None:
-                    folder = self.folder.path(LOCKS_FOLDER)
-                    os.makedirs(folder, exist_ok=True)
-                    lock = FileLock(os.path.join(folder, f"{stripe:02d}.lock"), thread_local=False)
+                    make_folder(os.path.dirname(path))
+                    lock = FileLock(path, thread_local=False)
                     self._stripe_files[stripe] = lock
-            with lock:  # counts holders: the copy's threads share one acquisition
+            with holding(lock, path):  # counts holders: the copy's threads share one acquisition
                 yield gate
 
     def _is_our_version(self, name: str, written: str, ours: dict[str, Any]) -> bool:
@@ -397,75 +540,120 @@ class SessionFiles:
         record = metadata_record(head) if head else None
         if record is None:
             return True
-        return all(record.get(key) == ours.get(key) for key in ("updated_at", "title", "message_count"))
+        keys = ("updated_at", "title", "message_count")
+        return all(record.get(key) == ours.get(key) for key in keys)
 
-    def _protect_previous(self, session_id: str, incoming: int, head: bytes | None) -> None:
-        """Keep a corrupt previous file aside (S2.18) and back up a shrink (S2.17, S2.19).
+    def _protect_previous(
+        self, session_id: str, record: dict[str, Any], current: Versioned, held: _Held | None
+    ) -> None:
+        """Keep what the file being replaced holds that ``record`` does not (S2.17-S2.19).
 
-        ``head`` is the first bytes of the file being replaced, read under the write lock.
+        ``current`` is the stored version (its first bytes at least), read under the write
+        lock; ``held`` what this process knows that version holds, if it does (then nothing
+        more is read unless a copy must be written). A file that does not parse or holds a
+        value its load dropped goes to ``<id>.json.corrupt.<time>``; fewer messages or fewer
+        tool calls to ``<id>.json.bak``, unless a backup of the same shrink generation holds
+        more. When the copy cannot be written the save is refused: raises StorageError.
         """
-        name = self.file_name(session_id)
-        if head is None:
+        if current.data is None:
             return
-        existing_count = _recorded_count(head)
-        if existing_count is not None and existing_count <= incoming:
-            return  # growing or equal: the common case reads 4 KB and writes no backup
-        previous = self.folder.read(name)
-        if previous is None:
-            return
-        try:
-            previous_record = jsoncodec.loads(previous)
-        except ValueError:
-            previous_record = None
-        if not isinstance(previous_record, dict):
-            aside = f"{name}.corrupt.{int(time.time())}"
-            self.folder.write(aside, previous)
-            logger.warning(
-                "session file %s did not parse; kept its bytes as %s before saving",
-                self.folder.path(name), aside,
-            )
-            return
-        messages = previous_record.get("messages")
-        previous_count = len(messages) if isinstance(messages, list) else 0
-        if previous_count <= incoming:
-            return
-        try:
-            if self._better_backup_exists(session_id, previous_count, previous_record):
+        previous: bytes | None = None
+        if held is None:
+            previous = self._previous_bytes(session_id)
+            if previous is None:
                 return
-            self.folder.write(f"{session_id}{_BACKUP_SUFFIX}", previous)
+            held = self._held_in(session_id, previous)
+        if not held.readable or held.dropped:
+            previous = previous if previous is not None else self._previous_bytes(session_id)
+            if previous is not None:
+                self._keep_aside(session_id, previous, held)
+            return
+        incoming = (len(record["messages"]), len(record["tool_calls"]))
+        if held.messages <= incoming[0] and held.tool_calls <= incoming[1]:
+            return  # growing or equal: the common case reads nothing more and writes no backup
+        previous = previous if previous is not None else self._previous_bytes(session_id)
+        if previous is None or self._better_backup_exists(session_id, held):
+            return
+        backup = f"{session_id}{_BACKUP_SUFFIX}"
+        try:
+            self.folder.write(backup, previous)
         except StorageError as error:
-            logger.warning("could not back up session %s before a shrink: %s", session_id, error)
+            raise StorageError(
+                f"cannot save session {session_id!r}: it would keep {incoming[0]} of "
+                f"{held.messages} messages and {incoming[1]} of {held.tool_calls} "
+                f"tool calls, and the backup of the stored version could not be written "
+                f"({error}); nothing was saved",
+                path=self.folder.path(backup),
+            ) from None
 
-    def _better_backup_exists(
-        self, session_id: str, previous_count: int, previous_record: dict[str, Any]
-    ) -> bool:
-        """A backup of the same shrink generation holding more messages is kept (S2.19)."""
-        data = self.folder.read(f"{session_id}{_BACKUP_SUFFIX}")
+    def _previous_bytes(self, session_id: str) -> bytes | None:
+        """The whole file a save is about to replace (never over the read limit)."""
+        name = self.file_name(session_id)
+        try:
+            return self.folder.read(name)
+        except StorageError as error:
+            raise StorageError(
+                f"cannot save session {session_id!r}: the stored file must be kept before it is "
+                f"replaced, and it cannot be read: {error}",
+                path=self.folder.path(name),
+            ) from None
+
+    def _keep_aside(self, session_id: str, previous: bytes, held: _Held) -> None:
+        """S2.18: keep a file that does not parse, or whose load dropped a value, as
+        ``<id>.json.corrupt.<unix time>`` (never over an earlier one); raises StorageError."""
+        name = self.file_name(session_id)
+        aside = f"{name}.corrupt.{int(time.time())}"
+        attempt = 1
+        while self.folder.info(aside) is not None:
+            attempt += 1
+            aside = f"{name}.corrupt.{int(time.time())}.{attempt}"
+        self.folder.write(aside, previous)
+        why = (
+            "did not parse" if not held.readable
+            else f"held {', '.join(held.dropped)} of a type its load could not keep"
+        )
+        logger.warning(
+            "session file %s %s; kept its bytes as %s before saving",
+            self.folder.path(name), why, aside,
+        )
+
+    def _better_backup_exists(self, session_id: str, held: _Held) -> bool:
+        """A backup of the same shrink generation holding more is kept (S2.19); a backup
+        that cannot be read or parsed is not better, and is replaced."""
+        name = f"{session_id}{_BACKUP_SUFFIX}"
+        try:
+            data = self.folder.read(name)
+        except StorageError as error:
+            logger.warning("replacing the unreadable backup %s: %s", self.folder.path(name), error)
+            return False
         if not data:
             return False
         try:
             backup = jsoncodec.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             return False
         if not isinstance(backup, dict) or not isinstance(backup.get("messages"), list):
             return False
-        same_generation = backup.get("intentional_shrink_generation") == previous_record.get(
-            "intentional_shrink_generation"
-        )
-        return same_generation and len(backup["messages"]) > previous_count
+        if _generation_of(backup) != held.generation:
+            return False
+        tool_calls = backup.get("tool_calls")
+        counts = (len(backup["messages"]), len(tool_calls) if isinstance(tool_calls, list) else 0)
+        return counts > (held.messages, held.tool_calls)
 
     # ── tombstones ───────────────────────────────────────────────────────────────────────
 
     def tombstones(self) -> dict[str, float]:
+        """Deleted ids; a missing, unreadable or oversized file holds none."""
         try:
-            return parse_tombstones(self.folder.read(TOMBSTONES_FILE))
+            return parse_tombstones(
+                self.folder.read_with_version(TOMBSTONES_FILE, TOMBSTONES_READ_LIMIT).data
+            )
         except StorageError:
             return {}
 
     def _lift_tombstone(self, session_id: str) -> None:
-        info = self.folder.info(TOMBSTONES_FILE)
-        if info is None:
-            return
+        """Saving an id again lifts its tombstone (S2.26). The save itself is done by now:
+        a tombstones file that cannot be read or written is logged, never raised."""
 
         def lift(data: bytes | None) -> bytes | None:
             current = parse_tombstones(data)
@@ -473,8 +661,13 @@ class SessionFiles:
                 return None
             return jsoncodec.dumps_pretty(without_tombstone(current, session_id))
 
-        # A conditional update: a deletion on another host meanwhile is never lost.
-        self.folder.update(TOMBSTONES_FILE, lift)
+        try:
+            if self.folder.info(TOMBSTONES_FILE) is None:
+                return
+            # A conditional update: a deletion on another host meanwhile is never lost.
+            self.folder.update(TOMBSTONES_FILE, lift, TOMBSTONES_READ_LIMIT)
+        except StorageError as error:
+            logger.warning("could not lift the tombstone of session %s: %s", session_id, error)
 
     # ── deleting ─────────────────────────────────────────────────────────────────────────
 
@@ -496,15 +689,31 @@ class SessionFiles:
                 lambda data: jsoncodec.dumps_pretty(
                     with_tombstone(parse_tombstones(data), session_id, deleted_at)
                 ),
+                TOMBSTONES_READ_LIMIT,
             )
-            existed = self.folder.remove(f"{session_id}{_BACKUP_SUFFIX}")
-            existed = self.folder.remove(self.file_name(session_id)) or existed
+            try:
+                existed = self.folder.remove(f"{session_id}{_BACKUP_SUFFIX}")
+                existed = self.folder.remove(self.file_name(session_id)) or existed
+            except StorageError:
+                self._untombstone_survivor(session_id)
+                raise
         self.index.remove(session_id)
         with self._hints_lock:
             self._row_hints.pop(session_id, None)
+            self._held.pop(session_id, None)
         if self.fold_every_save:
             self._fold_for_close()
         return existed
+
+    def _untombstone_survivor(self, session_id: str) -> None:
+        """A delete failed with the session file still there: lift the tombstone it wrote
+        first, so the session is left as it was (its backup, if removed, is no orphan)."""
+        try:
+            if self.folder.info(self.file_name(session_id)) is None:
+                return
+        except StorageError:
+            pass  # cannot tell: the session is most likely still there
+        self._lift_tombstone(session_id)
 
     # ── listing ──────────────────────────────────────────────────────────────────────────
 
@@ -521,19 +730,30 @@ class SessionFiles:
         problems: list[Problem] = []
         if not self._folded_on_open:
             self._folded_on_open = True
-            if self.index.pending_changes or self.folder.names(CHANGES_FOLDER):
-                self.index.fold()
-        snapshot = self.index.read()
+            try:
+                if self.index.pending_changes or self.folder.names(CHANGES_FOLDER):
+                    self.index.fold()
+            except StorageError as error:
+                logger.warning("could not fold session index changes: %s", error)
+        snapshot = self.index.read()  # before the file names: a save in between is then seen
         on_storage = self.session_ids_on_storage()
         if snapshot is None:
             return self.rebuild(on_storage, problems), problems
         keep = on_storage | set(in_memory_ids)
         rows = snapshot.rows
         for ghost in [sid for sid in rows if sid not in keep]:
-            if row_exists is not None and row_exists(ghost):
+            if (
+                row_exists is not None and is_valid_session_id(ghost)
+                and well_formed_row(rows[ghost]) and row_exists(ghost)
+            ):
                 continue
-            del rows[ghost]  # no file and no in-memory object (S2.8)
-        stale = {sid for sid, row in rows.items() if "last_message_at" not in row}
+            del rows[ghost]  # no file and no in-memory object (S2.8), or not a session's row
+        # A row lacking last_message_at predates it; a row of odd types was not written by a
+        # store (hand edits, another tool): both are recomputed from their file.
+        stale = {
+            sid for sid, row in rows.items()
+            if "last_message_at" not in row or not well_formed_row(row)
+        }
         stale |= snapshot.damaged_ids & on_storage
         stale |= on_storage - rows.keys()
         for session_id in stale:
@@ -542,21 +762,36 @@ class SessionFiles:
                 rows.pop(session_id, None)
                 continue
             rows[session_id] = row
-            self.index.upsert(row)
+            try:
+                self.index.upsert(row)
+            except StorageError as error:  # the row is listed; the next listing tries again
+                logger.warning("could not record the sidebar row of %s: %s", session_id, error)
         if stale and self.fold_every_save:
-            self._fold_for_close()
+            try:
+                self._fold_for_close()
+            except StorageError as error:
+                logger.warning("could not fold session index changes: %s", error)
         return list(rows.values()), problems
 
     def _row_from_file(self, session_id: str, problems: list[Problem]) -> dict[str, Any] | None:
+        """The session's row from its file; ``None`` (and a problem naming the file) when it
+        cannot be read, so one bad file never empties the sidebar."""
+        path = self.folder.path(self.file_name(session_id))
         try:
             session = self.load(session_id)
+            return capped_row(session.compact()) if session is not None else None
         except SessionUnreadable as error:
-            problems.append(
-                Problem.from_exception("json_fs", "hermes_sessions_list_rows", error, path=error.path)
+            problem = Problem.from_exception(
+                "json_fs", "hermes_sessions_list_rows", error, path=error.path
             )
-            logger.warning("skipping unreadable session file: %s", error)
-            return None
-        return session.compact() if session is not None else None
+        except Exception as error:  # noqa: BLE001 - a value the row rules cannot take
+            problem = Problem.from_exception(
+                "json_fs", "hermes_sessions_list_rows",
+                SessionUnreadable(session_id, path, f"{type(error).__name__}: {error}"), path=path,
+            )
+        problems.append(problem)
+        logger.warning("skipping unreadable session file: %s", problem.message)
+        return None
 
     def rebuild(
         self, on_storage: set[str] | None = None, problems: list[Problem] | None = None
@@ -680,3 +915,36 @@ def _recorded_count(head: bytes) -> int | None:
     if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
         return count
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _warn_other_id(path: str, inner: str) -> None:
+    """Log once per file and inner id (the cache remembers) that the file name won."""
+    logger.warning(
+        "session file %s holds session_id %s; loaded under its file name, which is the id, "
+        "and its next save writes that id", path, inner,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _warn_dropped(path: str, fields: str) -> None:
+    """Log once per file and fields that a load replaced stored values by empty ones."""
+    logger.warning(
+        "session file %s: %s could not be loaded as stored (wrong JSON type); the file is "
+        "kept aside as <id>.json.corrupt.<time> before its next save", path, fields,
+    )
+
+
+def _generation_of(record: dict[str, Any]) -> int:
+    """The record's ``intentional_shrink_generation`` (S2.20), 0 when unset or odd."""
+    value = record.get("intentional_shrink_generation")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _is_blank(value: object) -> bool:
+    """Holds nothing worth keeping: null, false, zero, or an empty text, list or object."""
+    if value is None or value is False:
+        return True
+    if isinstance(value, (str, list, dict)):
+        return not value
+    return type(value) in (int, float) and value == 0

@@ -16,13 +16,22 @@ that breaks is rebuilt on the next call, so one network blip does not disable th
 
 from __future__ import annotations
 
+import stat as stat_module
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from hermes_sessions_core.errors import HermesSessionsError, StorageError
 
-from .storage import FileInfo, RemoteFolder, Versioned, _mtime_of, temp_name
+from .storage import (
+    FileInfo,
+    RemoteFolder,
+    TooLarge,
+    Versioned,
+    _mtime_of,
+    not_regular,
+    temp_name,
+)
 
 __all__ = ["SftpFolder", "open_sftp_folder"]
 
@@ -113,29 +122,46 @@ class SftpFolder(RemoteFolder):
 
     # ── operations ───────────────────────────────────────────────────────────────────────
 
-    def _fetch(self, name: str) -> bytes:
-        return self._read_tagged(name, None)[0]
+    def _fetch(self, name: str, limit: int) -> bytes:
+        return self._read_tagged(name, None, limit)[0]
 
-    def _read_tagged(self, name: str, limit: int | None) -> tuple[bytes, str]:
-        """The bytes (the first ``limit`` if given) and the version tag of the open file, so
-        the tag names exactly what was read."""
+    def _read_tagged(
+        self, name: str, head: int | None, limit: int | None = None
+    ) -> tuple[bytes, str]:
+        """The bytes (the first ``head`` if given, TooLarge above ``limit`` otherwise) and the
+        version tag of the open file, so the tag names exactly what was read.
+
+        The server opens whatever it is asked to, and its open of a FIFO would wait for a
+        writer forever (holding this connection): the name's attributes are checked first.
+        """
+        path = self.path(name)
+
         def read(sftp: Any) -> tuple[bytes, str]:
-            with sftp.open(self.path(name), "rb") as handle:
+            found = sftp.lstat(path)
+            if not stat_module.S_ISREG(found.st_mode or 0):
+                raise not_regular(path, found.st_mode or 0)
+            with sftp.open(path, "rb") as handle:
                 stat = handle.stat()
-                if limit is not None:
-                    return bytes(handle.read(limit)), _tag(stat)
-                if stat.st_size >= _PREFETCH_FROM:
-                    handle.prefetch(stat.st_size)
-                return bytes(handle.read()), _tag(stat)
+                if head is not None:
+                    return bytes(handle.read(head)), _tag(stat)
+                size = int(stat.st_size or 0)
+                if limit is not None and size > limit:
+                    raise TooLarge(path, size, limit, _tag(stat))
+                if size >= _PREFETCH_FROM:
+                    handle.prefetch(size)
+                data = bytes(handle.read(limit + 1 if limit is not None else None))
+                if limit is not None and len(data) > limit:
+                    raise TooLarge(path, len(data), limit, _tag(stat))
+                return data, _tag(stat)
 
         return self._call("read", name, read)
 
     def read_head(self, name: str, size: int) -> bytes | None:
         return self.read_head_with_version(name, size).data
 
-    def read_with_version(self, name: str) -> Versioned:
+    def read_with_version(self, name: str, limit: int | None = None) -> Versioned:
         try:
-            return Versioned(*self._read_tagged(name, None))
+            return Versioned(*self._read_tagged(name, None, self._limit(limit)))
         except FileNotFoundError:
             return Versioned(None)
 
@@ -217,6 +243,7 @@ class _Unconnected:
 
 def _is_plain_file_error(error: BaseException) -> bool:
     """An SFTP status error (permission, not a folder) leaves the connection usable."""
-    return type(error) in (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError) or (
+    plain = (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError)
+    return type(error) in plain or (
         type(error) is OSError and getattr(error, "errno", None) is not None
     )

@@ -4,7 +4,13 @@ Local disks get the classic recipe: a temp file in the same folder, fsync, ``os.
 of the folder. Object stores (s3, gcs, azure, memory) have no rename, but a single upload is
 atomic there: the object appears whole or not at all (S2.3). Other remote filesystems (sftp)
 upload to a temp name and rename. Reads refuse symlinks and non-regular files so a session id
-can never read outside the store.
+can never read outside the store; a FIFO, socket or device node is recognised from its
+attributes before it is opened (and then opened non-blocking), so it can never hang a reader.
+
+No object larger than the folder's ``max_read_bytes`` (:data:`MAX_READ_BYTES` unless the
+store sets ``max_session_bytes``) is read whole: such a read raises :class:`TooLarge` after
+looking at the size alone. Every failure of the operating system or the server becomes a
+:class:`StorageError` naming the path, and leaves what was stored as it was.
 
 Shared objects (the index, tombstones, projects) change through :meth:`Folder.update`, a
 read-modify-write that never loses a concurrent update: under a lock on a local disk or inside
@@ -22,6 +28,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,10 +38,11 @@ from fsspec.implementations.local import LocalFileSystem
 
 from hermes_sessions_core.atomic import temp_name, write_file_atomically
 from hermes_sessions_core.errors import HermesSessionsError, MissingDependencyError, StorageError
+from hermes_sessions_core.regular_files import NotARegularFile, open_regular_fd
 
 __all__ = [
-    "UPDATE_ATTEMPTS", "FileInfo", "Folder", "VersionChanged", "Versioned", "open_folder",
-    "temp_name",
+    "MAX_READ_BYTES", "UPDATE_ATTEMPTS", "FileInfo", "Folder", "TooLarge", "VersionChanged",
+    "Versioned", "failure", "holding", "make_folder", "not_regular", "open_folder", "temp_name",
 ]
 
 _SINGLE_PUT_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "memory"})
@@ -45,8 +53,14 @@ _SFTP_PROTOCOLS = frozenset({"sftp", "ssh"})
 #: A conditional update gives up after this many conflicts in a row (each retried after a pause).
 UPDATE_ATTEMPTS = 60
 _READ_ATTEMPTS = 5
-_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_BINARY = getattr(os, "O_BINARY", 0)
+#: No object larger than this is read whole unless the caller names a limit (256 MiB): a
+#: session file is parsed in memory, and orjson briefly needs several times its size.
+MAX_READ_BYTES = 256 << 20
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a directory"), (stat.S_ISLNK, "a symlink"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +83,65 @@ class Versioned:
 
 class VersionChanged(Exception):
     """Another writer replaced the object after the version a conditional write named."""
+
+
+class TooLarge(StorageError):
+    """A whole read was refused because the object is larger than the read's limit.
+
+    Only the size was looked at; ``tag`` is the object's version where the backend told it
+    with the size (so a conditional write can still replace exactly this object).
+    """
+
+    def __init__(self, path: str, size: int, limit: int, tag: str | None = None) -> None:
+        self.size = size
+        self.limit = limit
+        self.tag = tag
+        super().__init__(
+            f"{path} is {size:,} bytes, over the {limit:,}-byte limit for reading a file whole; "
+            "it was left untouched (the json_fs setting max_session_bytes raises the limit)",
+            path=path,
+        )
+
+
+def not_regular(path: str, mode: int) -> StorageError:
+    """The error for a session or store file that is a FIFO, socket, device, folder or link."""
+    kind = next((f"{label}, not" for test, label in _SPECIAL_KINDS if test(mode)), "not")
+    return StorageError(
+        f"{path} is {kind} a regular file; session and store files must be regular files: "
+        "remove or rename it",
+        path=path,
+    )
+
+
+def failure(action: str, path: str, error: OSError) -> StorageError:
+    """A raw OSError as a StorageError naming the path (its errno name and text kept)."""
+    reason = error.strerror or str(error) or type(error).__name__
+    code = errno.errorcode.get(error.errno or 0)
+    return StorageError(f"could not {action} {path}: {reason} ({code or 'no errno'})", path=path)
+
+
+@contextmanager
+def holding(lock: Any, path: str) -> Iterator[None]:
+    """Hold a file lock, turning a failure to take it (the lock file is a folder, the folder
+    is read-only, ...) into a StorageError naming the lock file; the body's errors pass."""
+    try:
+        lock.acquire()
+    except HermesSessionsError:
+        raise
+    except OSError as error:
+        raise failure("take the lock", path, error) from error
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def make_folder(path: str) -> None:
+    """``os.makedirs`` with a StorageError naming the path (a file in its place, EROFS...)."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as error:
+        raise failure("create the folder", path, error) from error
 
 
 def open_folder(
@@ -117,6 +190,8 @@ class Folder(abc.ABC):
     cheap_versions = False
     #: Whether equal version tags mean equal content (an object store's ETag).
     exact_versions = False
+    #: Whole reads without an explicit limit refuse objects larger than this (TooLarge).
+    max_read_bytes = MAX_READ_BYTES
 
     def __init__(self, filesystem: Any, root: str, url: str, *, multi_writer: bool = False) -> None:
         self.filesystem = filesystem
@@ -125,6 +200,9 @@ class Folder(abc.ABC):
         self.multi_writer = multi_writer
         self._update_lock = threading.RLock()
 
+    def _limit(self, limit: int | None) -> int:
+        return self.max_read_bytes if limit is None else limit
+
     def path(self, name: str) -> str:
         return f"{self.root}/{name}"
 
@@ -132,9 +210,9 @@ class Folder(abc.ABC):
     # Folders without server-side conditions answer with tag ``None`` and write plainly:
     # their callers hold a lock that every writer of the folder shares (see ``update``).
 
-    def read_versioned(self, name: str) -> Versioned:
-        """The object's bytes and version tag, read together."""
-        return Versioned(self.read(name))
+    def read_versioned(self, name: str, limit: int | None = None) -> Versioned:
+        """The object's bytes and version tag, read together (TooLarge above ``limit``)."""
+        return Versioned(self._read_whole(name, limit))
 
     def write_if_unchanged(self, name: str, data: bytes, base: Versioned) -> bool:
         """Write ``data`` only if the object is still ``base`` (absent if ``base.data`` is None).
@@ -150,10 +228,11 @@ class Folder(abc.ABC):
 
     # ── session versions: tags that :meth:`version` and :meth:`write_versioned` agree on ──
 
-    def read_with_version(self, name: str) -> Versioned:
+    def read_with_version(self, name: str, limit: int | None = None) -> Versioned:
         """The bytes and the version tag of exactly those bytes (checked on both sides of
-        the read where the backend cannot tell them in one request)."""
-        return self._tagged(name, self.read)
+        the read where the backend cannot tell them in one request); TooLarge above
+        ``limit`` (the folder's ``max_read_bytes`` by default)."""
+        return self._tagged(name, lambda n: self._read_whole(n, limit))
 
     def read_head_with_version(self, name: str, size: int) -> Versioned:
         """At most ``size`` leading bytes, with the whole object's version tag."""
@@ -188,17 +267,23 @@ class Folder(abc.ABC):
             path=self.path(name),
         )
 
-    def update(self, name: str, change: Callable[[bytes | None], bytes | None]) -> bytes | None:
+    def update(
+        self, name: str, change: Callable[[bytes | None], bytes | None], limit: int | None = None
+    ) -> bytes | None:
         """Read-modify-write one shared object without losing a concurrent update.
 
         ``change`` gets the current bytes (``None`` if absent) and returns the new bytes, or
         ``None`` to leave the object as it is; it may run several times, so it must not have
-        side effects. Returns the bytes now stored. Raises StorageError if other writers keep
-        winning for :data:`UPDATE_ATTEMPTS` rounds.
+        side effects. An object larger than ``limit`` is not read: ``change`` gets ``b""``
+        (nothing readable), as for an empty object. Returns the bytes now stored. Raises
+        StorageError if other writers keep winning for :data:`UPDATE_ATTEMPTS` rounds.
         """
         with self._locked_for_update(name):
             for attempt in range(UPDATE_ATTEMPTS):
-                current = self.read_versioned(name)
+                try:
+                    current = self.read_versioned(name, limit)
+                except TooLarge as error:
+                    current = Versioned(b"", error.tag)
                 wanted = change(current.data)
                 if wanted is None or wanted == current.data:
                     return current.data
@@ -228,9 +313,13 @@ class Folder(abc.ABC):
     safe_for_many_hosts = False
     multi_writer_refusal = "this storage offers no conditional writes or shared locks"
 
-    @abc.abstractmethod
     def read(self, name: str) -> bytes | None:
-        """The whole object, or ``None`` if absent."""
+        """The whole object, or ``None`` if absent; TooLarge above ``max_read_bytes``."""
+        return self._read_whole(name, None)
+
+    @abc.abstractmethod
+    def _read_whole(self, name: str, limit: int | None) -> bytes | None:
+        """The whole object, ``None`` if absent; TooLarge above ``limit`` (None: the default)."""
 
     @abc.abstractmethod
     def read_head(self, name: str, size: int) -> bytes | None:
@@ -270,50 +359,77 @@ class LocalFolder(Folder):
 
     def _locked_for_update(self, name: str) -> Any:
         """``<name>.lock`` beside the object, so other processes' updates wait too."""
+        path = self.path(f"{name}.lock")
         with self._update_lock:
             lock = self._file_locks.get(name)
             if lock is None:
-                lock = FileLock(self.path(f"{name}.lock"), thread_local=False)
+                lock = FileLock(path, thread_local=False)
                 self._file_locks[name] = lock
-        os.makedirs(os.path.dirname(self.path(name)), exist_ok=True)
-        return _Both(self._update_lock, lock)
+        make_folder(os.path.dirname(self.path(name)))
+        return _Both(self._update_lock, holding(lock, path))
 
-    def _open_regular(self, name: str) -> int | None:
+    def _open_regular(self, name: str) -> tuple[int, os.stat_result] | None:
+        """An open descriptor and its ``fstat``, or ``None`` if absent.
+
+        The type is checked on the name first (``lstat``), so a FIFO, socket or device is never
+        opened at all (opening some devices has effects); the open is the core's non-blocking
+        recipe (:func:`~hermes_sessions_core.regular_files.open_regular_fd`), which refuses one
+        swapped in between.
+        """
+        path = self.path(name)
         try:
-            fd = os.open(self.path(name), os.O_RDONLY | _NO_FOLLOW | _BINARY)
+            found = os.lstat(path)
         except FileNotFoundError:
             return None
         except OSError as error:
-            if error.errno == errno.ELOOP:
-                raise StorageError(
-                    f"{self.path(name)} is a symlink; session files must be regular files",
-                    path=self.path(name),
-                ) from None
-            if error.errno == errno.EISDIR:
-                raise StorageError(f"{self.path(name)} is a directory", path=self.path(name)) from None
-            raise StorageError(f"cannot read {self.path(name)}: {error}", path=self.path(name)) from error
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise StorageError(f"{self.path(name)} is not a regular file", path=self.path(name))
-        return fd
-
-    def read(self, name: str) -> bytes | None:
-        return self.read_with_version(name).data
-
-    def read_with_version(self, name: str) -> Versioned:
-        """The bytes and the identity of the very file they came from (one ``fstat``)."""
-        fd = self._open_regular(name)
-        if fd is None:
-            return Versioned(None)
+            raise failure("read", path, error) from error
+        if not stat.S_ISREG(found.st_mode):
+            raise not_regular(path, found.st_mode)
         try:
-            tag = _tag(os.fstat(fd))
-            chunks = []
-            while True:
-                chunk = os.read(fd, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            return Versioned(b"".join(chunks), tag)
+            fd = open_regular_fd(path)
+        except FileNotFoundError:
+            return None
+        except NotARegularFile:
+            raise not_regular(path, 0) from None
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise not_regular(path, stat.S_IFLNK) from None
+            raise failure("read", path, error) from error
+        try:
+            return fd, os.fstat(fd)
+        except OSError as error:
+            os.close(fd)
+            raise failure("read", path, error) from error
+
+    def _read_whole(self, name: str, limit: int | None) -> bytes | None:
+        return self.read_with_version(name, limit).data
+
+    def read_with_version(self, name: str, limit: int | None = None) -> Versioned:
+        """The bytes and the identity of the very file they came from (one ``fstat``); a file
+        larger than ``limit`` is refused from that ``fstat``, before any byte is read."""
+        opened = self._open_regular(name)
+        if opened is None:
+            return Versioned(None)
+        fd, found = opened
+        path = self.path(name)
+        allowed = self._limit(limit)
+        tag = _tag(found)
+        try:
+            if found.st_size > allowed:
+                raise TooLarge(path, found.st_size, allowed, tag)
+            # One read of the size fstat gave (and a byte more, to see growth): one buffer.
+            chunks = [os.read(fd, found.st_size + 1)]
+            total = len(chunks[0])
+            while chunks[-1]:
+                if total > allowed:
+                    raise TooLarge(path, total, allowed, tag)
+                chunks.append(os.read(fd, min(1 << 20, allowed + 1 - total)))
+                total += len(chunks[-1])
+            return Versioned(chunks[0] if len(chunks) <= 2 else b"".join(chunks), tag)
+        except HermesSessionsError:
+            raise
+        except OSError as error:
+            raise failure("read", path, error) from error
         finally:
             os.close(fd)
 
@@ -321,11 +437,15 @@ class LocalFolder(Folder):
         return self.read_head_with_version(name, size).data
 
     def read_head_with_version(self, name: str, size: int) -> Versioned:
-        fd = self._open_regular(name)
-        if fd is None:
+        opened = self._open_regular(name)
+        if opened is None:
             return Versioned(None)
+        fd, found = opened
         try:
-            return Versioned(os.read(fd, size), _tag(os.fstat(fd)))
+            # Never allocate more than the file holds: the head of a small file stays small.
+            return Versioned(os.read(fd, min(size, found.st_size + 1)), _tag(found))
+        except OSError as error:
+            raise failure("read", self.path(name), error) from error
         finally:
             os.close(fd)
 
@@ -351,36 +471,45 @@ class LocalFolder(Folder):
             raise StorageError(f"could not write {target}: {error}", path=target) from error
 
     def remove(self, name: str) -> bool:
+        path = self.path(name)
         try:
-            os.unlink(self.path(name))
+            os.unlink(path)
         except FileNotFoundError:
             return False
         except IsADirectoryError:
-            raise StorageError(f"{self.path(name)} is a directory", path=self.path(name)) from None
+            raise StorageError(f"{path} is a directory", path=path) from None
+        except OSError as error:
+            raise failure("delete", path, error) from error
         return True
 
     def names(self, subfolder: str = "") -> list[str]:
+        folder = self.path(subfolder) if subfolder else self.root
         try:
-            with os.scandir(self.path(subfolder) if subfolder else self.root) as entries:
+            with os.scandir(folder) as entries:
                 return [entry.name for entry in entries]
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        except NotADirectoryError:
-            return []
+        except OSError as error:
+            raise failure("list", folder, error) from error
 
     def info(self, name: str) -> FileInfo | None:
+        path = self.path(name)
         try:
-            result = os.lstat(self.path(name))
+            result = os.lstat(path)
         except FileNotFoundError:
             return None
+        except OSError as error:
+            raise failure("inspect", path, error) from error
         return FileInfo(name, result.st_size, result.st_mtime)
 
     def entries(self) -> Iterator[os.DirEntry[str]]:
         try:
             with os.scandir(self.root) as entries:
                 yield from entries
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return
+        except OSError as error:
+            raise failure("list", self.root, error) from error
 
 
 class RemoteFolder(Folder):
@@ -392,7 +521,8 @@ class RemoteFolder(Folder):
 
     def __init__(self, filesystem: Any, root: str, url: str, *, multi_writer: bool = False) -> None:
         super().__init__(filesystem, root, url, multi_writer=multi_writer)
-        protocols = filesystem.protocol if isinstance(filesystem.protocol, tuple) else (filesystem.protocol,)
+        protocol = filesystem.protocol
+        protocols = protocol if isinstance(protocol, tuple) else (protocol,)
         self.single_put = bool(_SINGLE_PUT_PROTOCOLS.intersection(protocols))
         if "memory" in protocols:
             self.safe_for_many_hosts = True  # one process: the update lock covers every writer
@@ -404,9 +534,9 @@ class RemoteFolder(Folder):
             f"could not {action} {location}: {type(error).__name__}: {error}", path=self.path(name)
         )
 
-    def read(self, name: str) -> bytes | None:
+    def _read_whole(self, name: str, limit: int | None) -> bytes | None:
         try:
-            return self._fetch(name)
+            return self._fetch(name, self._limit(limit))
         except FileNotFoundError:
             return None
         except IsADirectoryError:
@@ -416,9 +546,14 @@ class RemoteFolder(Folder):
         except Exception as error:
             raise self._failure("read", name, error) from error
 
-    def _fetch(self, name: str) -> bytes:
-        """The whole object; raises FileNotFoundError if absent (subclasses pick the transfer)."""
-        return bytes(self.filesystem.cat_file(self.path(name)))
+    def _fetch(self, name: str, limit: int) -> bytes:
+        """The whole object, TooLarge above ``limit``; FileNotFoundError if absent (subclasses
+        pick the transfer). A ranged read of one byte more than the limit tells without a
+        separate size request, and never holds more than the limit."""
+        data = bytes(self.filesystem.cat_file(self.path(name), start=0, end=limit + 1))
+        if len(data) > limit:
+            raise TooLarge(self.path(name), len(data), limit)
+        return data
 
     def read_head(self, name: str, size: int) -> bytes | None:
         try:

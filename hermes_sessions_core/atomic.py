@@ -8,11 +8,13 @@ the folder so the rename itself survives a power cut. The temp name is per proce
 from __future__ import annotations
 
 import os
+import stat
 import threading
 
 __all__ = ["temp_name", "write_file_atomically", "fsync_directory"]
 
 _BINARY = getattr(os, "O_BINARY", 0)
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def temp_name(target: str) -> str:
@@ -32,8 +34,19 @@ def write_file_atomically(target: str | os.PathLike[str], data: bytes) -> os.sta
     temp = os.path.join(folder, temp_name(os.path.basename(path)))
     try:
         os.makedirs(folder, exist_ok=True)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _BINARY, 0o644)
         try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)  # a file made private stays private
+        except OSError:
+            mode = 0o644
+        try:
+            os.unlink(temp)  # a leftover of a killed save with this pid and thread id
+        except FileNotFoundError:
+            pass
+        # O_EXCL and O_NOFOLLOW: never write through something placed at the temp name.
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_FOLLOW | _BINARY, mode)
+        try:
+            if mode != 0o644:
+                os.fchmod(fd, mode)  # the umask may have taken bits the old file had
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]

@@ -119,7 +119,9 @@ def _adopt_core_transcript(session: Session, path: Path | None) -> bool:
     if path is None:
         return False
     try:
-        record: Any = jsoncodec.loads(read_regular(path.expanduser(), MAX_CORE_TRANSCRIPT_BYTES))
+        record: Any = jsoncodec.loads(read_regular(
+            path.expanduser(), MAX_CORE_TRANSCRIPT_BYTES, follow_symlinks=True
+        ))
     except (OSError, ValueError):
         return False
     if not isinstance(record, dict):

@@ -15,9 +15,10 @@ from typing import BinaryIO
 __all__ = ["FileTooLarge", "NotARegularFile", "open_regular", "open_regular_fd", "read_regular"]
 
 _FLAGS = (
-    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
 )
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 class NotARegularFile(OSError):
@@ -26,7 +27,7 @@ class NotARegularFile(OSError):
     def __init__(self, path: str | os.PathLike[str]) -> None:
         super().__init__(f"{os.fspath(path)} is not a regular file (a FIFO, socket, device or "
                          "folder); not read")
-        self.filename = os.fspath(path)
+        self.path = os.fspath(path)
 
 
 class FileTooLarge(OSError):
@@ -34,15 +35,15 @@ class FileTooLarge(OSError):
 
     def __init__(self, path: str | os.PathLike[str], size: int, limit: int) -> None:
         super().__init__(f"{os.fspath(path)} is {size} bytes, more than the {limit} read; skipped")
-        self.filename = os.fspath(path)
+        self.path = os.fspath(path)
         self.size = size
         self.limit = limit
 
 
-def open_regular_fd(path: str | os.PathLike[str]) -> int:
+def open_regular_fd(path: str | os.PathLike[str], *, follow_symlinks: bool = False) -> int:
     """A blocking read descriptor for the regular file ``path``; raises OSError (including
-    :class:`NotARegularFile`, and ELOOP for a symlink)."""
-    fd = os.open(path, _FLAGS)
+    :class:`NotARegularFile`, and ELOOP for a symlink unless ``follow_symlinks``)."""
+    fd = os.open(path, _FLAGS if follow_symlinks else _FLAGS | _NO_FOLLOW)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotARegularFile(path)
@@ -53,14 +54,16 @@ def open_regular_fd(path: str | os.PathLike[str]) -> int:
     return fd
 
 
-def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+def open_regular(path: str | os.PathLike[str], *, follow_symlinks: bool = False) -> BinaryIO:
     """:func:`open_regular_fd` as a binary file object."""
-    return os.fdopen(open_regular_fd(path), "rb")
+    return os.fdopen(open_regular_fd(path, follow_symlinks=follow_symlinks), "rb")
 
 
-def read_regular(path: str | os.PathLike[str], max_bytes: int | None = None) -> bytes:
+def read_regular(
+    path: str | os.PathLike[str], max_bytes: int | None = None, *, follow_symlinks: bool = False
+) -> bytes:
     """The whole regular file ``path``; :class:`FileTooLarge` past ``max_bytes``."""
-    fd = open_regular_fd(path)
+    fd = open_regular_fd(path, follow_symlinks=follow_symlinks)
     try:
         size = os.fstat(fd).st_size
         if max_bytes is not None and size > max_bytes:

@@ -38,3 +38,21 @@ def test_temp_names_are_per_process_and_thread_and_never_json():
     name = atomic.temp_name("abc.json")
     assert name.startswith("abc.tmp.") and not name.endswith(".json")
     assert str(os.getpid()) in name
+
+
+def test_a_private_file_stays_private_and_a_planted_temp_is_not_written_through(tmp_path):
+    """A file the user made 0600 keeps its mode; a symlink planted at the temp name is
+    replaced, never followed."""
+    import os
+
+    from hermes_sessions_core.atomic import temp_name, write_file_atomically
+
+    target = tmp_path / "s.json"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o600)
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"keep")
+    os.symlink(victim, tmp_path / temp_name("s.json"))
+    write_file_atomically(target, b"new")
+    assert target.read_bytes() == b"new" and (target.stat().st_mode & 0o777) == 0o600
+    assert victim.read_bytes() == b"keep"

@@ -10,12 +10,13 @@ read: the plan names its bytes so the transcript can say what was left out (issu
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass
 from typing import IO, Any, BinaryIO, Iterator
 
 import orjson
+
+# One non-blocking, no-symlink open for every source (S4.2, issue 13), re-exported here.
+from hermes_sessions_core.regular_files import NotARegularFile, open_regular, open_regular_fd
 
 __all__ = [
     "LineStats",
@@ -32,36 +33,6 @@ __all__ = [
 ]
 
 _CHUNK = 1024 * 1024
-_OPEN_FLAGS = (
-    os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-)
-
-
-class NotARegularFile(OSError):
-    """A FIFO, socket or device where a transcript belongs (replaced after the scan)."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(f"{path} is not a regular file (a FIFO, socket or device); not read")
-
-
-def open_regular_fd(path: str) -> int:
-    """A blocking read descriptor for the regular file ``path``. Opening never blocks (a FIFO
-    would wait for a writer) and never follows a symlink (S4.2); raises OSError, including
-    :class:`NotARegularFile`."""
-    fd = os.open(path, _OPEN_FLAGS)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotARegularFile(path)
-        os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def open_regular(path: str) -> BinaryIO:
-    """:func:`open_regular_fd` as a binary file object."""
-    return os.fdopen(open_regular_fd(path), "rb")
 
 
 @dataclass

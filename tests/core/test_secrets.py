@@ -88,3 +88,16 @@ def test_redaction_keeps_what_is_not_secret() -> None:
     assert options["headers"] == {"Authorization": "Bearer abc"}
     assert redact_secrets("https://user:pw@host:9000/x") == f"https://user:{REDACTED}@host:9000/x"
     assert redact_secrets("s3://bucket/a@b:c") == "s3://bucket/a@b:c"
+
+
+def test_a_session_url_password_never_reaches_an_error():
+    """json_fs names the storage URL in its errors: the password in it is hidden."""
+    from hermes_sessions_json_fs.storage import open_folder
+
+    from hermes_sessions_core.errors import StorageError
+
+    folder = open_folder("sftp://me:hunter2@127.0.0.1:1/x", {"timeout": 0.5})
+    assert "hunter2" not in folder.url and "me:" in folder.url
+    with pytest.raises(StorageError) as refused:  # nothing listens on port 1
+        folder.names()
+    assert "hunter2" not in str(refused.value)

@@ -38,6 +38,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from hermes_sessions_core.atomic import temp_name, write_file_atomically
 from hermes_sessions_core.errors import HermesSessionsError, MissingDependencyError, StorageError
+from hermes_sessions_core.redaction import redact_secrets
 from hermes_sessions_core.regular_files import NotARegularFile, open_regular_fd
 
 __all__ = [
@@ -163,12 +164,13 @@ def open_folder(
         filesystem, path = fsspec.core.url_to_fs(url, **options)
     except ImportError as error:
         extra, module = _EXTRA_FOR_PROTOCOL.get(protocol, (protocol, protocol))
-        raise MissingDependencyError(f"storage at {url!r}", extra, module) from error
+        raise MissingDependencyError(f"storage at {redact_secrets(url)!r}", extra, module) from error
     except HermesSessionsError:
         raise
     except Exception as error:  # bad options, unreachable host: name the URL and the cause
         raise StorageError(
-            f"cannot open session storage {url!r}: {type(error).__name__}: {error}", path=url
+            f"cannot open session storage {redact_secrets(url)!r}: {type(error).__name__}: "
+            f"{redact_secrets(str(error))}", path=redact_secrets(url)
         ) from error
     if isinstance(filesystem, LocalFileSystem):
         return LocalFolder(filesystem, os.path.abspath(path), url, multi_writer=multi_writer)
@@ -196,7 +198,7 @@ class Folder(abc.ABC):
     def __init__(self, filesystem: Any, root: str, url: str, *, multi_writer: bool = False) -> None:
         self.filesystem = filesystem
         self.root = root
-        self.url = url
+        self.url = redact_secrets(url)  # for messages: an sftp://user:password@ stays hidden
         self.multi_writer = multi_writer
         self._update_lock = threading.RLock()
 

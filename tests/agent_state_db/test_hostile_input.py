@@ -13,10 +13,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +35,7 @@ from hermes_sessions_agent_state_db.field_caps import (
 from hermes_sessions_core import SessionStore
 from hermes_sessions_core.errors import HermesSessionsError, StorageError
 
+from ..blocking_calls import fifo_releaser, within
 from .helpers import FIXTURES, AgentHome, lock_held_by_another_process
 
 TIP = "20261123_212026_5dae6d"  # tip of a three-segment cli chain in real_small.db
@@ -49,40 +48,6 @@ LOCKED_LISTING_SECONDS = 1.8
 
 def _listing(home: AgentHome, **options: Any):
     return list_agent_rows(home.locations, "default", limit=1000, ttl=0, **options)
-
-
-def _within(seconds: float, call: Callable[[], Any], release: Callable[[], None]) -> Any:
-    """``call()`` in a thread; fails (after ``release()`` unblocks it) if it takes longer."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = call()
-        except BaseException as error:  # noqa: BLE001 - handed to the test thread
-            outcome["error"] = error
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        release()
-        worker.join(5)
-        pytest.fail(f"blocked for more than {seconds} s (a special file was opened blocking)")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
-
-
-def _release_fifo(path: Path) -> Callable[[], None]:
-    """Unblock a reader stuck opening the FIFO ``path`` (open its write end, then close it)."""
-
-    def release() -> None:
-        try:
-            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
-        except OSError:
-            pass
-
-    return release
 
 
 def _two_profile_home(tmp_path: Path) -> tuple[AgentHome, Path]:
@@ -345,21 +310,21 @@ def test_fifo_in_place_of_the_store_or_a_sidecar(real_small: AgentHome, name: st
     fifo = real_small.home / name
     fifo.unlink(missing_ok=True)
     os.mkfifo(fifo)
-    release = _release_fifo(fifo)
-    listing = _within(3, lambda: _listing(real_small), release)
+    release = fifo_releaser(fifo)
+    listing = within(3, lambda: _listing(real_small), release)
     assert listing.rows == ()
     (problem,) = listing.problems
     assert problem.error_type == "AgentStoreNotAFile" and problem.path == str(fifo)
     assert "not a regular file" in problem.message
-    assert _within(3, lambda: agent_messages(real_small.db, TIP), release) == []
-    assert _within(3, lambda: lineage_report(real_small.db, TIP), release)["found"] is False
+    assert within(3, lambda: agent_messages(real_small.db, TIP), release) == []
+    assert within(3, lambda: lineage_report(real_small.db, TIP), release)["found"] is False
 
 
 def test_fifo_cron_jobs_file(real_small: AgentHome) -> None:
     """Issue 13: a FIFO at ``cron/jobs.json`` is reported, never opened blocking; rows list."""
     real_small.jobs_file.parent.mkdir()
     os.mkfifo(real_small.jobs_file)
-    listing = _within(3, lambda: _listing(real_small), _release_fifo(real_small.jobs_file))
+    listing = within(3, lambda: _listing(real_small), fifo_releaser(real_small.jobs_file))
     assert len(listing.rows) == 7
     (problem,) = listing.problems
     assert problem.path == str(real_small.jobs_file) and "not a regular file" in problem.message
@@ -372,7 +337,7 @@ def test_fifo_web_ui_side_files(current: AgentHome, where: str) -> None:
     fifo = current.state_dir / where
     fifo.parent.mkdir(parents=True, exist_ok=True)
     os.mkfifo(fifo)
-    listing = _within(3, lambda: _listing(current), _release_fifo(fifo))
+    listing = within(3, lambda: _listing(current), fifo_releaser(fifo))
     assert listing.problems == ()
     assert any(row["raw_source"] == "webui" for row in listing.rows)
     assert any(row["raw_source"] == "cron" for row in listing.rows)
@@ -387,7 +352,7 @@ def test_fifo_web_ui_session_file_beside_an_agent_row(current: AgentHome) -> Non
     (current.state_dir / "sessions").mkdir(parents=True, exist_ok=True)
     fifo = current.state_dir / "sessions" / f"{session_id}.json"
     os.mkfifo(fifo)
-    listing = _within(3, lambda: _listing(current), _release_fifo(fifo))
+    listing = within(3, lambda: _listing(current), fifo_releaser(fifo))
     assert session_id not in {row.session_id for row in listing.rows}
 
 

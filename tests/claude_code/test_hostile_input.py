@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +30,7 @@ from hermes_sessions_claude_code.subagents import link_subagents
 from hermes_sessions_claude_code.summary import MAX_BRANCH_CHARS, MAX_MODEL_CHARS, MAX_PATH_CHARS
 from hermes_sessions_claude_code.window_scan import summarise_windows
 
+from ..blocking_calls import fifo_releaser, within
 from .conftest import SESSIONS, SHORT, row_for
 
 MB = 1024 * 1024
@@ -74,38 +74,6 @@ def _transcript(root: Path, parts: list[bytes | list[dict[str, Any]]]) -> Path:
 
 def _exchanges(first: int, last: int) -> list[dict[str, Any]]:
     return [record for index in range(first, last) for record in _exchange(index)]
-
-
-def _within(seconds: float, call: Callable[[], Any], release: Callable[[], None]) -> Any:
-    """``call()`` in a thread; fails (after ``release()`` unblocks it) if it takes longer."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = call()
-        except BaseException as error:  # noqa: BLE001 - handed to the test thread
-            outcome["error"] = error
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        release()
-        worker.join(5)
-        pytest.fail(f"blocked for more than {seconds} s (a FIFO was opened blocking)")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
-
-
-def _release_fifo(path: Path) -> Callable[[], None]:
-    def release() -> None:
-        try:
-            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
-        except OSError:
-            pass
-
-    return release
 
 
 # ── finding 14: a last line longer than the tail window ──────────────────────────────────────
@@ -264,8 +232,8 @@ def test_fifo_transcript_in_a_project_folder(projects: Path, cache) -> None:
     """Issue 13: a FIFO named ``*.jsonl`` is never opened; every real transcript lists."""
     fifo = projects / "-tmp-private" / "ffffffff-0000-0000-0000-000000000000.jsonl"
     os.mkfifo(fifo)
-    listing = _within(
-        5, lambda: list_claude_code_rows([projects], cache=cache), _release_fifo(fifo)
+    listing = within(
+        5, lambda: list_claude_code_rows([projects], cache=cache), fifo_releaser(fifo)
     )
     assert len(listing.rows) == len(SESSIONS)
 
@@ -305,7 +273,7 @@ def test_transcript_replaced_by_a_fifo_after_the_scan(tmp_path: Path, reader: st
         except OSError as error:
             return error
 
-    result = _within(3, attempt, _release_fifo(fifo))
+    result = within(3, attempt, fifo_releaser(fifo))
     if reader == "subagent_probe":
         linked, _problems = result
         assert linked == {str(tmp_path / "s.jsonl"): []}
@@ -319,9 +287,9 @@ def test_fifo_listing_state_file(projects: Path, tmp_path: Path) -> None:
     state = tmp_path / "state" / "claude_code-listing.json"
     state.parent.mkdir()
     os.mkfifo(state)
-    listing = _within(
+    listing = within(
         5, lambda: list_claude_code_rows([projects], cache=SummaryCache(), state_file=state),
-        _release_fifo(state),
+        fifo_releaser(state),
     )
     assert len(listing.rows) == len(SESSIONS)
     assert state.is_file() and json.loads(state.read_bytes())["version"] == 1

@@ -344,11 +344,14 @@ def case_not_a_list(home: Home, options: argparse.Namespace) -> Plan:
     def check(runs: dict[str, Run], home: Home) -> str:
         path = home.sessions / "notalist0001.json"
         stored = json.loads(path.read_bytes()).get("messages")
-        backup = path.with_name(path.name + ".bak").exists()
+        copies = [p for p in home.sessions.glob("notalist0001.json.*")
+                  if p.name.endswith(".bak") or ".corrupt." in p.name]
+        original = [p.name.split(".json.", 1)[1].split(".", 1)[0] for p in copies
+                    if json.loads(p.read_bytes()).get("messages") == record["messages"]]
         if runs["rename"].status != 0:
             return f"rename refused: {_first_error(runs['rename'])}"
         kept = "messages kept" if stored == record["messages"] else f"messages now {stored!r}"
-        return f"{kept}; backup {'kept' if backup else 'none'}"
+        return f"{kept}; original bytes {'kept as .' + original[0] if original else 'LOST'}"
 
     return Plan([("rename", rename), ("list", LIST)], check=check)
 

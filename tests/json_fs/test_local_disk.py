@@ -165,3 +165,19 @@ def test_only_valid_ids_are_taken_from_file_names(local):
     for name in ("Upper.json", "_index.json", "a\nb.json", ".json", "x.json.bak", "y.tmp.1.2"):
         (folder / name).write_text("{}")
     assert files.session_ids_on_storage() == {"good0000001", "also-good"}
+
+
+def test_closing_a_store_whose_storage_is_gone_logs_and_never_raises(local, monkeypatch, caplog):
+    """A dropped connection at shutdown (SFTP) must not turn a clean close into an error."""
+    store, _ = local
+    session = store.new_session()
+    session.messages.extend(chat(1))
+    session.save()
+    files = registry.session_files_for(store.context())
+
+    def unreachable(self, subfolder=""):
+        raise StorageError("could not list sftp://host/x: connection lost", path="x")
+
+    monkeypatch.setattr(type(files.folder), "names", unreachable)
+    store.close()
+    assert "could not fold" in caplog.text

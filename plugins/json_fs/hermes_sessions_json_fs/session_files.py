@@ -844,12 +844,14 @@ class SessionFiles:
                 self._writer_marker = None
 
     def _fold_for_close(self) -> None:
-        if not self.fold_every_save and not (
-            self.index.pending_changes or self.folder.names(CHANGES_FOLDER)
-        ):
-            return
+        """Fold now; storage that cannot be reached (a dropped SFTP connection) is logged,
+        never raised: the saves themselves succeeded, and the next fold catches up."""
         existing = self.session_ids_on_storage if self.fold_every_save else None
         try:
+            if not self.fold_every_save and not (
+                self.index.pending_changes or self.folder.names(CHANGES_FOLDER)
+            ):
+                return
             if not self.index.fold(existing):
                 self.rebuild()  # no base index yet: write a complete one
         except StorageError as error:

@@ -101,15 +101,16 @@ class SeaweedServer:
         self.process = None
 
     def client(self, **overrides: Any) -> Any:
-        """A plain boto3 client, independent of the code under test."""
-        import boto3
+        """A plain botocore client, independent of the code under test (botocore comes with
+        s3fs; boto3 beside it made old pip backtrack for minutes)."""
+        import botocore.session
 
         options = dict(
             endpoint_url=self.endpoint, aws_access_key_id=ACCESS_KEY,
             aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
         )
         options.update(overrides)
-        return boto3.client("s3", **options)
+        return botocore.session.get_session().create_client("s3", **options)
 
     def new_bucket(self) -> str:
         name = f"hs-{uuid.uuid4().hex[:20]}"

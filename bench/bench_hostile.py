@@ -46,46 +46,15 @@ from typing import Any, Callable, Iterator
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from source_trees import Tree, worktree  # noqa: E402  (beside this script)
+
 from hermes_sessions_core.testing.samples import chat, encode_original, original_record  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures"
-PACKAGES = ("", "plugins/json_fs", "plugins/agent_state_db", "plugins/claude_code",
-            "plugins/cron_projects")
 AGENT_SESSION = "20261123_212026_e3f24c"  # a session of real_small.db
 WEB_SESSIONS = ("websess0001", "websess0002", "websess0003")
 SECRET = "S3-SECRET-do-not-print-0123456789"
 MIB = 1024 * 1024
-
-
-# ── source trees ─────────────────────────────────────────────────────────────────────────────
-
-@dataclass
-class Tree:
-    label: str
-    root: Path
-
-    @property
-    def pythonpath(self) -> str:
-        return os.pathsep.join(str(self.root / package) for package in PACKAGES)
-
-
-@contextlib.contextmanager
-def worktree(revision: str, parent: Path) -> Iterator[Tree | None]:
-    """A detached git worktree of ``revision`` under ``parent``, removed afterwards."""
-    folder = parent / "before"
-    made = subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(folder),
-                           revision], capture_output=True, text=True)
-    if made.returncode != 0:
-        print(f"--before {revision}: unavailable ({made.stderr.strip() or 'git failed'})")
-        yield None
-        return
-    commit = subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
-    try:
-        yield Tree(f"{revision} ({commit})", folder)
-    finally:
-        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(folder)],
-                       capture_output=True)
 
 
 # ── one child process ────────────────────────────────────────────────────────────────────────

@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,29 +38,10 @@ WORKER = REPO / "tests" / "json_fs" / "workers.py"
 sys.path.insert(0, str(WORKER.parent))
 sys.path.insert(0, str(REPO))
 
+from source_trees import worktree  # noqa: E402  (beside this script)
+
 SHARED = 4
 REFERENCE = "0dcc765"
-_PACKAGES = ("", "plugins/json_fs", "plugins/agent_state_db", "plugins/claude_code",
-             "plugins/cron_projects")
-
-
-@contextlib.contextmanager
-def reference_library(revision: str) -> Iterator[str | None]:
-    """A ``PYTHONPATH`` running the library at ``revision`` (a temporary git worktree), or
-    ``None`` with the reason printed when git cannot provide it."""
-    with tempfile.TemporaryDirectory() as folder:
-        tree = Path(folder) / "reference"
-        made = subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree),
-                               revision], capture_output=True, text=True)
-        if made.returncode != 0:
-            print(f"reference {revision}: unavailable ({made.stderr.strip() or 'git failed'})")
-            yield None
-            return
-        try:
-            yield os.pathsep.join(str(tree / package) for package in _PACKAGES)
-        finally:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)],
-                           capture_output=True)
 
 
 def run(writers: int, saves: int) -> tuple[float, int]:
@@ -192,9 +172,11 @@ def main() -> None:
     parser.add_argument("--no-reference", action="store_true", help="skip the reference runs")
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
-        library = None if args.no_reference else stack.enter_context(
-            reference_library(args.reference))
-        reference = (args.reference, library) if library is not None else None
+        tree = None
+        if not args.no_reference:
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            tree = stack.enter_context(worktree(args.reference, scratch))
+        reference = (tree.label, tree.pythonpath) if tree is not None else None
         run_all(args, reference)
 
 

@@ -6,7 +6,6 @@ This module holds only the hook implementations.
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable, Mapping
 
 from hermes_sessions_core.errors import SessionUnreadable
@@ -17,12 +16,9 @@ from hermes_sessions_core.search import SearchQuery, SearchResults
 from .recovery import maintain
 from .registry import SOURCE_NAME, forget_all, session_files_for
 from .search_index import search_index_for
+from .session_files import RECHECK_AFTER
 
 __all__ = ["RECHECK_AFTER", "forget_all", "session_files_for"]
-
-#: Seconds a cached copy on a shared remote folder is trusted before ``get()`` re-checks its
-#: version (one HEAD); setting ``json_fs.recheck_after``. Local folders check on every get.
-RECHECK_AFTER = 1.0
 
 
 @hookimpl
@@ -59,15 +55,8 @@ def hermes_sessions_load_session(
 
 @hookimpl
 def hermes_sessions_is_current(context: SourceContext, session: Session) -> bool | None:
-    files = session_files_for(context)
-    if not files.folder.cheap_versions:
-        if not files.folder.multi_writer:
-            return None  # one host writes this remote folder: a HEAD per read buys nothing
-        stored = session.stored_copy
-        seconds = float(context.setting(SOURCE_NAME, "recheck_after", RECHECK_AFTER) or 0)
-        if stored is not None and time.time() - stored.at < seconds:
-            return None  # checked (loaded or saved) moments ago; a save still checks
-    return files.is_current(session)
+    seconds = float(context.setting(SOURCE_NAME, "recheck_after", RECHECK_AFTER) or 0)
+    return session_files_for(context).is_current(session, recheck_after=seconds)
 
 
 @hookimpl

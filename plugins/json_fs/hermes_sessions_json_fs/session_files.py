@@ -63,7 +63,7 @@ from .storage import (
 
 __all__ = [
     "SessionFiles", "METADATA_PREFIX_LIMIT", "STALE_TEMP_SECONDS", "WRITERS_FOLDER",
-    "LOCKS_FOLDER",
+    "LOCKS_FOLDER", "RECHECK_AFTER",
 ]
 
 logger = logging.getLogger(__name__)
@@ -92,6 +92,9 @@ WRITERS_FOLDER = "_writers"
 _REQUIRED_METADATA = ("session_id", "title", "created_at", "updated_at")
 _SESSION_SUFFIX = ".json"
 _BACKUP_SUFFIX = ".json.bak"
+#: Seconds a cached copy on a shared remote folder is trusted before ``get()`` re-checks its
+#: version (one HEAD); setting ``json_fs.recheck_after``. Local folders check on every get.
+RECHECK_AFTER = 1.0
 #: Lock files that make a session's check-then-write atomic across the processes of a machine.
 LOCKS_FOLDER = "_locks"
 #: Sessions share this many locks, so the folder never holds more lock files than this.
@@ -269,11 +272,19 @@ class SessionFiles:
             return None
         return held
 
-    def is_current(self, session: Session) -> bool | None:
+    def is_current(self, session: Session, recheck_after: float = RECHECK_AFTER) -> bool | None:
         """Whether storage still holds the version ``session`` was loaded or saved as: one
-        ``stat`` (one HEAD on an object store); ``None`` when that is not known."""
+        ``stat`` (one HEAD on an object store); ``None`` when that is not known.
+
+        A remote folder one host writes is never asked (a HEAD per read would buy nothing);
+        a shared one only once the copy is ``recheck_after`` seconds old. A save still checks.
+        """
         stored = session.stored_copy
         if stored is None or not is_valid_session_id(session.session_id):
+            return None
+        if not self.folder.cheap_versions and (
+            not self.folder.multi_writer or time.time() - stored.at < recheck_after
+        ):
             return None
         try:
             tag = self.folder.version(self.file_name(session.session_id))

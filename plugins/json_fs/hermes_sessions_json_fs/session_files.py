@@ -228,9 +228,6 @@ class SessionFiles:
         self._remember_held(session_id, held)
         return session
 
-    def _session_from(self, session_id: str, data: bytes) -> Session:
-        return self._parse(session_id, data, None)[0]
-
     def _parse(
         self, session_id: str, data: bytes, version: tuple[str | None, int] | None
     ) -> tuple[Session, _Held]:

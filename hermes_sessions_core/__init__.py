@@ -6,6 +6,9 @@ no global plugin manager. Build a :class:`SessionStore` to use it.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from .errors import (
     HermesSessionsError,
     InvalidProfileName,
@@ -17,20 +20,23 @@ from .errors import (
     SessionUnreadable,
     StorageError,
 )
-from .hookspecs import ENTRY_POINT_GROUP, ListRequest, SourceContext, hookimpl, hookspec
-from .locations import Locations
-from .models import (
-    Problem,
-    Session,
-    SessionRow,
-    SidebarListing,
-    SourceInfo,
-    SourceListing,
-    Transcript,
-    is_valid_session_id,
-    new_session_id,
-    title_from,
-)
+
+if TYPE_CHECKING:
+    from .hookspecs import ENTRY_POINT_GROUP, ListRequest, SourceContext, hookimpl, hookspec
+    from .locations import Locations
+    from .models import (
+        Problem,
+        Session,
+        SessionRow,
+        SidebarListing,
+        SourceInfo,
+        SourceListing,
+        Transcript,
+        is_valid_session_id,
+        new_session_id,
+        title_from,
+    )
+    from .store import SessionStore
 
 __version__ = "0.1.0"
 
@@ -63,11 +69,32 @@ __all__ = [
     "title_from",
 ]
 
+# Where each public name lives. They load on first use, so that importing one module of the
+# package (the command line's `--help`, the Web UI drop-in) does not load all of them.
+_HOMES = {
+    **dict.fromkeys(
+        ("ENTRY_POINT_GROUP", "ListRequest", "SourceContext", "hookimpl", "hookspec"), "hookspecs"
+    ),
+    "Locations": "locations",
+    **dict.fromkeys(
+        (
+            "Problem", "Session", "SessionRow", "SidebarListing", "SourceInfo", "SourceListing",
+            "Transcript", "is_valid_session_id", "new_session_id", "title_from",
+        ),
+        "models",
+    ),
+    "SessionStore": "store",
+}
+
 
 def __getattr__(name: str) -> object:
-    # The store pulls in the aggregator and the plugin manager; load it on first use.
-    if name == "SessionStore":
-        from .store import SessionStore
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
 
-        return SessionStore
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -24,12 +24,16 @@ from typing import Any, Callable
 
 import orjson
 
-__all__ = ["dumps_pretty", "dumps_line", "dumps_sorted", "loads", "JSONDecodeError"]
+__all__ = [
+    "dumps_pretty", "dumps_line", "dumps_sorted", "dumps_report", "loads", "JSONDecodeError",
+]
 
 JSONDecodeError = orjson.JSONDecodeError
 
 _PRETTY = orjson.OPT_INDENT_2
 _LINE = 0
+# Dates and dataclasses reach ``default`` as they reach json's, instead of orjson's own forms.
+_REPORT = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 # A JSON string (skipped whole, so text inside strings is never touched) or one of the
 # constants Python's json writes for non-finite floats.
 _STRING_OR_CONSTANT = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|-?Infinity|NaN')
@@ -61,6 +65,29 @@ def dumps_sorted(value: Any) -> bytes:
         return _standard(lambda: json.dumps(
             value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=repr
         ))
+
+
+def dumps_report(value: Any) -> bytes:
+    """Encode as ``json.dumps(value, ensure_ascii=False, indent=2, default=str)``, in UTF-8: the
+    command line's ``--json`` output. A value JSON has no type for is written as its ``str()``.
+
+    Raises ``UnicodeEncodeError`` for a string holding a lone surrogate, which only text can carry.
+    """
+    try:
+        return orjson.dumps(value, default=_report_default, option=_REPORT)
+    except (TypeError, orjson.JSONEncodeError):
+        return _standard(
+            lambda: json.dumps(value, ensure_ascii=False, indent=2, default=str)
+        )
+
+
+def _report_default(value: Any) -> Any:
+    # What json does natively and orjson leaves to ``default``: float and tuple subclasses.
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value)
 
 
 def _standard(encode: Callable[[], str]) -> bytes:

@@ -8,12 +8,10 @@ hook that does not exist (a misspelled name) or repeats a name becomes a
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import logging
 import os
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any, Iterable
 
 import pluggy
@@ -100,6 +98,8 @@ class SessionsPluginManager(pluggy.PluginManager):
         return sorted(unknown)
 
     def _unknown_hook_error(self, plugin: Any, names: list[str]) -> pluggy.PluginValidationError:
+        import difflib
+
         known = [name for name in vars(HermesSessionsSpec) if name.startswith(f"{PROJECT_NAME}_")]
         hints = []
         for name in names:
@@ -176,6 +176,8 @@ def make_plugin_manager(
 
 
 def _load_entry_points(manager: SessionsPluginManager) -> None:
+    from importlib import metadata  # ~20 ms: only a manager that loads entry points needs it
+
     for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = getattr(entry_point, "dist", None)
         record = PluginRecord(
@@ -189,12 +191,13 @@ def _load_entry_points(manager: SessionsPluginManager) -> None:
             logger.info("hermes-sessions plugin %r is blocked by configuration", entry_point.name)
             continue
         if manager.has_plugin(entry_point.name) or entry_point.name in manager.records:
+            existing = manager.records.get(entry_point.name)
+            owner = existing.module if existing is not None else "another plugin"
             manager._report(
                 record,
                 "register",
                 ValueError(
-                    f"plugin name {entry_point.name!r} is already registered by "
-                    f"{manager.records[entry_point.name].module if entry_point.name in manager.records else 'another plugin'}"
+                    f"plugin name {entry_point.name!r} is already registered by {owner}"
                 ),
             )
             continue

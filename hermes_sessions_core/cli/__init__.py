@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from . import maintenance, sessions  # noqa: F401  (register their commands)
-from . import search  # noqa: F401  (registers search, reindex)
-from . import projects  # noqa: F401  (registers projects)
+# Each module registers its commands on the app.
+from . import maintenance, projects, search, sessions  # noqa: F401
 from .app import app
 
 __all__ = ["app", "main"]

@@ -7,18 +7,16 @@ Errors go to stderr with a non-zero exit code: 1 for "not found" or a failed ope
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
+import errno
+import functools
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, BinaryIO, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from ..locations import Locations
-from ..times import to_epoch
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "app", "out", "err", "fail", "when", "print_json", "open_store", "safe", "COMMAND_SETTINGS",
@@ -31,8 +29,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 HomeOption = typer.Option(None, "--home", help="Hermes home (default: $HERMES_HOME or ~/.hermes).")
 StateDirOption = typer.Option(
@@ -51,10 +47,12 @@ COMMAND_SETTINGS: dict[str, dict[str, Any]] = {"core": {"persist_caches": False}
 
 
 def open_store(
-    home: Optional[Path] = None, state_dir: Optional[Path] = None, sessions_url: Optional[str] = None,
-    claude_dir: Optional[Path] = None, profile: Optional[str] = None,
+    home: Optional[Path] = None, state_dir: Optional[Path] = None,
+    sessions_url: Optional[str] = None, claude_dir: Optional[Path] = None,
+    profile: Optional[str] = None,
 ) -> Any:
     """A SessionStore for the command's options (imported lazily: `--help` stays fast)."""
+    from ..locations import Locations
     from ..store import SessionStore
 
     locations = Locations.from_environment(
@@ -64,22 +62,92 @@ def open_store(
     return SessionStore(locations, settings={k: dict(v) for k, v in COMMAND_SETTINGS.items()})
 
 
+@functools.cache
+def out() -> Console:
+    """The console of tables and messages, built on first use: rich takes longer to import than
+    `--help` or a `--json` command may spend."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
+
+
+@functools.cache
+def err() -> Console:
+    """The console of errors, warnings and progress bars (stderr), built on first use."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
+
 def safe(value: Any) -> str:
     """Data shown through rich: brackets in titles or messages are text, never markup."""
+    from rich.markup import escape
+
     return escape(str(value))
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {safe(message)}", highlight=False)
+    err().print(f"[red]error:[/red] {safe(message)}", highlight=False)
     raise typer.Exit(code)
 
 
 def when(value: Any) -> str:
+    import datetime
+
+    from ..times import to_epoch
+
     stamp = to_epoch(value)
     if stamp is None:
         return "-"
-    return _dt.datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M")
+    return datetime.datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M")
 
 
 def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+    """Print ``value`` as ``json.dumps(value, ensure_ascii=False, indent=2, default=str)`` would,
+    through orjson: at scale the standard encoder was most of a ``--json`` command's time.
+
+    The bytes go straight to stdout's buffer when stdout is UTF-8, and are flushed here, so a
+    reader that has gone away (a broken pipe) is reported inside the command, where the command
+    line's runner exits quietly with code 1.
+    """
+    from ..jsoncodec import dumps_report
+
+    stream = sys.stdout
+    buffer: BinaryIO | None = getattr(stream, "buffer", None)
+    encoded: bytes | None = None
+    if buffer is not None and _is_utf8(stream):
+        try:
+            encoded = dumps_report(value)
+        except UnicodeEncodeError:
+            pass  # a lone surrogate (from a path): the text layer's error handler decides
+    if buffer is None or encoded is None:
+        import json
+
+        stream.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    stream.flush()
+    _write_all(buffer, encoded)
+    _write_all(buffer, b"\n")
+    buffer.flush()
+
+
+def _is_utf8(stream: Any) -> bool:
+    import codecs
+
+    encoding = getattr(stream, "encoding", None)
+    if not isinstance(encoding, str):
+        return False
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def _write_all(buffer: BinaryIO, data: bytes) -> None:
+    # An unbuffered stdout (python -u) is a raw file, whose write may take only part of the data.
+    view = memoryview(data)
+    while view:
+        written: int | None = buffer.write(view)
+        if not written:  # a raw file in non-blocking mode that is full
+            raise BlockingIOError(errno.EAGAIN, "stdout is not ready for writing")
+        view = view[written:]

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from ..errors import HermesSessionsError
 from .app import (
@@ -29,6 +27,9 @@ from .app import (
     safe,
 )
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
 __all__ = ["doctor_command", "repair_command"]
 
 _STATUS_STYLE = {"ok": "green", "warn": "yellow", "needs_manual_review": "red"}
@@ -37,8 +38,16 @@ _STATUS_STYLE = {"ok": "green", "warn": "yellow", "needs_manual_review": "red"}
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr, shown only once a scan is large enough to wait for."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=err, transient=True)
+                   console=err(), transient=True)
     task = None
 
     def update(done: int, total: int) -> None:
@@ -58,12 +67,16 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def _findings_table(title: str, findings: list[dict[str, Any]]) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     table.add_column("Kind")
     table.add_column("Session")
     table.add_column("Detail", overflow="fold")
     for finding in findings:
-        detail = ", ".join(f"{k}={v}" for k, v in finding.items() if k not in ("kind", "session_id"))
+        detail = ", ".join(
+            f"{k}={v}" for k, v in finding.items() if k not in ("kind", "session_id")
+        )
         table.add_row(safe(finding["kind"]), safe(finding["session_id"]), safe(detail))
     return table
 
@@ -71,7 +84,7 @@ def _findings_table(title: str, findings: list[dict[str, Any]]) -> Table:
 def _print_audit(report: dict[str, Any]) -> None:
     status = report["status"]
     summary = report["summary"]
-    out.print(
+    out().print(
         f"Status: [{_STATUS_STYLE.get(status, 'white')}]{status}[/]  "
         f"({summary['ok']} healthy session files, {summary['repairable']} repairable, "
         f"{summary['unsafe']} need manual review, {summary['reported']} reported)"
@@ -80,7 +93,7 @@ def _print_audit(report: dict[str, Any]) -> None:
                        ("unsafe", "Needs manual review (left alone by repair)"),
                        ("reported", "Reported only")):
         if report[key]:
-            out.print(_findings_table(title, report[key]))
+            out().print(_findings_table(title, report[key]))
 
 
 @app.command("doctor")
@@ -129,9 +142,11 @@ def repair_command(
         if report["repaired"]:
             for item in report["repaired"]:
                 extra = f" ({item['messages']} messages)" if "messages" in item else ""
-                out.print(f"- {item['action']}: {safe(item['session_id'])}{extra}", highlight=False)
+                out().print(
+                    f"- {item['action']}: {safe(item['session_id'])}{extra}", highlight=False
+                )
         else:
-            out.print("Nothing to repair.")
+            out().print("Nothing to repair.")
         _print_audit(report["after"])
     if not report["ok"]:
         raise typer.Exit(1)

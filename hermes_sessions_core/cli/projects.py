@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from ..errors import HermesSessionsError
 from .app import (
@@ -57,15 +56,17 @@ def projects_command(
         })
         return
     if not rows:
-        out.print(f"No projects for profile [bold]{safe(active)}[/bold] "
+        out().print(f"No projects for profile [bold]{safe(active)}[/bold] "
                   f"(looked in {store.locations.projects_file}).", highlight=False)
     else:
+        from rich.table import Table
+
         table = Table(title=f"Projects ({active})", title_justify="left")
         for column in ("ID", "Name", "Color", "Source", "Created"):
             table.add_column(column, no_wrap=column != "Name")
         for row in rows:
             table.add_row(safe(row["project_id"]), safe(row["name"]), safe(row["color"] or "-"),
                           str(row["source"]), when(row["created_at"]))
-        out.print(table)
+        out().print(table)
     for problem in problems:
-        err.print(f"[yellow]warning:[/yellow] {safe(problem.describe())}", highlight=False)
+        err().print(f"[yellow]warning:[/yellow] {safe(problem.describe())}", highlight=False)

@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Any, List, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.text import Text
 
 from ..errors import HermesSessionsError
 from .app import (
@@ -31,7 +29,9 @@ __all__ = ["search_command", "reindex_command"]
 
 @app.command("search")
 def search_command(
-    query: str = typer.Argument(..., help='Words, "exact phrases" and prefix* terms; all must match.'),
+    query: str = typer.Argument(
+        ..., help='Words, "exact phrases" and prefix* terms; all must match.'
+    ),
     home: Optional[Path] = HomeOption,
     state_dir: Optional[Path] = StateDirOption,
     sessions_url: Optional[str] = SessionsUrlOption,
@@ -39,11 +39,18 @@ def search_command(
     profile: Optional[str] = typer.Option(None, "--profile", "-p", help="Profile to search."),
     all_profiles: bool = typer.Option(False, "--all-profiles", help="Search every profile."),
     source: Optional[List[str]] = typer.Option(
-        None, "--source", "-s", help="Only this source (json_fs, agent_state_db, claude_code…); repeatable."
+        None, "--source", "-s",
+        help="Only this source (json_fs, agent_state_db, claude_code…); repeatable.",
     ),
-    project: Optional[str] = typer.Option(None, "--project", help="Only sessions of this project id."),
-    since: Optional[str] = typer.Option(None, "--since", help="Messages at or after this date (ISO 8601)."),
-    until: Optional[str] = typer.Option(None, "--until", help="Messages at or before this date (ISO 8601)."),
+    project: Optional[str] = typer.Option(
+        None, "--project", help="Only sessions of this project id."
+    ),
+    since: Optional[str] = typer.Option(
+        None, "--since", help="Messages at or after this date (ISO 8601)."
+    ),
+    until: Optional[str] = typer.Option(
+        None, "--until", help="Messages at or before this date (ISO 8601)."
+    ),
     archived: bool = typer.Option(False, "--archived", help="Include archived sessions."),
     limit: int = typer.Option(20, "--limit", "-n", min=1, max=1000, help="Show at most N hits."),
     per_session: int = typer.Option(1, "--per-session", min=1, help="Hits per session."),
@@ -73,25 +80,29 @@ def search_command(
         print_json({"query": query, **results.to_dict()})
         return
     if not results.hits:
-        out.print(f"No matches for {query!r}.", highlight=False)
+        out().print(f"No matches for {query!r}.", highlight=False)
     for hit in results.hits:
         _print_hit(hit)
     for problem in results.problems:
-        err.print(f"[yellow]warning:[/yellow] {safe(problem.describe())}", highlight=False)
+        err().print(f"[yellow]warning:[/yellow] {safe(problem.describe())}", highlight=False)
 
 
 def _print_hit(hit: Any) -> None:
+    from rich.text import Text
+
     where = "title" if hit.position is None else f"message {hit.position}"
     if hit.role:
         where += f" ({hit.role})"
     header = Text()
     header.append(str(hit.title or "Untitled"), style="bold")
-    header.append(f"  {hit.session_id}  {hit.source} · {where} · {when(hit.timestamp)}", style="dim")
-    out.print(header)
+    header.append(
+        f"  {hit.session_id}  {hit.source} · {where} · {when(hit.timestamp)}", style="dim"
+    )
+    out().print(header)
     snippet = Text("  " + hit.snippet)
     for start, end in hit.highlights:
         snippet.stylize("bold yellow", start + 2, end + 2)
-    out.print(snippet)
+    out().print(snippet)
 
 
 @app.command("reindex")
@@ -100,10 +111,20 @@ def reindex_command(
     state_dir: Optional[Path] = StateDirOption,
     sessions_url: Optional[str] = SessionsUrlOption,
     claude_dir: Optional[Path] = ClaudeDirOption,
-    source: Optional[List[str]] = typer.Option(None, "--source", "-s", help="Only this source; repeatable."),
+    source: Optional[List[str]] = typer.Option(
+        None, "--source", "-s", help="Only this source; repeatable."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Rebuild the search indexes from the session data (safe at any time)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from ..search import rebuild_search_indexes
 
     try:
@@ -113,7 +134,7 @@ def reindex_command(
         return
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, disable=as_json, transient=False,
+        console=err(), disable=as_json, transient=False,
     ) as bar:
         tasks: dict[str, Any] = {}
 
@@ -131,10 +152,10 @@ def reindex_command(
         print_json({"indexed": counts, "problems": [p.to_dict() for p in problems]})
     else:
         for name, count in counts.items():
-            out.print(f"{name}: indexed {count} session(s)", highlight=False)
+            out().print(f"{name}: indexed {count} session(s)", highlight=False)
         if not counts and not problems:
-            out.print("No source keeps a search index to rebuild.")
+            out().print("No source keeps a search index to rebuild.")
     for problem in problems:
-        err.print(f"[red]error:[/red] {safe(problem.describe())}", highlight=False)
+        err().print(f"[red]error:[/red] {safe(problem.describe())}", highlight=False)
     if problems:
         raise typer.Exit(1)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
-from rich.table import Table
 
 from ..errors import HermesSessionsError, SessionNotFound
-from ..locations import Locations
 from .app import (
     COMMAND_SETTINGS,
     ClaudeDirOption,
@@ -27,6 +24,9 @@ from .app import (
     safe,
     when,
 )
+
+if TYPE_CHECKING:
+    from ..locations import Locations
 
 __all__ = ["list_command", "show_command", "plugins_command"]
 
@@ -84,10 +84,12 @@ def list_command(
         })
         return
     if not rows:
-        out.print(f"No sessions found for profile [bold]{safe(active)}[/bold]. Looked in:")
+        out().print(f"No sessions found for profile [bold]{safe(active)}[/bold]. Looked in:")
         for place in _looked_in(store, active):
-            out.print(f"  - {safe(place)}", highlight=False)
+            out().print(f"  - {safe(place)}", highlight=False)
     else:
+        from rich.table import Table
+
         table = Table(title=f"Sessions ({active})", title_justify="left")
         table.add_column("ID", no_wrap=True)
         table.add_column("Title", overflow="fold", max_width=60)
@@ -101,11 +103,11 @@ def list_command(
                 str(row.get("message_count") or 0),
                 when(row.get("last_message_at") or row.get("updated_at")),
             )
-        out.print(table)
+        out().print(table)
         if listing.other_profile_count:
-            out.print(f"{listing.other_profile_count} more in other profiles (--all-profiles).")
+            out().print(f"{listing.other_profile_count} more in other profiles (--all-profiles).")
     for problem in listing.problems:
-        err.print(f"[yellow]warning:[/yellow] {safe(problem.describe())}", highlight=False)
+        err().print(f"[yellow]warning:[/yellow] {safe(problem.describe())}", highlight=False)
 
 
 @app.command("show")
@@ -133,23 +135,31 @@ def show_command(
     if as_json:
         print_json({"session": row, "messages": transcript})
         return
-    out.print(f"[bold]{safe(row.get('title'))}[/bold]  ({safe(row.get('session_id'))})", highlight=False)
+    out().print(
+        f"[bold]{safe(row.get('title'))}[/bold]  ({safe(row.get('session_id'))})",
+        highlight=False,
+    )
     for key in ("source_label", "model", "workspace", "profile", "message_count", "created_at",
                 "last_message_at"):
         value = row.get(key)
         if key.endswith("_at"):
             value = when(value)
-        out.print(f"  {key}: {safe(value)}", highlight=False)
+        out().print(f"  {key}: {safe(value)}", highlight=False)
+    import json
+
     shown = transcript[-messages:] if messages else []
     if len(transcript) > len(shown):
-        out.print(f"  … {len(transcript) - len(shown)} earlier messages (--messages N)")
+        out().print(f"  … {len(transcript) - len(shown)} earlier messages (--messages N)")
     for message in shown:
         if not isinstance(message, dict):
             continue
         content = message.get("content")
         if not isinstance(content, str):
             content = json.dumps(content, ensure_ascii=False, default=str)
-        out.print(f"[bold]{safe(message.get('role', '?'))}[/bold]: {safe(content[:2000])}", highlight=False)
+        out().print(
+            f"[bold]{safe(message.get('role', '?'))}[/bold]: {safe(content[:2000])}",
+            highlight=False,
+        )
 
 
 def _stored_session(store: Any, session_id: str) -> Any:
@@ -186,7 +196,10 @@ def plugins_command(
     """Loaded sources, what they can do, and every plugin that failed or is blocked."""
     from importlib import metadata
 
+    from rich.table import Table
+
     from ..hookspecs import ENTRY_POINT_GROUP
+    from ..locations import Locations
     from ..manager import BUILTIN_PLUGINS, blocked_names, make_plugin_manager
     from ..store import SessionStore
 
@@ -244,18 +257,18 @@ def plugins_command(
         else:
             table.add_row(safe(entry["name"]), "-", "-", safe(where),
                           f"[red]failed in {safe(entry['hook'])}[/red]")
-    out.print(table)
+    out().print(table)
     failed = [entry for entry in report if entry["status"] == "failed"]
     for entry in failed:
         dist = f" ({entry['distribution']})" if entry.get("distribution") else ""
-        out.print(
+        out().print(
             f"[red]✗[/red] {safe(entry['name'])}{safe(dist)} failed in {safe(entry['hook'])}: "
             f"{safe(entry['error'])}",
             highlight=False,
         )
     if failed:
         names = ",".join(sorted({entry["name"] for entry in failed}))
-        out.print(
+        out().print(
             f"To leave a plugin out: HERMES_SESSIONS_BLOCKED_PLUGINS={names} (or --block NAME); "
             "to remove it: pip uninstall <distribution>.",
             highlight=False,

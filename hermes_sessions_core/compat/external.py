@@ -11,18 +11,15 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..aggregate import renamed_titles, with_renamed_title
 from ..errors import SessionNotFound
-from ..hookspecs import ListRequest, SourceContext
 from ..locations import validate_profile_name
 from ..models import (
     MESSAGING_IDENTITY_FIELDS,
     is_valid_session_id,
     require_valid_session_id,
 )
-from ..store import SessionStore
 from ..transcript_rules import merge_messaging_transcripts, replaces_stored_transcript
 from .host import (
     _CLI_SESSIONS_CACHE_TTL_SECONDS,
@@ -40,6 +37,10 @@ from .host import (
 )
 from .projects import is_cron_session
 from .sessions import Session, _adopt, _load_webui
+
+if TYPE_CHECKING:
+    from ..hookspecs import SourceContext
+    from ..store import SessionStore
 
 logger = logging.getLogger("hermes_sessions_core.compat")
 
@@ -191,6 +192,8 @@ def get_claude_code_sessions(
     are not sessions; titles skip harness markup; large files are read head and tail instead
     of skipped; ``workspace`` is the transcript's ``cwd``.
     """
+    from ..hookspecs import ListRequest
+
     store = get_store()
     names = _claude_code_sources(store)
     if not names:
@@ -224,6 +227,9 @@ def clear_cli_sessions_cache() -> None:
 
 
 def _webui_titles(profile: str) -> dict[str, str]:
+    from ..aggregate import renamed_titles
+    from ..hookspecs import ListRequest
+
     store = get_store()
     writable = store.dispatcher.writable_source()
     if writable is None:
@@ -318,6 +324,8 @@ def _warn_once(message: str) -> None:
 
 
 def _read_cli_rows(profile: str) -> list[dict[str, Any]]:
+    from ..aggregate import with_renamed_title
+
     rows: list[dict[str, Any]] = []
     try:
         rows.extend(_hosted("get_claude_code_sessions")())
@@ -330,6 +338,8 @@ def _read_cli_rows(profile: str) -> list[dict[str, Any]]:
         except Exception as error:  # noqa: BLE001 - the host's reader never empties the list
             logger.warning("get_cli_sessions() failed for %s: %s", _active_state_db(), error)
         return rows
+    from ..hookspecs import ListRequest
+
     store = get_store()
     request = ListRequest(
         profile=profile, profiles=(profile,), include_archived=True, include_cron=True,

@@ -10,15 +10,17 @@ import os
 import sys
 import threading
 import types
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidProfileName
 from ..locations import DEFAULT_PROFILE, Locations, validate_profile_name
-from ..store import SessionStore
+
+if TYPE_CHECKING:
+    from ..store import SessionStore
+    from .shared_store import _CompatStore
 
 logger = logging.getLogger("hermes_sessions_core.compat")
 
@@ -204,32 +206,6 @@ def _host_setting(name: str, default: Any = None) -> Any:
     return default if module is None else getattr(module, name, default)
 
 
-class _CompatStore(SessionStore):
-    """The shared store, plus a per-thread switch that lists only the Web UI store.
-
-    The original's ``all_sessions()`` lists Web UI files only; agent and Claude Code rows come
-    from ``get_cli_sessions()``. The switch keeps one store (one cache, one set of locks).
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._only_writable = threading.local()
-
-    @contextmanager
-    def writable_only(self) -> Iterator[None]:
-        self._only_writable.on = True
-        try:
-            yield
-        finally:
-            self._only_writable.on = False
-
-    def source_enabled(self, name: str) -> bool:
-        if getattr(self._only_writable, "on", False):
-            writable = self.dispatcher.writable_source()
-            return writable is not None and name == writable.info.name
-        return super().source_enabled(name)
-
-
 def _environment_locations() -> Locations:
     locations = Locations.from_environment(root_profile_name=_host.root_profile_name)
     env = os.environ
@@ -263,6 +239,8 @@ def _bound_store_key() -> tuple[Any, ...] | None:
 
 def _bound_store() -> _CompatStore:
     """A store on the bound host's folders, cache and locks."""
+    from .shared_store import _CompatStore
+
     module = _host_module
     assert module is not None
     session_dir = Path(os.fspath(module.SESSION_DIR))
@@ -310,6 +288,8 @@ def get_store() -> SessionStore:
             if key is not None:
                 _store = _bound_store()
             else:
+                from .shared_store import _CompatStore
+
                 options = {
                     "cli_row_limit": -1, "settings": dict(_DROP_IN_SETTINGS),
                     **_host.store_options,

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..aggregate import lineage_additions
 from ..errors import SessionNotFound, SessionUnreadable, StorageError
 from ..locations import DEFAULT_PROFILE
 from ..models import Session as _CoreSession
@@ -21,7 +20,6 @@ from ..pending_repair import needs_repair, repair_locked
 from .host import (
     _UNSET,
     _active_profile,
-    _CompatStore,
     _configured_model,
     _hosted,
     _is_bound,
@@ -191,6 +189,8 @@ def all_sessions(diag: Any = None) -> list[dict[str, Any]]:
     names.
     """
     _stage(diag, "all_sessions.active_streams")
+    from .shared_store import _CompatStore
+
     store = get_store()
     assert isinstance(store, _CompatStore)
     exists = _hosted("_index_entry_exists")
@@ -277,6 +277,8 @@ def _enrich_sidebar_lineage_metadata(sessions: list[dict[str, Any]]) -> None:
             store.context(), profile, frozenset(ids)
         )
         metadata.update(found)
+    from ..aggregate import lineage_additions
+
     for row in sessions:
         keys = metadata.get(row.get("session_id"))  # type: ignore[arg-type]
         if keys:

@@ -7,7 +7,7 @@ be tested without any storage. The store gathers the listings and supplies the l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from .locations import Locations
 from .models import (
@@ -117,6 +117,47 @@ def sort_rows(rows: Iterable[SessionRow]) -> list[SessionRow]:
     return sorted(rows, key=_sort_key, reverse=True)
 
 
+class _RowFacts(NamedTuple):
+    """What the sidebar rules read from one row, derived once per row (``SessionRow.memoized``):
+    sources keep their rows between listings, and the sidebar is polled. A named tuple: built
+    once for every row of a large store, it must be cheap to make."""
+
+    session_id: str
+    sort_key: tuple[bool, float, str]
+    draft: bool
+    cron: bool
+    archived: bool
+    cli_classified: bool
+    imported_cli: bool
+    messaging: bool
+    stream: Any
+    streaming_flag: Any
+
+
+def _facts(row: SessionRow) -> _RowFacts:
+    fields = row.fields
+    get = fields.get
+    key = _sort_key(row)
+    # The rules' predicates, asked only where a row could match them: most rows are plain
+    # Web UI rows without a source tag, and this runs once for every row of a large store.
+    tagged = get("raw_source") or get("source_tag") or get("is_cli_session")
+    cli = bool(tagged) and is_cli_classified(fields)
+    session_id = key[2]
+    archived = get("archived")
+    return _RowFacts(
+        session_id,
+        key,
+        not get("message_count") and is_draft(fields),
+        is_cron_row(fields) if tagged or get("source") or session_id[:5] == "cron_" else False,
+        archived if archived is False or archived is True else to_flag(archived),
+        cli,
+        cli and bool(get("is_cli_session")),
+        get("session_source") == "messaging",
+        get("active_stream_id"),
+        get("is_streaming", None),
+    )
+
+
 # ── merging ──────────────────────────────────────────────────────────────────────────────────
 
 
@@ -157,7 +198,7 @@ def merge_listings(
     for listing in listings:
         problems.extend(listing.problems)
         for row in listing.rows:
-            session_id = row.session_id
+            session_id = row.memoized(_facts).session_id
             known = merged.get(session_id)
             if known is None:
                 merged[session_id] = (listing.source, row)
@@ -190,30 +231,32 @@ def build_sidebar(
     entries: list[tuple[tuple[bool, float, str], str, SessionRow]] = []
     cli_ids: set[str] = set()
     other_profiles = 0
+    show_cli = options.show_cli_sessions
     for source, row in merged.values():
-        if source == options.agent_source and not options.show_cli_sessions:
-            continue
-        fields = row.fields
-        if not options.show_cli_sessions and source == writable:
-            if fields.get("is_cli_session") and is_cli_classified(fields):
+        if source == writable:
+            facts = row.memoized(_facts)
+            if not show_cli and facts.imported_cli:
                 continue  # imported CLI copies follow the agent switch (S6.3)
-        if source != writable:
+        else:
+            if source == options.agent_source and not show_cli:
+                continue
             row = with_renamed_title(row, webui_titles)
-            fields = row.fields
-        if is_draft(fields):
+            facts = row.memoized(_facts)
+        if facts.draft:
             continue
-        if not options.include_cron and is_cron_row(fields):
+        if facts.cron and not options.include_cron:
             continue
-        if not options.include_archived and to_flag(fields.get("archived")):
+        if facts.archived and not options.include_archived:
             continue
-        if not options.all_profiles and not _in_profile(fields, options.profile, locations):
+        if not options.all_profiles and not _in_profile(row.fields, options.profile, locations):
             other_profiles += 1
             continue
-        row = _with_streaming(row, live_stream_ids)
-        key = _sort_key(row)
-        if is_cli_classified(row.fields):
-            cli_ids.add(key[2])
-        entries.append((key, source, row))
+        streaming = bool(facts.stream) and facts.stream in live_stream_ids
+        if facts.streaming_flag is not streaming:
+            row = row.replace(is_streaming=streaming)
+        if facts.cli_classified:
+            cli_ids.add(facts.session_id)
+        entries.append((facts.sort_key, source, row))
 
     entries = _newest_per_messaging_identity(entries)
     entries.sort(key=lambda entry: entry[0], reverse=True)
@@ -261,15 +304,6 @@ def _in_profile(row: Mapping[str, Any], profile: str, locations: Locations) -> b
     return locations.profiles_match(row_profile, profile)
 
 
-def _with_streaming(row: SessionRow, live: frozenset[str]) -> SessionRow:
-    fields = row.fields
-    stream = fields.get("active_stream_id")
-    streaming = bool(stream) and stream in live
-    if fields.get("is_streaming", None) is streaming:
-        return row
-    return row.replace(is_streaming=streaming)
-
-
 def _messaging_identity(row: SessionRow) -> tuple[Any, ...] | None:
     if not _is_messaging(row):
         return None
@@ -289,7 +323,7 @@ def _newest_per_messaging_identity(
     newest: dict[tuple[Any, ...], tuple[float, str]] = {}
     identities: dict[str, tuple[Any, ...]] = {}
     for key, _, row in entries:
-        if row.fields.get("session_source") != "messaging":
+        if not row.memoized(_facts).messaging:
             continue
         identity = _messaging_identity(row)
         if identity is None:

@@ -22,6 +22,7 @@ from .errors import (
     SessionConflict,
     SessionNotFound,
 )
+from .gc_pause import collector_paused
 from .hookspecs import ListRequest, MaintenanceRequest, SourceContext
 from .locations import DEFAULT_PROFILE, Locations
 from .manager import SessionsPluginManager, make_plugin_manager
@@ -509,7 +510,23 @@ class SessionStore:
         ``stage(name)`` is told when each phase starts (``rows``, ``overlay``, ``sidebar``), for
         a host's request diagnostics.
         """
-        report = stage or (lambda name: None)
+        with collector_paused():
+            return self._list_sessions(
+                profile, all_profiles, include_archived, include_cron, limit, row_exists,
+                enrich_lineage, stage or (lambda name: None),
+            )
+
+    def _list_sessions(
+        self,
+        profile: str | None,
+        all_profiles: bool,
+        include_archived: bool,
+        include_cron: bool,
+        limit: int | None,
+        row_exists: Callable[[str], bool] | None,
+        enrich_lineage: bool,
+        report: Callable[[str], None],
+    ) -> SidebarListing:
         active = self.locations.active_profile(profile)
         live = self.live_stream_ids()
         with self._cache_lock:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SessionNotFound, SessionUnreadable, StorageError
+from ..gc_pause import collector_paused
 from ..locations import DEFAULT_PROFILE
 from ..models import Session as _CoreSession
 from ..models import (
@@ -188,6 +189,11 @@ def all_sessions(diag: Any = None) -> list[dict[str, Any]]:
     (corrected, S8.15), and pinned rows stay first (S8.16). ``diag`` gets the original's stage
     names.
     """
+    with collector_paused():  # see gc_pause: the rows are built, copied and enriched here
+        return _all_sessions(diag)
+
+
+def _all_sessions(diag: Any) -> list[dict[str, Any]]:
     _stage(diag, "all_sessions.active_streams")
     from .shared_store import _CompatStore
 
@@ -267,20 +273,29 @@ def _enrich_sidebar_lineage_metadata(sessions: list[dict[str, Any]]) -> None:
     """
     store = get_store()
     by_profile: dict[str, set[str]] = {}
-    for row in sessions:
+    for row in sessions:  # every sidebar row, on every poll: kept lean
         session_id = row.get("session_id")
-        if isinstance(session_id, str) and session_id:
-            by_profile.setdefault(str(row.get("profile") or DEFAULT_PROFILE), set()).add(session_id)
+        if type(session_id) is str and session_id:
+            profile = row.get("profile") or DEFAULT_PROFILE
+            if type(profile) is not str:
+                profile = str(profile)
+            ids = by_profile.get(profile)
+            if ids is None:
+                ids = by_profile[profile] = set()
+            ids.add(session_id)
     metadata: dict[str, Mapping[str, Any]] = {}
     for profile, ids in by_profile.items():
         found, _problems = store.dispatcher.lineage_metadata(
             store.context(), profile, frozenset(ids)
         )
         metadata.update(found)
+    if not metadata:
+        return
     from ..aggregate import lineage_additions
 
     for row in sessions:
-        keys = metadata.get(row.get("session_id"))  # type: ignore[arg-type]
+        session_id = row.get("session_id")
+        keys = metadata.get(session_id) if type(session_id) is str else None
         if keys:
             row.update(lineage_additions(row, keys))
 

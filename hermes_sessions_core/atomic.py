@@ -33,17 +33,21 @@ def write_file_atomically(target: str | os.PathLike[str], data: bytes) -> os.sta
     folder = os.path.dirname(path) or "."
     temp = os.path.join(folder, temp_name(os.path.basename(path)))
     try:
-        os.makedirs(folder, exist_ok=True)
         try:
             mode = stat.S_IMODE(os.stat(path).st_mode)  # a file made private stays private
         except OSError:
             mode = 0o644
-        try:
-            os.unlink(temp)  # a leftover of a killed save with this pid and thread id
-        except FileNotFoundError:
-            pass
         # O_EXCL and O_NOFOLLOW: never write through something placed at the temp name.
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_FOLLOW | _BINARY, mode)
+        # The rare cases cost a retry, not a syscall on every write.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_FOLLOW | _BINARY
+        try:
+            fd = os.open(temp, flags, mode)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(temp, flags, mode)
+        except FileExistsError:
+            os.unlink(temp)  # a leftover of a killed save with this pid and thread id
+            fd = os.open(temp, flags, mode)
         try:
             if mode != 0o644:
                 os.fchmod(fd, mode)  # the umask may have taken bits the old file had

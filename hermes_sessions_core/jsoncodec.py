@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+from types import MappingProxyType
 from typing import Any, Callable
 
 import orjson
@@ -42,19 +43,21 @@ _STRING_OR_CONSTANT = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|-?Infinity|NaN')
 def dumps_pretty(value: Any) -> bytes:
     """Encode as the original did: UTF-8, non-ASCII as is, 2-space indent."""
     try:
-        return orjson.dumps(value, option=_PRETTY)
+        return orjson.dumps(value, default=_read_only_mapping, option=_PRETTY)
     except (TypeError, orjson.JSONEncodeError):
-        return _standard(lambda: json.dumps(value, ensure_ascii=False, indent=2))
+        return _standard(
+            lambda: json.dumps(value, ensure_ascii=False, indent=2, default=_read_only_mapping)
+        )
 
 
 def dumps_line(value: Any) -> bytes:
     """Encode compactly, for one-line records."""
     try:
-        return orjson.dumps(value)
+        return orjson.dumps(value, default=_read_only_mapping)
     except (TypeError, orjson.JSONEncodeError):
-        return _standard(
-            lambda: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        )
+        return _standard(lambda: json.dumps(
+            value, ensure_ascii=False, separators=(",", ":"), default=_read_only_mapping
+        ))
 
 
 def dumps_sorted(value: Any) -> bytes:
@@ -79,6 +82,14 @@ def dumps_report(value: Any) -> bytes:
         return _standard(
             lambda: json.dumps(value, ensure_ascii=False, indent=2, default=str)
         )
+
+
+def _read_only_mapping(value: Any) -> Any:
+    # Rows a source keeps hold their nested dicts as read-only mappings (SessionRow.kept);
+    # they encode as the dicts they were. Anything else stays refused, as before.
+    if isinstance(value, MappingProxyType):
+        return dict(value)
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
 
 
 def _report_default(value: Any) -> Any:

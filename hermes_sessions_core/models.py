@@ -898,21 +898,39 @@ class Session:
 class SessionRow(Mapping[str, Any]):
     """One sidebar row (S1.12): a read-only mapping with typed accessors.
 
-    Built with :meth:`adopt` from a dict nobody else holds. A row never changes, so a source
-    may cache it and hand the same row to every listing: :meth:`to_dict` gives each caller a
-    copy of its own, nested lists and dicts included.
+    Built with :meth:`adopt` from a dict nobody else holds, or with :meth:`kept` from one a
+    source keeps and lists again; :meth:`to_dict` gives each caller a copy of its own, nested
+    lists and dicts included.
     """
 
     fields: Mapping[str, Any]
     # What the sidebar derived from this row, and which keys hold containers: computed on
-    # first use and kept, because a cached row is listed on every sidebar poll.
+    # first use and kept, because a kept row is listed on every sidebar poll.
     _memo: Any = field(default=None, init=False, repr=False, compare=False)
     _nested: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
+    _frozen: bool = field(default=False, init=False, repr=False, compare=False)
 
     @classmethod
     def adopt(cls, values: dict[str, Any]) -> SessionRow:
         """Wrap ``values`` without copying; the caller must not keep a reference to it."""
         return cls(MappingProxyType(values))
+
+    @classmethod
+    def kept(cls, values: dict[str, Any]) -> SessionRow:
+        """Wrap a dict its source keeps and lists again, so the same row (and what the sidebar
+        derived from it) serves every listing (S0.2).
+
+        Its nested lists and dicts are replaced, in place, by tuples and read-only mappings
+        of equal values (the same JSON), which no caller can change; :meth:`to_dict` gives
+        them back as lists and dicts. The source must not change ``values`` afterwards.
+        """
+        nested = tuple([key for key, value in values.items() if type(value) in _CONTAINERS])
+        for key in nested:
+            values[key] = _read_only(values[key])
+        row = cls(MappingProxyType(values))
+        object.__setattr__(row, "_nested", nested)
+        object.__setattr__(row, "_frozen", True)
+        return row
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SessionRow:
@@ -958,7 +976,7 @@ class SessionRow(Mapping[str, Any]):
 
     def replace(self, **changes: Any) -> SessionRow:
         """A new row with ``changes`` applied; keys set to ``...`` are removed."""
-        values = _copied(self.fields)
+        values = self.to_dict() if self._frozen else _copied(self.fields)
         for key, value in changes.items():
             if value is ...:
                 values.pop(key, None)
@@ -981,13 +999,40 @@ class SessionRow(Mapping[str, Any]):
         changes reaches a row a source keeps."""
         values = _copied(self.fields)
         nested = self._nested
+        if self._frozen:
+            for key in nested or ():
+                values[key] = _thawed(values[key])
+            return values
         if nested is None:
-            nested = tuple(k for k, v in values.items() if type(v) in _CONTAINERS)
+            nested = tuple([k for k, v in values.items() if type(v) in _CONTAINERS])
             object.__setattr__(self, "_nested", nested)
         for key in nested:
             value = values[key]
             values[key] = copy.deepcopy(value) if value else type(value)()
         return values
+
+
+def _read_only(value: Any) -> Any:
+    """Lists as tuples and dicts as read-only mappings, all the way down."""
+    if type(value) is list:
+        return tuple([_read_only(item) for item in value]) if value else ()
+    if type(value) is dict:
+        if not value:
+            return _EMPTY_MAPPING  # most rows' composer_draft: one shared empty mapping
+        return MappingProxyType({key: _read_only(item) for key, item in value.items()})
+    return value
+
+
+_EMPTY_MAPPING: Mapping[str, Any] = MappingProxyType({})
+
+
+def _thawed(value: Any) -> Any:
+    """What :func:`_read_only` made, as new lists and dicts."""
+    if type(value) is tuple:
+        return [_thawed(item) for item in value]
+    if type(value) is MappingProxyType:
+        return {key: _thawed(item) for key, item in value.items()}
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,17 +6,20 @@ This module holds only the hook implementations.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from hermes_sessions_core.errors import SessionUnreadable
 from hermes_sessions_core.hookspecs import ListRequest, MaintenanceRequest, SourceContext, hookimpl
-from hermes_sessions_core.models import Session, SessionRow, SourceInfo, SourceListing, Transcript
-from hermes_sessions_core.search import SearchQuery, SearchResults
+from hermes_sessions_core.models import Session, SourceInfo, SourceListing, Transcript
 
-from .recovery import maintain
+from .listed_rows import listed_rows_of
 from .registry import SOURCE_NAME, forget_all, session_files_for
-from .search_index import search_index_for
 from .session_files import RECHECK_AFTER
+
+if TYPE_CHECKING:  # search and maintenance load on first use: a listing needs neither
+    from hermes_sessions_core.search import SearchQuery, SearchResults
+
+    from .search_index import SearchIndex
 
 __all__ = ["RECHECK_AFTER", "forget_all", "session_files_for"]
 
@@ -36,11 +39,7 @@ def hermes_sessions_source_info() -> SourceInfo:
 def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> SourceListing:
     files = session_files_for(context)
     rows, problems = files.rows(request.in_memory_ids, request.row_exists)
-    for row in rows:
-        if not row.get("profile"):
-            row["profile"] = "default"  # rows without a profile report default (S2.35)
-    adopt = SessionRow.adopt
-    return SourceListing(SOURCE_NAME, tuple(adopt(row) for row in rows), tuple(problems))
+    return SourceListing(SOURCE_NAME, listed_rows_of(files).adopt_all(rows), tuple(problems))
 
 
 @hookimpl
@@ -89,27 +88,27 @@ def hermes_sessions_read_messages(
 @hookimpl
 def hermes_sessions_save_session(context: SourceContext, session: Session, skip_index: bool) -> bool:
     session_files_for(context).save(session, skip_index=skip_index)
-    search_index_for(context).session_saved(session)  # never raises: marks stale
+    _search_index(context).session_saved(session)  # never raises: marks stale
     return True
 
 
 @hookimpl
 def hermes_sessions_delete_session(context: SourceContext, session_id: str) -> bool:
     existed = session_files_for(context).delete(session_id)
-    search_index_for(context).session_deleted(session_id)  # never raises: marks stale
+    _search_index(context).session_deleted(session_id)  # never raises: marks stale
     return existed
 
 
 @hookimpl
 def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> SearchResults:
-    return search_index_for(context).search(query)
+    return _search_index(context).search(query)
 
 
 @hookimpl
 def hermes_sessions_rebuild_search_index(
     context: SourceContext, progress: Callable[[int, int], None]
 ) -> int:
-    return search_index_for(context).rebuild(progress)
+    return _search_index(context).rebuild(progress)
 
 
 @hookimpl
@@ -119,4 +118,12 @@ def hermes_sessions_shutdown(context: SourceContext) -> None:
 
 @hookimpl
 def hermes_sessions_maintain(context: SourceContext, request: MaintenanceRequest) -> Mapping[str, Any]:
+    from .recovery import maintain
+
     return maintain(session_files_for(context), request)
+
+
+def _search_index(context: SourceContext) -> SearchIndex:
+    from .search_index import search_index_for
+
+    return search_index_for(context)

@@ -7,7 +7,12 @@ store closes) they are folded into ``_index.json``, so the upkeep stays O(1) per
 average and the file today's Web UI reads is brought up to date (S2.7, S2.8).
 
 Readers take no lock. A reader that finds a change file gone (folded meanwhile) starts over,
-so it never sees a row older than the last completed save.
+so it never sees a row older than the last completed save. Decoding a large ``_index.json``
+costs about 10 µs per row, so the decoded rows (and change files) are kept with the version
+they were read at and reused while :meth:`Folder.version` still gives that version and the
+folder says the version is settled (an ETag; a local file unmodified for two seconds, or one
+this process wrote): any later write changes the version, so nothing older than the last
+completed save is ever served.
 
 Writers in one process share a lock, and on a local disk a lock file. Hosts sharing an object
 store share nothing, so folds and rebuilds there write ``_index.json`` only if it is unchanged
@@ -30,13 +35,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from filelock import FileLock
-
 from hermes_sessions_core import jsoncodec
 from hermes_sessions_core.errors import StorageError
+from hermes_sessions_core.gc_pause import collector_paused
 from hermes_sessions_core.models import is_valid_session_id
 from hermes_sessions_core.times import to_epoch
 
+from .file_lock import file_lock
 from .prefix import metadata_record
 from .row_caps import ROW_VALUE_MAX_BYTES, capped_row
 from .storage import (
@@ -52,7 +57,7 @@ from .storage import (
 
 __all__ = [
     "CHANGES_FOLDER", "INDEX_BYTES_PER_SESSION", "INDEX_FILE", "INDEX_FLOOR_BYTES",
-    "IndexSnapshot", "SidebarIndex", "well_formed_row",
+    "IndexSnapshot", "SidebarIndex", "suspect_row", "well_formed_row",
 ]
 
 logger = logging.getLogger(__name__)
@@ -71,17 +76,32 @@ INDEX_FLOOR_BYTES = 16 << 20
 INDEX_BYTES_PER_SESSION = 64 << 10
 # A large index is judged by its first bytes before it is read whole (where a stat is cheap).
 _PROBE_ABOVE = 1 << 20
+# The rows of an index this process just wrote are kept only when it is this large: writing
+# one takes several clock ticks, so no other writer can reuse its inode, size and mtime.
+_WRITTEN_KEPT_ABOVE = 1 << 20
 # Row keys the sidebar matches or groups by: text or null, else the row is recomputed.
 _TEXT_ROW_KEYS = ("profile", "active_stream_id", "project_id", "parent_session_id")
 
 
 @dataclass
 class IndexSnapshot:
-    """Rows by id as of one read, plus ids whose change file was unreadable (recompute them)."""
+    """Rows by id as of one read, plus ids whose change file was unreadable and ids whose row
+    is suspect (:func:`suspect_row`): recompute both from their files."""
 
     rows: dict[str, dict[str, Any]]
     damaged_ids: set[str] = field(default_factory=set)
     change_count: int = 0
+    suspect_ids: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """Content decoded at one version tag; shared by readers, who copy the mapping and never
+    change a row."""
+
+    tag: str
+    value: Any
+    suspects: frozenset[str] = frozenset()
 
 
 def _sort_key(row: dict[str, Any]) -> float:
@@ -91,7 +111,10 @@ def _sort_key(row: dict[str, Any]) -> float:
 class SidebarIndex:
     """Reads and maintains the index of one session folder."""
 
-    def __init__(self, folder: Folder, session_count: Callable[[], int] | None = None) -> None:
+    def __init__(
+        self, folder: Folder, session_count: Callable[[int], int] | None = None
+    ) -> None:
+        """``session_count(enough)`` counts session files, stopping at ``enough``."""
         self.folder = folder
         #: The size rule (see :meth:`size_limit`); attributes so a test can lower them.
         self.floor_bytes = INDEX_FLOOR_BYTES
@@ -99,11 +122,13 @@ class SidebarIndex:
         self._session_count = session_count
         self._thread_lock = threading.RLock()
         self._file_lock = (
-            FileLock(folder.path(LOCK_FILE), thread_local=False) if folder.is_local else None
+            file_lock(folder.path(LOCK_FILE)) if folder.is_local else None
         )
         self._changes_since_fold = 0
         self._base_rows = 0
         self._row_versions: dict[str, str | None] = {}
+        self._decoded_base: _Decoded | None = None
+        self._decoded_changes: dict[str, _Decoded] = {}
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -117,13 +142,19 @@ class SidebarIndex:
             with holding(self._file_lock, self.folder.path(LOCK_FILE)):
                 yield
 
+    def close(self) -> None:
+        """Close the kept lock file descriptor unless the lock is held (reopened on next use)."""
+        closing = getattr(self._file_lock, "close", None)
+        if closing is not None:
+            closing()
+
     def size_limit(self, session_files: int | None = None) -> int:
         """The largest ``_index.json`` that is read: ``max(floor, session files x bytes per
         session)``. The count is taken only when the floor alone is not enough to decide."""
         if session_files is None:
             if self._session_count is None:
                 return self.floor_bytes
-            session_files = self._session_count()
+            session_files = self._session_count(1 << 62)
         return max(self.floor_bytes, session_files * self.bytes_per_session)
 
     # ── reading ──────────────────────────────────────────────────────────────────────────
@@ -145,23 +176,33 @@ class SidebarIndex:
                 ]
                 base = self._read_base(session_files)
                 if base is None and missing_base_ok and self.folder.info(INDEX_FILE) is None:
-                    base = {}
+                    base = ({}, set())
                 if base is None:
                     return None
-                snapshot = IndexSnapshot(rows=base, change_count=len(change_names))
+                snapshot = IndexSnapshot(
+                    rows=base[0], change_count=len(change_names), suspect_ids=base[1]
+                )
                 if self._apply_changes(snapshot, change_names):
-                    self._base_rows = len(base)
+                    self._base_rows = len(snapshot.rows)
                     self._changes_since_fold = len(change_names)
                     return snapshot
         except StorageError as error:
             logger.warning("session index unreadable, rebuilding it: %s", error)
         return None
 
-    def _read_base(self, session_files: int | None = None) -> dict[str, dict[str, Any]] | None:
-        data = self._read_index_bytes(session_files)
-        if data is None:
+    def _read_base(
+        self, session_files: int | None = None
+    ) -> tuple[dict[str, dict[str, Any]], set[str]] | None:
+        """Rows by id and the ids of suspect rows (both the caller's own; the rows themselves
+        are shared and never changed)."""
+        kept = self._kept_base()
+        if kept is not None:
+            return dict(kept.value), set(kept.suspects)
+        base = self._read_index(session_files)
+        if base is None or base.data is None:
             return None
-        entries = _decode_entries(data)
+        with collector_paused():
+            entries = _decode_entries(base.data)
         if entries is None:
             logger.warning(
                 "session index %s is corrupt; rebuilding it", self.folder.path(INDEX_FILE)
@@ -170,25 +211,63 @@ class SidebarIndex:
         # Ids are checked where they meet the folder: a row whose id names no session file is
         # dropped by the listing, so a per-row id check here would only repeat that work.
         rows: dict[str, dict[str, Any]] = {}
+        suspects: set[str] = set()
         for entry in entries:
-            if isinstance(entry, dict):
+            if type(entry) is dict:
                 session_id = entry.get("session_id")
-                if isinstance(session_id, str):
+                if type(session_id) is str:
                     rows[session_id] = entry
-        return rows
+                    if suspect_row(entry):
+                        suspects.add(session_id)
+        self._keep_base(base, rows, suspects, written=False)
+        return dict(rows), suspects
 
-    def _read_index_bytes(self, session_files: int | None) -> bytes | None:
-        """``_index.json``'s bytes, or ``None`` when absent, unreadable or corrupt, judged
-        without reading it whole where that can be told (see :meth:`_read_limited`)."""
+    def cached_row(self, session_id: str) -> dict[str, Any] | None:
+        """The session's row in ``_index.json`` as already decoded at its current version (one
+        stat), else ``None``; never reads the index. Change files are not applied: a caller
+        looks at ``_index.d/<id>.json`` first."""
+        kept = self._kept_base()
+        return None if kept is None else kept.value.get(session_id)
+
+    def _kept_base(self) -> _Decoded | None:
+        """The decoded rows kept from an earlier read, if ``_index.json`` is still that version."""
+        kept = self._decoded_base
+        if kept is None:
+            return None
         try:
-            base = self._read_limited(session_files)
+            current = self.folder.version(INDEX_FILE)
+        except StorageError:
+            return None
+        return kept if current == kept.tag else None
+
+    def _keep_base(
+        self, base: Versioned, rows: dict[str, dict[str, Any]], suspects: set[str] | None,
+        *, written: bool,
+    ) -> None:
+        """Keep rows decoded from (or just written as) ``base`` for the next reads, when a
+        later change of ``_index.json`` is sure to change its version tag."""
+        tag = base.tag
+        if tag is None or base.data is None or not (
+            self.folder.version_settled(tag)
+            or (written and len(base.data) >= _WRITTEN_KEPT_ABOVE)
+        ):
+            self._decoded_base = None
+            return
+        if suspects is None:
+            suspects = {sid for sid, row in rows.items() if suspect_row(row)}
+        self._decoded_base = _Decoded(tag, rows, frozenset(suspects))
+
+    def _read_index(self, session_files: int | None) -> Versioned | None:
+        """``_index.json``'s bytes and version, or ``None`` when absent, unreadable or corrupt,
+        judged without reading it whole where that can be told (see :meth:`_read_limited`)."""
+        try:
+            return self._read_limited(session_files)
         except TooLarge as error:
             self._report_too_large(error)
             return None
         except StorageError as error:
             logger.warning("session index unreadable, rebuilding it: %s", error)
             return None
-        return None if base is None else base.data
 
     def _read_limited(self, session_files: int | None) -> Versioned | None:
         """``_index.json`` read within :meth:`size_limit` (TooLarge over it), or ``None`` when
@@ -196,23 +275,35 @@ class SidebarIndex:
 
         Session files are counted only for an index over the floor, which few stores reach.
         """
-        if self.folder.cheap_versions and self._judged_corrupt(session_files):
+        def count(size: int) -> int:
+            """Session files, counted only as far as an index of ``size`` bytes needs."""
+            if session_files is not None:
+                return session_files
+            if self._session_count is None:
+                return 0
+            if not self.folder.cheap_versions:
+                return self._session_count(1 << 62)  # ``size`` may be a read's, not the object's
+            return self._session_count(size // self.bytes_per_session + 1)
+
+        if self.folder.cheap_versions and self._judged_corrupt(count):
             return None
+        # A local read also gives the file's version (one fstat), so its rows can be kept.
+        read = self.folder.read_with_version if self.folder.is_local else self.folder.read_versioned
         try:
-            return self.folder.read_versioned(INDEX_FILE, self.floor_bytes)
+            return read(INDEX_FILE, self.floor_bytes)
         except TooLarge as error:
-            limit = self.size_limit(session_files)
+            limit = self.size_limit(count(error.size))
             if limit <= self.floor_bytes or (self.folder.cheap_versions and error.size > limit):
                 raise  # over the real limit (the size is exact where a stat is cheap)
-        return self.folder.read_versioned(INDEX_FILE, limit)
+        return read(INDEX_FILE, limit)
 
-    def _judged_corrupt(self, session_files: int | None) -> bool:
+    def _judged_corrupt(self, count: Callable[[int], int]) -> bool:
         """On a folder where a stat is cheap: whether ``_index.json`` is over its size limit,
         or large and not starting with ``[``, judged from one stat and its first 64 bytes."""
         info = self.folder.info(INDEX_FILE)
         if info is None or info.size <= _PROBE_ABOVE:
             return False
-        limit = self.size_limit(session_files if info.size > self.floor_bytes else 0)
+        limit = self.size_limit(count(info.size) if info.size > self.floor_bytes else 0)
         if info.size > limit:
             self._report_too_large(TooLarge(self.folder.path(INDEX_FILE), info.size, limit))
             return True
@@ -246,18 +337,21 @@ class SidebarIndex:
         return base
 
     def _apply_changes(self, snapshot: IndexSnapshot, names: list[str]) -> bool:
+        kept = self._decoded_changes
+        keep: dict[str, _Decoded] = {}
         for name in names:
-            try:
-                data = self.folder.read(f"{CHANGES_FOLDER}/{name}")
-            except OSError:
-                data = b""
-            if data is None:
+            path = f"{CHANGES_FOLDER}/{name}"
+            change = _GONE
+            if self.folder.is_local:  # a stat costs a tenth of a read and decode
+                decoded = kept.get(name)
+                if decoded is not None and self.folder.version(path) == decoded.tag:
+                    change = decoded.value
+                    keep[name] = decoded
+            if change is _GONE:
+                change = self._read_change(path, name, keep)
+            if change is _GONE:
                 return False  # folded away while we read: start over
             session_id = name[: -len(".json")]
-            try:
-                change = jsoncodec.loads(data)
-            except ValueError:
-                change = None
             if not isinstance(change, dict) or change.get("session_id") != session_id:
                 snapshot.damaged_ids.add(session_id)
                 continue
@@ -265,7 +359,35 @@ class SidebarIndex:
                 snapshot.rows.pop(session_id, None)
             else:
                 snapshot.rows[session_id] = change
+                if suspect_row(change):
+                    snapshot.suspect_ids.add(session_id)
+                else:
+                    snapshot.suspect_ids.discard(session_id)
+        if self.folder.is_local:
+            self._decoded_changes = keep
         return True
+
+    def _read_change(self, path: str, name: str, keep: dict[str, _Decoded]) -> Any:
+        """A change file's decoded content (``None`` if torn), or ``_GONE`` if folded away;
+        kept in ``keep`` when its version is settled."""
+        tag: str | None = None
+        try:
+            if self.folder.is_local:
+                versioned = self.folder.read_with_version(path)
+                data, tag = versioned.data, versioned.tag
+            else:
+                data = self.folder.read(path)
+        except OSError:
+            data = b""
+        if data is None:
+            return _GONE
+        try:
+            change = jsoncodec.loads(data)
+        except ValueError:
+            change = None
+        if tag is not None and self.folder.version_settled(tag):
+            keep[name] = _Decoded(tag, change)
+        return change
 
     # ── writing ──────────────────────────────────────────────────────────────────────────
 
@@ -329,8 +451,7 @@ class SidebarIndex:
         """
         with self.writing():
             for attempt in range(UPDATE_ATTEMPTS):
-                base = self._base_for_write()
-                rows = _parse_rows(base.data)
+                base, rows = self._rows_for_write()
                 if rows is None:
                     self._changes_since_fold = 0  # nothing to fold into until a rebuild
                     return False
@@ -350,7 +471,7 @@ class SidebarIndex:
                         rows.pop(session_id, None)
                     else:
                         rows[session_id] = change
-                if self._write_base(rows.values(), base):
+                if self._write_base(rows, base):
                     break
                 pause_after_conflict(attempt)
             else:
@@ -379,7 +500,7 @@ class SidebarIndex:
                     for session_id, theirs in (_parse_rows(base.data) or {}).items():
                         rebuilt.setdefault(session_id, theirs)
                 changes = self._read_changes()
-                if self._write_base(rebuilt.values(), base):
+                if self._write_base(rebuilt, base):
                     break
                 pause_after_conflict(attempt)
             else:
@@ -437,18 +558,46 @@ class SidebarIndex:
             changes[name] = (change, version)
         return changes
 
-    def _write_base(self, rows: Any, base: Versioned) -> bool:
-        """Replace ``_index.json`` if it is still ``base``; ``False`` if another writer won."""
-        ordered = sorted(rows, key=_sort_key, reverse=True)
-        return self.folder.write_if_unchanged(INDEX_FILE, jsoncodec.dumps_pretty(ordered), base)
+    def _rows_for_write(self) -> tuple[Versioned, dict[str, dict[str, Any]] | None]:
+        """``_index.json``'s version and its rows by id (a mapping of the caller's own);
+        ``None`` rows when it is missing or corrupt."""
+        kept = self._kept_base()
+        if kept is not None:  # b"": not absent; its tag is what a conditional write compares
+            return Versioned(b"", kept.tag), {
+                sid: row for sid, row in kept.value.items() if is_valid_session_id(sid)
+            }
+        base = self._base_for_write()
+        return base, _parse_rows(base.data)
+
+    def _write_base(self, rows: dict[str, dict[str, Any]], base: Versioned) -> bool:
+        """Replace ``_index.json`` if it is still ``base``; ``False`` if another writer won.
+
+        Callers hold :meth:`writing`; on a local disk every writer of the index does, so the
+        version of the file written here is known exactly and its rows are kept.
+        """
+        ordered = sorted(rows.values(), key=_sort_key, reverse=True)
+        data = jsoncodec.dumps_pretty(ordered)
+        if not self.folder.is_local:
+            self._decoded_base = None
+            return self.folder.write_if_unchanged(INDEX_FILE, data, base)
+        tag = self.folder.write_versioned(INDEX_FILE, data, base)
+        self._keep_base(Versioned(data, tag), rows, None, written=True)
+        return True
 
     @property
     def pending_changes(self) -> int:
         return self._changes_since_fold
 
 
+_GONE = object()  # a change file folded away while it was being read
 _ROW_BOUNDARY = b"\n  },\n  {"
 _BATCH_BYTES = 1 << 20
+
+
+def suspect_row(row: dict[str, Any]) -> bool:
+    """A row lacking ``last_message_at`` predates it; a row of odd types was not written by a
+    store (hand edits, another tool): the listing recomputes both from their file."""
+    return "last_message_at" not in row or not well_formed_row(row)
 
 
 def well_formed_row(row: dict[str, Any]) -> bool:
@@ -511,7 +660,8 @@ def _parse_rows(data: bytes | None) -> dict[str, dict[str, Any]] | None:
     """Rows by id from ``_index.json`` bytes; ``None`` if missing, corrupt or not a list."""
     if data is None:
         return None
-    entries = _decode_entries(data)
+    with collector_paused():
+        entries = _decode_entries(data)
     if entries is None:
         return None
     return {

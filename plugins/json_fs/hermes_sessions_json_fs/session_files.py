@@ -27,8 +27,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from filelock import FileLock
-
 from hermes_sessions_core import jsoncodec
 from hermes_sessions_core.errors import SessionConflict, SessionUnreadable, StorageError
 from hermes_sessions_core.merge import merge_records
@@ -41,6 +39,7 @@ from hermes_sessions_core.models import (
     is_valid_session_id,
     require_valid_session_id,
 )
+from hermes_sessions_core.times import to_epoch
 from hermes_sessions_core.tombstones import (
     TOMBSTONES_FILE,
     parse_tombstones,
@@ -48,7 +47,8 @@ from hermes_sessions_core.tombstones import (
     without_tombstone,
 )
 
-from .index import CHANGES_FOLDER, SidebarIndex, well_formed_row
+from .file_lock import file_lock
+from .index import CHANGES_FOLDER, INDEX_FILE, SidebarIndex, well_formed_row
 from .prefix import metadata_prefix, metadata_record
 from .row_caps import capped_row
 from .storage import (
@@ -127,7 +127,9 @@ class SessionFiles:
         # For hosts that read ``_index.json`` themselves (the Web UI and its MCP server do):
         # each save and delete folds at once, so the file alone is always current.
         self.fold_every_save = fold_every_save
-        self.index = SidebarIndex(folder, session_count=lambda: len(self.session_ids_on_storage()))
+        self.index = SidebarIndex(
+            folder, session_count=lambda enough: folder.count_names(_SESSION_SUFFIX, enough)
+        )
         self._row_hints: dict[str, tuple[Any, Any]] = {}
         self._hints_lock = threading.Lock()
         self._held: dict[str, _Held] = {}
@@ -135,11 +137,13 @@ class SessionFiles:
         self._folded_on_open = False
         self._writer_marker: str | None = None
         self._gates = [_CopyGate() for _ in range(_LOCK_STRIPES)]
-        self._stripe_files: dict[int, FileLock] = {}
+        self._stripe_files: dict[int, Any] = {}
         self._stripe_files_lock = threading.Lock()
+        self._kept_ids: tuple[str, frozenset[str]] | None = None
         #: Saves that merged another writer's changes, and saves refused as conflicts.
         self.merged_saves = 0
         self.conflicts = 0
+        self._on_close: list[Callable[[], None]] = []
 
     # ── names ────────────────────────────────────────────────────────────────────────────
 
@@ -148,13 +152,27 @@ class SessionFiles:
         return f"{session_id}{_SESSION_SUFFIX}"
 
     def session_ids_on_storage(self) -> set[str]:
-        """Ids with a ``<id>.json`` file; store files (``_…``) and temp files excluded (S2.1)."""
+        """Ids with a ``<id>.json`` file; store files (``_…``) and temp files excluded (S2.1).
+
+        On a local disk the ids are kept with the folder's version (every file created,
+        renamed in or removed changes its mtime) and reused while that version holds and is
+        settled (see :meth:`Folder.version_settled`): listing 100,000 names costs more than
+        the rest of a warm sidebar.
+        """
+        tag = self.folder.version("") if self.folder.is_local else None  # before listing
+        kept = self._kept_ids
+        if kept is not None and tag is not None and kept[0] == tag:
+            return set(kept[1])
         cut = len(_SESSION_SUFFIX)
         stems = [name[:-cut] for name in self.folder.names() if name.endswith(_SESSION_SUFFIX)]
         joined = "\n".join(stems) + "\n"
         if joined.count("\n") == len(stems) and _ALL_VALID_IDS.fullmatch(joined):
-            return set(stems)  # the usual case, checked in one pass instead of one per file
-        return {stem for stem in stems if is_valid_session_id(stem)}
+            ids = set(stems)  # the usual case, checked in one pass instead of one per file
+        else:
+            ids = {stem for stem in stems if is_valid_session_id(stem)}
+        if tag is not None and self.folder.version_settled(tag):
+            self._kept_ids = (tag, frozenset(ids))
+        return ids
 
     # ── loading ──────────────────────────────────────────────────────────────────────────
 
@@ -311,14 +329,24 @@ class SessionFiles:
         if not isinstance(record, dict) or any(k not in record for k in _REQUIRED_METADATA):
             return self.load(session_id)
         count = record.get("message_count")
-        if not isinstance(count, int) or isinstance(count, bool):
-            # An unknown count is never reported as 0 (S2.13): read the whole file instead.
-            return self.load(session_id)
-        # The user-message count and last message time are row values, never stored in the
-        # file (S1.5): take them from this process's saves, else report the user count as
-        # unknown (None, never 0) and the last activity as updated_at. No second file is read.
-        with self._hints_lock:
-            hints = self._row_hints.get(session_id) or (None, None)
+        if _is_count(count):
+            # The user-message count and last message time are row values, never stored in
+            # the file (S1.5): take them from this process's saves, else report the user count
+            # as unknown (None, never 0) and the last activity as updated_at.
+            with self._hints_lock:
+                hints = self._row_hints.get(session_id) or (None, None)
+        else:
+            # The original wrote no count (S1.6): take it from the index row when that row
+            # is provably of this very file; an unknown count is never reported as 0 (S2.13),
+            # so without one the whole file is read instead.
+            row = self._row_of_version(session_id, record)
+            if row is None:
+                return self.load(session_id)
+            count = row["message_count"]
+            user_count = row.get("user_message_count")
+            hints = (
+                user_count if _is_count(user_count) else None, to_epoch(row.get("last_message_at"))
+            )
         record["messages"] = []
         record["tool_calls"] = []
         session = self._session_of(session_id, record)
@@ -329,6 +357,47 @@ class SessionFiles:
             last_message_at=hints[1],
         )
         return session
+
+    def _row_of_version(self, session_id: str, prefix: dict[str, Any]) -> dict[str, Any] | None:
+        """The session's index row if it provably describes the file whose metadata prefix is
+        ``prefix``, else ``None``; never reads ``_index.json`` itself.
+
+        The row is the change file ``_index.d/<id>.json`` when there is one (the newest row;
+        damaged or a deletion: none), else a row the index already holds decoded. It must be
+        well formed, hold a count, and carry the file's ``updated_at``; a change file must
+        also be no older than the session file, since every save writes the file first: a
+        row left by an earlier save (of ours, before the original wrote the file again with
+        its ``updated_at`` kept) is thereby refused.
+        """
+        changed = f"{CHANGES_FOLDER}/{session_id}.json"
+        try:
+            written = self.folder.info(changed)
+            if written is not None:
+                data = self.folder.read_versioned(changed, METADATA_PREFIX_LIMIT).data
+                current = self.folder.info(self.file_name(session_id))
+                if data is None or current is None or written.mtime < current.mtime:
+                    return None
+                row = jsoncodec.loads(data)
+            else:
+                # A row the index holds decoded (never a read), from an index written after
+                # the session file, as every save of the original wrote them.
+                row = self.index.cached_row(session_id)
+                if row is not None:
+                    indexed = self.folder.info(INDEX_FILE)
+                    current = self.folder.info(self.file_name(session_id))
+                    if indexed is None or current is None or indexed.mtime < current.mtime:
+                        return None
+        except (StorageError, ValueError, RecursionError):
+            return None
+        if (
+            not isinstance(row, dict) or row.get("session_id") != session_id
+            or not well_formed_row(row) or not _is_count(row.get("message_count"))
+        ):
+            return None
+        stamp = to_epoch(prefix.get("updated_at"))
+        if stamp is None or to_epoch(row.get("updated_at")) != stamp:
+            return None
+        return row
 
     def _remember(self, row: dict[str, Any]) -> tuple[Any, Any] | None:
         user_count = row.get("user_message_count")
@@ -390,6 +459,11 @@ class SessionFiles:
         and the copy in memory takes the result; when they cannot be merged, or the session
         was deleted since, :class:`SessionConflict` is raised and nothing is written. A copy
         built in memory is written as the whole session. Shrinks keep a backup (S2.17-S2.19).
+
+        On a local disk a save waits for four syncs, each needed: the session's temp file and,
+        after the rename, its folder (a returned save survives a power cut), then the same for
+        the row's change file (a lost one would list an older row, which nothing detects). The
+        search index is not synced: it catches up from the files (see ``search_index``).
         """
         session_id = require_valid_session_id(session.session_id)
         self._mark_writer()
@@ -521,7 +595,7 @@ class SessionFiles:
                 lock = self._stripe_files.get(stripe)
                 if lock is None:
                     make_folder(os.path.dirname(path))
-                    lock = FileLock(path, thread_local=False)
+                    lock = file_lock(path)
                     self._stripe_files[stripe] = lock
             with holding(lock, path):  # counts holders: the copy's threads share one acquisition
                 yield gate
@@ -747,21 +821,18 @@ class SessionFiles:
         on_storage = self.session_ids_on_storage()
         if snapshot is None:
             return self.rebuild(on_storage, problems), problems
-        keep = on_storage | set(in_memory_ids)
         rows = snapshot.rows
-        for ghost in [sid for sid in rows if sid not in keep]:
+        ghosts = rows.keys() - on_storage
+        if ghosts:
+            ghosts -= set(in_memory_ids)
+        for ghost in [sid for sid in rows if sid in ghosts] if ghosts else ():  # index order
             if (
                 row_exists is not None and is_valid_session_id(ghost)
                 and well_formed_row(rows[ghost]) and row_exists(ghost)
             ):
                 continue
             del rows[ghost]  # no file and no in-memory object (S2.8), or not a session's row
-        # A row lacking last_message_at predates it; a row of odd types was not written by a
-        # store (hand edits, another tool): both are recomputed from their file.
-        stale = {
-            sid for sid, row in rows.items()
-            if "last_message_at" not in row or not well_formed_row(row)
-        }
+        stale = snapshot.suspect_ids & rows.keys()  # see suspect_row
         stale |= snapshot.damaged_ids & on_storage
         stale |= on_storage - rows.keys()
         for session_id in stale:
@@ -838,12 +909,27 @@ class SessionFiles:
                 continue
         return removed
 
+    def when_closed(self, release: Callable[[], None]) -> None:
+        """Call ``release`` at every :meth:`close`: for what is kept open beside the folder
+        (the search index's connection), which reopens on its next use."""
+        self._on_close.append(release)
+
     def close(self) -> None:
         """Fold pending index changes so ``_index.json`` alone is current for today's Web UI,
-        then remove this process's writer marker: a clean shutdown."""
+        release what was kept open beside the folder, then remove this process's writer
+        marker: a clean shutdown."""
         try:
             self._fold_for_close()
         finally:
+            for release in list(self._on_close):
+                try:
+                    release()
+                except Exception as error:  # noqa: BLE001 - closing never fails a shutdown
+                    logger.warning("could not release %r: %s", release, error)
+            with self._stripe_files_lock:
+                for lock in self._stripe_files.values():
+                    getattr(lock, "close", lambda: None)()  # a kept descriptor, when idle
+            self.index.close()
             if self._writer_marker is not None:
                 try:
                     self.folder.remove(self._writer_marker)
@@ -943,6 +1029,11 @@ def _warn_dropped(path: str, fields: str) -> None:
         "session file %s: %s could not be loaded as stored (wrong JSON type); the file is "
         "kept aside as <id>.json.corrupt.<time> before its next save", path, fields,
     )
+
+
+def _is_count(value: object) -> bool:
+    """A recorded count: a whole number, not negative, not a boolean."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _generation_of(record: dict[str, Any]) -> int:

@@ -32,14 +32,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import fsspec
-from filelock import FileLock
-from fsspec.implementations.local import LocalFileSystem
-
 from hermes_sessions_core.atomic import temp_name, write_file_atomically
 from hermes_sessions_core.errors import HermesSessionsError, MissingDependencyError, StorageError
 from hermes_sessions_core.redaction import redact_secrets
 from hermes_sessions_core.regular_files import NotARegularFile, open_regular_fd
+
+from .file_lock import file_lock
 
 __all__ = [
     "MAX_READ_BYTES", "UPDATE_ATTEMPTS", "FileInfo", "Folder", "TooLarge", "VersionChanged",
@@ -57,6 +55,8 @@ _READ_ATTEMPTS = 5
 #: No object larger than this is read whole unless the caller names a limit (256 MiB): a
 #: session file is parsed in memory, and orjson briefly needs several times its size.
 MAX_READ_BYTES = 256 << 20
+#: A local file unmodified for this long keeps its version tag until it changes again.
+SETTLED_AFTER_SECONDS = 2
 _SPECIAL_KINDS = (
     (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
     (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
@@ -155,12 +155,19 @@ def open_folder(
     the first write, with an error naming what it lacks.
     """
     options = dict(storage_options or {})
-    protocol = url.split("://", 1)[0].lower() if "://" in url else "file"
+    if "://" not in url:
+        # A plain path is a local folder, read through the OS directly: fsspec (and asyncio,
+        # which it imports) would cost a tenth of a second at start-up for nothing.
+        return LocalFolder(None, os.path.abspath(os.path.expanduser(url)), url,
+                           multi_writer=multi_writer)
+    protocol = url.split("://", 1)[0].lower()
     try:
         if protocol in _SFTP_PROTOCOLS:
             from .sftp_folder import open_sftp_folder
 
             return open_sftp_folder(url, options, multi_writer=multi_writer)
+        import fsspec
+
         filesystem, path = fsspec.core.url_to_fs(url, **options)
     except ImportError as error:
         extra, module = _EXTRA_FOR_PROTOCOL.get(protocol, (protocol, protocol))
@@ -172,6 +179,8 @@ def open_folder(
             f"cannot open session storage {redact_secrets(url)!r}: {type(error).__name__}: "
             f"{redact_secrets(str(error))}", path=redact_secrets(url)
         ) from error
+    from fsspec.implementations.local import LocalFileSystem
+
     if isinstance(filesystem, LocalFileSystem):
         return LocalFolder(filesystem, os.path.abspath(path), url, multi_writer=multi_writer)
     if protocol in _S3_PROTOCOLS:
@@ -247,6 +256,17 @@ class Folder(abc.ABC):
             if self.version(name) == before:
                 return Versioned(data, before if data is not None else None)
         raise self._busy(name)
+
+    def count_names(self, suffix: str, enough: int) -> int:
+        """How many names end with ``suffix`` and do not start with ``_`` (store files),
+        counting no further than ``enough``: a size check needs a bound, not the total."""
+        return min(enough, sum(1 for n in self.names() if n.endswith(suffix) and n[:1] != "_"))
+
+    def version_settled(self, tag: str) -> bool:
+        """Whether every later change of the object is sure to get a tag other than ``tag``,
+        so content decoded at ``tag`` may be kept and reused while the tag holds. True for
+        exact tags (an ETag); a stat-based tag says so only where :class:`LocalFolder` can."""
+        return self.exact_versions
 
     def version(self, name: str) -> str | None:
         """The current version tag, cheaply (one stat or HEAD); ``None`` if absent or unknown."""
@@ -354,7 +374,7 @@ class LocalFolder(Folder):
 
     def __init__(self, filesystem: Any, root: str, url: str, *, multi_writer: bool = False) -> None:
         super().__init__(filesystem, root, url, multi_writer=multi_writer)
-        self._file_locks: dict[str, FileLock] = {}
+        self._file_locks: dict[str, Any] = {}
 
     def path(self, name: str) -> str:
         return os.path.join(self.root, name)
@@ -365,7 +385,7 @@ class LocalFolder(Folder):
         with self._update_lock:
             lock = self._file_locks.get(name)
             if lock is None:
-                lock = FileLock(path, thread_local=False)
+                lock = file_lock(path)
                 self._file_locks[name] = lock
         make_folder(os.path.dirname(self.path(name)))
         return _Both(self._update_lock, holding(lock, path))
@@ -456,6 +476,32 @@ class LocalFolder(Folder):
             return _tag(os.lstat(self.path(name)))
         except OSError:
             return None
+
+    def count_names(self, suffix: str, enough: int) -> int:
+        counted = 0
+        try:
+            with os.scandir(self.root) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name.endswith(suffix) and name[:1] != "_":
+                        counted += 1
+                        if counted >= enough:
+                            break
+        except (FileNotFoundError, NotADirectoryError):
+            return 0
+        except OSError as error:
+            raise failure("list", self.root, error) from error
+        return counted
+
+    def version_settled(self, tag: str) -> bool:
+        """A tag names a new inode and size, but its mtime is as coarse as the kernel's clock
+        tick: two rewrites within one tick could reuse the inode, size and mtime. A file last
+        modified :data:`SETTLED_AFTER_SECONDS` ago is past that: any later write moves it."""
+        try:
+            modified_ns = int(tag.rsplit(":", 1)[1])
+        except (IndexError, ValueError):
+            return False
+        return time.time_ns() - modified_ns > SETTLED_AFTER_SECONDS * 1_000_000_000
 
     def write(self, name: str, data: bytes) -> None:
         self._write_file(name, data)

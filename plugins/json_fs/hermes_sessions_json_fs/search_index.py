@@ -5,7 +5,7 @@ The files stay the only truth: the index lives apart from them
 ``s3://`` stores, ``0600`` in a ``0700`` folder because it copies every message), is updated
 after each save and delete, and can be rebuilt from the files at any time. A missing or corrupt index is rebuilt by the next search, which says so in its
 problems; a failed index write never fails a save (the index is marked stale and the next
-search catches up by comparing each file's size and mtime with what was indexed).
+search catches up by comparing each file's inode, size and mtime with what was indexed).
 
 Layout: ``sessions`` holds one row per indexed session (filters, file fingerprint, per-message
 hashes); the FTS5 table ``docs`` holds the title (rowid ``key << 20``) and each message
@@ -17,14 +17,16 @@ from __future__ import annotations
 import array
 import hashlib
 import logging
+import math
 import os
 import sqlite3
 import threading
 import time
 import zlib
-from contextlib import closing
+from collections.abc import Mapping
+from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from hermes_sessions_core import jsoncodec
 from hermes_sessions_core.errors import StorageError
@@ -111,7 +113,10 @@ def search_index_for(context: SourceContext) -> SearchIndex:
     with _lock:
         index = _open.get(key)
         if index is None or index.files is not files:
+            if index is not None:
+                index.close()
             index = _open[key] = SearchIndex(path, files, interval, private_folder)
+            files.when_closed(index.close)
         index.sync_seconds = interval
         return index
 
@@ -140,10 +145,94 @@ def _hashes(texts: list[tuple[str, str]]) -> array.array[int]:
 
 IndexUnusable = SearchIndexUnusable  # the index must be rebuilt
 
+_SQLITE_FILES = ("", "-wal", "-shm")
+#: Connections inherited from the parent process: never used nor closed in the child.
+_inherited: list[sqlite3.Connection] = []
+
+
+def _local_fingerprint(result: os.stat_result) -> str:
+    """``inode:mtime:size``: every save writes a new inode, so two saves within one tick of a
+    coarse clock that leave the same size still differ (a lost index commit is noticed)."""
+    return f"{result.st_ino}:{result.st_mtime_ns}:{result.st_size}"
+
+
+def _same_file(indexed: str | None, found: str) -> bool:
+    """Whether a file's fingerprint is the indexed one; rows indexed before the inode was
+    part of it (``mtime:size``, one colon) match on those two, so no upgrade re-reads all."""
+    if indexed == found:
+        return True
+    return indexed is not None and indexed.count(":") == 1 and (
+        found.split(":", 1)[1] == indexed and found.count(":") == 2
+    )
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
+class _Writer:
+    """A long-lived write connection and the files it was last seen using.
+
+    While a connection is open no other SQLite connection deletes or replaces its WAL and
+    shared-memory files, so finding them changed means someone removed them by hand: the
+    index then raises IndexUnusable (rebuilt by the next search) and the connection is left
+    open until the files are discarded, because closing it would checkpoint its old WAL into
+    the database file. A database file replaced or removed (another process's rebuild) just
+    means a new connection; SQLite does not checkpoint into a moved file on close.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self.connection = connection
+        self.pid = os.getpid()
+        self._names = tuple(f"{path}{suffix}" for suffix in _SQLITE_FILES)
+        self._files: tuple[tuple[int, int] | None, ...] = (_identity(self._names[0]), None, None)
+
+    def note_files(self) -> None:
+        """Remember the WAL and shared-memory files, which exist once it has written."""
+        if None in self._files:
+            self._files = tuple(_identity(name) for name in self._names)
+
+    def usable(self) -> bool:
+        """Whether this connection still writes the file at its path (three ``lstat``)."""
+        if self.pid != os.getpid():
+            return False  # forked: SQLite connections must not cross a fork
+        current = tuple(_identity(name) for name in self._names)
+        if current[0] is None or current[0] != self._files[0]:
+            return False
+        for seen, now in zip(self._files[1:], current[1:]):
+            if seen is not None and now != seen:
+                raise IndexUnusable(f"search index {self._names[0]}: its WAL was removed")
+        return True
+
+    def close(self) -> None:
+        if self.pid != os.getpid():
+            _inherited.append(self.connection)
+            return
+        try:
+            self.connection.close()
+        except sqlite3.Error as error:
+            logger.warning("could not close the search index %s: %s", self._names[0], error)
+
 
 class SearchIndex:
-    """The FTS5 index of one session folder. Connections are opened per operation, so the
-    object is safe across threads and several processes may share the file (WAL)."""
+    """The FTS5 index of one session folder, safe across threads; several processes may share
+    the file (WAL).
+
+    Writes (saves, deletes, syncs) share one connection under a lock, kept open until
+    :meth:`close`: opening one per save cost a fifth of the save (a schema check, a new WAL
+    with two fsyncs). Before each use the connection is checked against the files at its
+    path (see :class:`_Writer`). Searches open a connection of their own.
+
+    No save waits for a disk sync here: commits go to the WAL unsynced (``synchronous=NORMAL``,
+    which survives a killed process) and SQLite checkpoints on its own every 1,000 pages. A
+    power cut may roll back the last commits, and that heals itself: the index is derived
+    data, and the first search of every process compares each file's fingerprint (inode,
+    mtime, size) with the indexed one, so a session whose commit was lost is indexed again.
+    """
 
     def __init__(
         self, path: Path, files: SessionFiles, sync_seconds: float = DEFAULT_SYNC_SECONDS,
@@ -154,8 +243,9 @@ class SearchIndex:
         self.private_folder = private_folder  # the default folder: ours alone, kept 0700
         self.sync_seconds = sync_seconds
         self.stale = False
-        self._last_sync = 0.0
+        self._last_sync = -math.inf  # the first search of a process always catches up
         self._write_lock = threading.Lock()
+        self._writer: _Writer | None = None
 
     # ── connections ──────────────────────────────────────────────────────────────────────
 
@@ -165,9 +255,42 @@ class SearchIndex:
             private_folder=self.private_folder,
         )
 
+    @contextmanager
+    def _writing(self, create: bool) -> Iterator[sqlite3.Connection]:
+        """The shared write connection, held alone; opened when missing or no longer the
+        one for the file at :attr:`path`. Raises IndexUnusable as :meth:`_connect` does."""
+        with self._write_lock:
+            writer = self._writer
+            if writer is not None and not writer.usable():
+                writer.close()
+                writer = self._writer = None
+            if writer is None:
+                connection = self._connect(create)
+                # A new index's schema goes into the database file at once, so the file alone
+                # is a valid index whatever becomes of its WAL (PASSIVE: never waits).
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                writer = self._writer = _Writer(connection, self.path)
+            yield writer.connection
+            writer.note_files()
+
+    def close(self) -> None:
+        """Close the write connection (the store closes); the next write opens one again."""
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+
     def _discard(self) -> None:
-        """Delete an unusable index file (and its WAL) so it can be built afresh."""
-        discard_search_index(self.path)
+        """Delete an unusable index file (and its WAL) so it can be built afresh.
+
+        The files go first: a connection closed after that finds its file moved, so SQLite
+        neither checkpoints into nor deletes the files made afresh at that path.
+        """
+        with self._write_lock:
+            discard_search_index(self.path)
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
 
     # ── writing ──────────────────────────────────────────────────────────────────────────
 
@@ -176,7 +299,7 @@ class SearchIndex:
         document = _Document(session.session_id, lambda name: getattr(session, name, None))
         fingerprint = self._fingerprint_of(session.session_id)
         try:
-            with self._write_lock, closing(self._connect(create=True)) as connection:
+            with self._writing(create=True) as connection:
                 connection.execute("BEGIN IMMEDIATE")
                 try:
                     self._put(connection, document, fingerprint)
@@ -192,10 +315,14 @@ class SearchIndex:
         if not self.path.is_file():
             return
         try:
-            with self._write_lock, closing(self._connect(create=False)) as connection:
+            with self._writing(create=False) as connection:
                 connection.execute("BEGIN IMMEDIATE")
-                self._remove(connection, session_id)
-                connection.execute("COMMIT")
+                try:
+                    self._remove(connection, session_id)
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
         except Exception as error:
             self._mark_stale(f"could not remove session {session_id!r} from the index", error)
 
@@ -211,7 +338,7 @@ class SearchIndex:
             result = os.stat(folder.path(self.files.file_name(session_id)))
         except OSError:
             return None
-        return f"{result.st_mtime_ns}:{result.st_size}"
+        return _local_fingerprint(result)
 
     def _put(self, connection: sqlite3.Connection, document: _Document, fingerprint: str | None) -> None:
         """Insert or update one session, rewriting only messages from the first changed one."""
@@ -283,7 +410,7 @@ class SearchIndex:
     # ── catching up with the files ───────────────────────────────────────────────────────
 
     def _files_on_storage(self) -> dict[str, str | None]:
-        """Every session file's id and fingerprint (mtime and size), in one listing."""
+        """Every session file's id and fingerprint (inode, mtime and size), in one listing."""
         folder = self.files.folder
         found: dict[str, str | None] = {}
         if folder.is_local:
@@ -300,7 +427,7 @@ class SearchIndex:
                             result = entry.stat(follow_symlinks=False)
                         except OSError:
                             continue
-                        found[session_id] = f"{result.st_mtime_ns}:{result.st_size}"
+                        found[session_id] = _local_fingerprint(result)
             except (FileNotFoundError, NotADirectoryError):
                 return {}
             return found
@@ -337,12 +464,13 @@ class SearchIndex:
         return _Document(session_id, record.get)
 
     def sync(self, progress: Callable[[int, int], None] | None = None, full: bool = False) -> int:
-        """Index files whose size or mtime changed since they were indexed; drop vanished ones.
+        """Index files whose inode, size or mtime changed since they were indexed; drop the
+        vanished ones.
 
         With ``full`` every file is read again. Returns how many sessions were (re)indexed.
         """
         on_storage = self._files_on_storage()
-        with self._write_lock, closing(self._connect(create=True)) as connection:
+        with self._writing(create=True) as connection:
             if full:
                 connection.execute("DELETE FROM docs")
                 connection.execute("DELETE FROM sessions")
@@ -350,7 +478,7 @@ class SearchIndex:
             gone = [sid for sid in indexed if sid not in on_storage]
             changed = sorted(
                 sid for sid, print_ in on_storage.items()
-                if sid not in indexed or print_ is None or indexed[sid] != print_
+                if sid not in indexed or print_ is None or not _same_file(indexed[sid], print_)
             )
             total = len(changed)
             if progress is not None:

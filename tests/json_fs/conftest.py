@@ -11,6 +11,8 @@ from typing import Any, Callable, Iterator
 import fsspec
 import pytest
 from hermes_sessions_json_fs import registry
+from hermes_sessions_json_fs.session_files import SessionFiles
+from hermes_sessions_json_fs.storage import open_folder
 
 from hermes_sessions_core import Locations, SessionStore
 from hermes_sessions_core.manager import make_plugin_manager
@@ -156,3 +158,11 @@ def make_store(backend: Backend) -> Callable[..., SessionStore]:
 @pytest.fixture
 def store(make_store: Callable[..., SessionStore]) -> SessionStore:
     return make_store()
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Iterator[SessionFiles]:
+    """A local session folder's SessionFiles, without a store around it."""
+    opened = SessionFiles(open_folder(str(tmp_path / "sessions")), str(tmp_path))
+    yield opened
+    opened.close()

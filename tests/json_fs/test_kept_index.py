@@ -7,25 +7,18 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hermes_sessions_json_fs.listed_rows import ListedRows
 from hermes_sessions_json_fs.session_files import SessionFiles
-from hermes_sessions_json_fs.storage import SETTLED_AFTER_SECONDS, open_folder
+from hermes_sessions_json_fs.storage import SETTLED_AFTER_SECONDS
 
 from hermes_sessions_core import Session
 
 from .conftest import chat, original_file
 
 OLD = 1_700_000_000.0
-
-
-@pytest.fixture
-def files(tmp_path: Path) -> Iterator[SessionFiles]:
-    opened = SessionFiles(open_folder(str(tmp_path / "sessions")), str(tmp_path))
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hermes_sessions_json_fs.index import CHANGES_FOLDER
 from hermes_sessions_json_fs.session_files import SessionFiles
-from hermes_sessions_json_fs.storage import open_folder
 
 from hermes_sessions_core import Session
 
@@ -19,13 +18,6 @@ from .conftest import chat, original_file
 
 MESSAGES = 3000
 UPDATED_AT = 1700000100.25
-
-
-@pytest.fixture
-def files(tmp_path: Path) -> Iterator[SessionFiles]:
-    opened = SessionFiles(open_folder(str(tmp_path / "sessions")), str(tmp_path))
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

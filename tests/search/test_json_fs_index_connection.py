@@ -11,23 +11,14 @@ from typing import Any
 import pytest
 from hermes_sessions_json_fs import registry, search_index
 
-from hermes_sessions_core import Locations, Session, SessionStore
-from hermes_sessions_core.manager import make_plugin_manager
+from hermes_sessions_core import Session, SessionStore
 from hermes_sessions_core.search_files import discard_search_index
+
+from .json_fs_store import json_fs_store as _store
 
 NOW = time.time()
 
 
-def _store(tmp_path: Path) -> SessionStore:
-    locations = Locations.from_environment(
-        base_home=tmp_path / "hermes", state_dir=tmp_path / "webui",
-        claude_projects_dir=tmp_path / "no-claude", default_workspace=tmp_path / "ws", environ={},
-    )
-    return SessionStore(
-        locations,
-        plugin_manager=make_plugin_manager(builtins=["json_fs"], entry_points=False),
-        settings={"json_fs": {"search_sync_seconds": 3600.0}},
-    )
 
 
 @pytest.fixture

@@ -10,4 +10,4 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    app()
+    app(prog_name="hermes-sessions")  # also under ``python -m hermes_sessions_core``

@@ -30,6 +30,29 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+def _print_version(value: bool) -> None:
+    if not value:
+        return
+    from importlib import metadata
+
+    try:
+        version = metadata.version("hermes-sessions")
+    except metadata.PackageNotFoundError:  # run from a source tree
+        from .. import __version__ as version
+    typer.echo(f"hermes-sessions {version}")
+    raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True,
+        help="Print the installed version and exit.",
+    ),
+) -> None:
+    """Browse Hermes sessions from every source: Web UI, agent state.db, Claude Code, plugins."""
+
+
 HomeOption = typer.Option(None, "--home", help="Hermes home (default: $HERMES_HOME or ~/.hermes).")
 StateDirOption = typer.Option(
     None, "--state-dir", help="Web UI state dir (default: $HERMES_WEBUI_STATE_DIR or <home>/webui)."

@@ -31,11 +31,12 @@ if TYPE_CHECKING:
 __all__ = ["list_command", "show_command", "plugins_command"]
 
 
-def _looked_in(store: Any, profile: str) -> list[str]:
+def _looked_in(store: Any, profile: str, no_agent: bool = False) -> list[str]:
     locations: Locations = store.locations
     places = [f"Web UI sessions: {locations.sessions_url}"]
     try:
-        places.append(f"agent store: {locations.state_db(profile)}")
+        none_there = " (none there)" if no_agent else ""
+        places.append(f"agent store: {locations.state_db(profile)}{none_there}")
     except HermesSessionsError:
         pass
     if store.source_enabled("claude_code"):
@@ -83,9 +84,12 @@ def list_command(
             "looked_in": _looked_in(store, active),
         })
         return
+    # A machine without the Hermes agent is normal: said once, in the footer, not as a warning.
+    no_agent = [p for p in listing.problems if p.error_type == "AgentDatabaseMissing"]
+    warnings = [p for p in listing.problems if p.error_type != "AgentDatabaseMissing"]
     if not rows:
         out().print(f"No sessions found for profile [bold]{safe(active)}[/bold]. Looked in:")
-        for place in _looked_in(store, active):
+        for place in _looked_in(store, active, no_agent=bool(no_agent)):
             out().print(f"  - {safe(place)}", highlight=False)
     else:
         from rich.table import Table
@@ -106,7 +110,12 @@ def list_command(
         out().print(table)
         if listing.other_profile_count:
             out().print(f"{listing.other_profile_count} more in other profiles (--all-profiles).")
-    for problem in listing.problems:
+        for problem in no_agent[:1]:
+            where = safe(problem.path or "")
+            out().print(
+                f"[dim]No agent store at {where}: no agent sessions listed.[/dim]", highlight=False
+            )
+    for problem in warnings:
         err().print(f"[yellow]warning:[/yellow] {safe(problem.describe())}", highlight=False)
 
 

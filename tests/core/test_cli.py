@@ -61,6 +61,16 @@ def test_list_on_an_empty_machine_says_where_it_looked(tmp_path, monkeypatch):
     assert "No sessions found" in result.stdout
     assert str(tmp_path / "empty") in result.stdout
     assert not (tmp_path / "empty").exists()
+    # No agent on this machine is normal: said once, in the footer, never as a warning.
+    assert f"agent store: {tmp_path / 'empty' / 'state.db'} (none there)" in result.stdout
+    assert "warning" not in result.output and "AgentDatabaseMissing" not in result.output
+
+
+def test_list_without_an_agent_store_says_so_once_below_the_table(home, tmp_path):
+    result = run("list", "--claude-dir", str(tmp_path / "none"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count(f"No agent store at {home / 'state.db'}") == 1
+    assert "warning" not in result.output and "AgentDatabaseMissing" not in result.output
 
 
 def test_show_prints_metadata_and_transcript(home):
@@ -110,3 +120,24 @@ def test_brackets_in_data_are_shown_as_text(tmp_path, monkeypatch):
     assert "see [/x] and [link=y]z" in shown.stdout
     bad = run("list", "--profile", "Bad Name")
     assert "[a-z0-9][a-z0-9_-]{0,63}" in bad.stderr
+
+
+def test_version_and_python_m_run_the_command_line() -> None:
+    """``--version`` prints the installed version; ``python -m hermes_sessions_core`` is the
+    same command under the same name."""
+    import subprocess
+    import sys
+    from importlib import metadata
+
+    expected = f"hermes-sessions {metadata.version('hermes-sessions')}"
+    for command in (
+        [sys.executable, "-m", "hermes_sessions_core", "--version"],
+        [sys.executable, "-c", "from hermes_sessions_core.cli import main; main()", "--version"],
+    ):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert (done.returncode, done.stdout.strip()) == (0, expected), done.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "hermes_sessions_core", "--help"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0 and "Usage: hermes-sessions " in done.stdout

@@ -13,15 +13,16 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING, Any
 
 from hermes_sessions_core.atomic import write_file_atomically
 from hermes_sessions_core.errors import StorageError
 from hermes_sessions_core.models import validate_project_id
 
 from .errors import ProjectsFileUnreadable
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 __all__ = ["LOCK_TIMEOUT", "ProjectsFile", "encode_projects", "validate_project_id"]
 
@@ -138,6 +139,9 @@ class _Locked:
         self._file_lock: FileLock | None = None
 
     def __enter__(self) -> None:
+        # filelock (and the asyncio it imports) loads at the first write, not with the plugin.
+        from filelock import FileLock, Timeout
+
         self._thread_lock.acquire()
         try:
             self._file.path.parent.mkdir(parents=True, exist_ok=True)

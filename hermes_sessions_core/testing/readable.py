@@ -190,7 +190,8 @@ class ReadableSourceContract:
         self, harness: SourceHarness, seeded: dict[str, SessionRow]
     ) -> None:
         """S0.2: rows cannot be changed, and changing a nested value a listing returned never
-        changes what the next listing returns (sources that cache must hand out copies)."""
+        changes what the next listing returns (sources that cache hand out copies, or rows
+        made with ``SessionRow.kept``, whose nested values are read-only)."""
         first = harness.listed_rows()
         before = {sid: copy.deepcopy(row.to_dict()) for sid, row in harness.listed_rows().items()}
         for row in first.values():
@@ -201,7 +202,8 @@ class ReadableSourceContract:
         after = {sid: row.to_dict() for sid, row in harness.listed_rows().items()}
         assert after == before, (
             f"{harness.info.name}: a caller's change to one listing leaked into the next; "
-            "build fresh dicts (and nested lists/dicts) for every call"
+            "build fresh dicts (and nested lists/dicts) for every call, or keep rows made "
+            "with SessionRow.kept"
         )
 
     def test_store_listing_reports_no_problems_for_good_data(

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "app", "out", "err", "fail", "when", "print_json", "open_store", "safe", "COMMAND_SETTINGS",
+    "require_known",
 ]
 
 app = typer.Typer(
@@ -112,6 +113,18 @@ def safe(value: Any) -> str:
 def fail(message: str, code: int = 1) -> None:
     err().print(f"[red]error:[/red] {safe(message)}", highlight=False)
     raise typer.Exit(code)
+
+
+def require_known(option: str, values: list[str] | tuple[str, ...], known: list[str]) -> None:
+    """Exit 2 naming the valid choices when ``values`` holds one that is not known: a typo
+    must never look like an empty result."""
+    unknown = [value for value in values if value not in known]
+    if unknown:
+        fail(
+            f"unknown {option} {', '.join(repr(v) for v in unknown)}; "
+            f"choose from: {', '.join(sorted(known)) or '(none)'}",
+            code=2,
+        )
 
 
 def when(value: Any) -> str:

@@ -20,6 +20,7 @@ from .app import (
     open_store,
     out,
     print_json,
+    require_known,
     safe,
     when,
 )
@@ -59,8 +60,11 @@ def search_command(
     """Find sessions whose titles or messages contain QUERY, best matches first."""
     from ..search import InvalidSearchQuery
 
+    if profile is not None and all_profiles:
+        fail("--profile and --all-profiles cannot be used together", code=2)
     try:
         store = open_store(home, state_dir, sessions_url, claude_dir, profile)
+        require_known("--source", tuple(source or ()), list(store.dispatcher.sources))
         results = store.search(
             query, profile=profile, all_profiles=all_profiles, sources=tuple(source or ()),
             project_id=project, since=since, until=until, include_archived=archived,
@@ -132,6 +136,7 @@ def reindex_command(
     except HermesSessionsError as error:
         fail(str(error))
         return
+    require_known("--source", tuple(source or ()), list(store.dispatcher.sources))
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err(), disable=as_json, transient=False,

@@ -21,6 +21,7 @@ from .app import (
     open_store,
     out,
     print_json,
+    require_known,
     safe,
     when,
 )
@@ -45,6 +46,16 @@ def _looked_in(store: Any, profile: str, no_agent: bool = False) -> list[str]:
     return places
 
 
+def _profiles_in_use(store: Any, archived: bool, cron: bool) -> list[str]:
+    """Profiles with a folder, and profiles some session names (which need no folder)."""
+    known = set(store.locations.known_profiles())
+    listing = store.list_sessions(
+        None, all_profiles=True, include_archived=archived, include_cron=cron
+    )
+    known.update(str(row.profile) for row in listing.rows if row.profile)
+    return sorted(known)
+
+
 @app.command("list")
 def list_command(
     home: Optional[Path] = HomeOption,
@@ -59,12 +70,16 @@ def list_command(
     as_json: bool = JsonOption,
 ) -> None:
     """The sidebar: sessions of every source, newest first, pinned on top."""
+    if profile is not None and all_profiles:
+        fail("--profile and --all-profiles cannot be used together", code=2)
     try:
         store = open_store(home, state_dir, sessions_url, claude_dir, profile)
         active = store.locations.active_profile(profile)
         listing = store.list_sessions(
             active, all_profiles=all_profiles, include_archived=archived, include_cron=cron
         )
+        if profile is not None and not listing.rows:
+            require_known("--profile", (active,), _profiles_in_use(store, archived, cron))
     except HermesSessionsError as error:
         fail(str(error))
         return

@@ -141,3 +141,27 @@ def test_version_and_python_m_run_the_command_line() -> None:
         capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0 and "Usage: hermes-sessions " in done.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (("list", "--profile", "nosuch"), "unknown --profile 'nosuch'; choose from: default, work"),
+    (("list", "--profile", "work", "--all-profiles"), "cannot be used together"),
+    (("search", "chat", "--source", "nosuch"), "unknown --source 'nosuch'; choose from:"),
+    (("search", "chat", "-p", "work", "--all-profiles"), "cannot be used together"),
+    (("reindex", "--source", "nosuch"), "unknown --source 'nosuch'; choose from:"),
+])
+def test_typos_exit_2_naming_the_valid_choices(home, tmp_path, args, message):
+    """A typo must never look like an empty result (exit 0 with nothing listed)."""
+    result = run(*args, "--claude-dir", str(tmp_path / "none"))
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+
+
+def test_a_profile_only_sessions_name_is_not_a_typo(home, tmp_path):
+    """Profiles need no folder: one that only sessions name lists them, and an existing
+    profile without sessions is an empty listing, not an error."""
+    result = run("list", "--profile", "work", "--claude-dir", str(tmp_path / "none"))
+    assert result.exit_code == 0 and "Work chat" in result.stdout, result.output
+    (home / "profiles" / "empty").mkdir(parents=True)
+    result = run("list", "--profile", "empty", "--claude-dir", str(tmp_path / "none"))
+    assert result.exit_code == 0 and "No sessions found" in result.stdout, result.output

@@ -83,7 +83,39 @@ def open_store(
         base_home=home, state_dir=state_dir, session_url=sessions_url,
         claude_projects_dir=claude_dir, profile=profile,
     )
-    return SessionStore(locations, settings={k: dict(v) for k, v in COMMAND_SETTINGS.items()})
+    settings = {k: dict(v) for k, v in COMMAND_SETTINGS.items()}
+    for source, values in _search_indexes_outside(locations).items():
+        settings.setdefault(source, {}).update(values)
+    return SessionStore(locations, settings=settings)
+
+
+def _search_indexes_outside(locations: Any) -> dict[str, dict[str, str]]:
+    """Search index paths under the user's cache folder when the state dir does not exist.
+
+    Commands never create the user's folders (a mistyped ``--state-dir`` must not appear on
+    disk), yet a search index is worth keeping: it goes to ``$XDG_CACHE_HOME`` (or
+    ``~/.cache``) ``/hermes-sessions/search/<digest of the locations>/`` instead.
+    """
+    import hashlib
+    import os
+
+    try:
+        if locations.state_dir.exists():
+            return {}
+    except OSError:
+        pass
+    try:
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no home directory at all
+        import tempfile
+
+        cache = Path(tempfile.gettempdir()) / f"hermes-sessions-{os.getuid()}"
+    key = f"{locations.state_dir}\n{locations.sessions_url}".encode("utf-8", "surrogatepass")
+    folder = cache / "hermes-sessions" / "search" / hashlib.sha1(key).hexdigest()[:16]
+    return {
+        "json_fs": {"search_index_path": str(folder / "json_fs.sqlite")},
+        "claude_code": {"search_index_path": str(folder / "claude_code.sqlite")},
+    }
 
 
 @functools.cache

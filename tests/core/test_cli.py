@@ -165,3 +165,17 @@ def test_a_profile_only_sessions_name_is_not_a_typo(home, tmp_path):
     (home / "profiles" / "empty").mkdir(parents=True)
     result = run("list", "--profile", "empty", "--claude-dir", str(tmp_path / "none"))
     assert result.exit_code == 0 and "No sessions found" in result.stdout, result.output
+
+
+def test_commands_never_create_a_state_dir_that_does_not_exist(tmp_path, monkeypatch):
+    """A mistyped --state-dir must not appear on disk; search keeps its index in the user's
+    cache folder instead (and finds it again on the next search)."""
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path / "hermes"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    typo = tmp_path / "no-such" / "webui"
+    for args in (("search", "anything"), ("search", "anything"), ("list",), ("projects",),
+                 ("show", "aaaa00000001"), ("doctor",)):
+        run(*args, "--state-dir", str(typo))
+        assert not (tmp_path / "no-such").exists(), args
+    indexes = list((tmp_path / "cache" / "hermes-sessions" / "search").glob("*/json_fs.sqlite"))
+    assert len(indexes) == 1

@@ -141,7 +141,10 @@ def show_command(
     state_dir: Optional[Path] = StateDirOption,
     sessions_url: Optional[str] = SessionsUrlOption,
     claude_dir: Optional[Path] = ClaudeDirOption,
-    messages: int = typer.Option(20, "--messages", "-m", min=0, help="Show the last N messages."),
+    messages: Optional[int] = typer.Option(
+        None, "--messages", "-m", min=0,
+        help="Show the last N messages (default: 20 in the text view, all with --json).",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """One session: its metadata and transcript."""
@@ -157,8 +160,11 @@ def show_command(
     row = session.compact()
     transcript = list(session.messages)
     if as_json:
-        print_json({"session": row, "messages": transcript})
+        kept = transcript if messages is None else (transcript[-messages:] if messages else [])
+        print_json({"session": row, "messages": kept})
         return
+    if messages is None:
+        messages = 20
     out().print(
         f"[bold]{safe(row.get('title'))}[/bold]  ({safe(row.get('session_id'))})",
         highlight=False,

@@ -179,3 +179,14 @@ def test_commands_never_create_a_state_dir_that_does_not_exist(tmp_path, monkeyp
         assert not (tmp_path / "no-such").exists(), args
     indexes = list((tmp_path / "cache" / "hermes-sessions" / "search").glob("*/json_fs.sqlite"))
     assert len(indexes) == 1
+
+
+def test_show_messages_limits_the_json_too(home):
+    """-m N is the last N messages in both views; --json alone gives them all."""
+    data = json.loads(run("show", "aaaa00000001", "--json", "-m", "1").stdout)
+    assert [m["content"] for m in data["messages"]] == ["hello!"]
+    assert data["session"]["message_count"] == 2
+    assert json.loads(run("show", "aaaa00000001", "--json", "-m", "0").stdout)["messages"] == []
+    assert len(json.loads(run("show", "aaaa00000001", "--json").stdout)["messages"]) == 2
+    text = run("show", "aaaa00000001", "-m", "1").stdout
+    assert "hello!" in text and "hi there" not in text and "1 earlier messages" in text

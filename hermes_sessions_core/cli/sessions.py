@@ -233,6 +233,9 @@ def plugins_command(
     from ..manager import BUILTIN_PLUGINS, blocked_names, make_plugin_manager
     from ..store import SessionStore
 
+    plugin_names = [name for name, _ in BUILTIN_PLUGINS]
+    plugin_names += [e.name for e in metadata.entry_points(group=ENTRY_POINT_GROUP)]
+    require_known("--block", tuple(block), plugin_names)
     locations = Locations.from_environment(base_home=home, state_dir=state_dir)
     core: dict[str, Any] = dict(COMMAND_SETTINGS["core"])
     if timeout is not None:

@@ -149,10 +149,12 @@ def test_version_and_python_m_run_the_command_line() -> None:
     (("search", "chat", "--source", "nosuch"), "unknown --source 'nosuch'; choose from:"),
     (("search", "chat", "-p", "work", "--all-profiles"), "cannot be used together"),
     (("reindex", "--source", "nosuch"), "unknown --source 'nosuch'; choose from:"),
+    (("plugins", "--block", "nosuch"), "unknown --block 'nosuch'; choose from:"),
 ])
 def test_typos_exit_2_naming_the_valid_choices(home, tmp_path, args, message):
     """A typo must never look like an empty result (exit 0 with nothing listed)."""
-    result = run(*args, "--claude-dir", str(tmp_path / "none"))
+    extra = () if args[0] == "plugins" else ("--claude-dir", str(tmp_path / "none"))
+    result = run(*args, *extra)
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.output.split())
 

@@ -85,10 +85,23 @@ def search_command(
         return
     if not results.hits:
         out().print(f"No matches for {query!r}.", highlight=False)
+        for short in _one_letter_prefixes(query):
+            out().print(
+                f"A prefix needs at least two letters before '*': {short!r} was searched as "
+                f"the word {short.rstrip('*')!r}.", highlight=False,
+            )
     for hit in results.hits:
         _print_hit(hit)
     for problem in results.problems:
         err().print(f"[yellow]warning:[/yellow] {safe(problem.describe())}", highlight=False)
+
+
+def _one_letter_prefixes(query: str) -> list[str]:
+    """Terms like ``k*``, which the query rules search as the word ``k`` (too short a prefix
+    would match half the index): said when nothing matched, so it never looks like no data."""
+    import re
+
+    return re.findall(r"(?<![\w*])\w\*+(?![\w*])", query)
 
 
 def _print_hit(hit: Any) -> None:

@@ -192,3 +192,11 @@ def test_show_messages_limits_the_json_too(home):
     assert len(json.loads(run("show", "aaaa00000001", "--json").stdout)["messages"]) == 2
     text = run("show", "aaaa00000001", "-m", "1").stdout
     assert "hello!" in text and "hi there" not in text and "1 earlier messages" in text
+
+
+def test_a_one_letter_prefix_that_finds_nothing_says_why(home, tmp_path):
+    result = run("search", "q*", "--claude-dir", str(tmp_path / "none"))
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "No matches for 'q*'." in text
+    assert "A prefix needs at least two letters before '*': 'q*' was searched as the word 'q'." in text

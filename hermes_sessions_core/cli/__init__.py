@@ -4,10 +4,10 @@ from __future__ import annotations
 
 # Each module registers its commands on the app.
 from . import maintenance, projects, search, sessions  # noqa: F401
-from .app import app
+from .app import app, run_standalone
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
-    app(prog_name="hermes-sessions")  # also under ``python -m hermes_sessions_core``
+    run_standalone()

@@ -44,14 +44,50 @@ def _print_version(value: bool) -> None:
     raise typer.Exit()
 
 
+#: Loggers of the library and its built-in sources; third-party sources log under their own.
+_LIBRARY_LOGGERS = (
+    "hermes_sessions_core", "hermes_sessions_json_fs", "hermes_sessions_agent_state_db",
+    "hermes_sessions_claude_code", "hermes_sessions_cron_projects",
+)
+
+
 @app.callback()
 def _options(
     version: bool = typer.Option(
         False, "--version", callback=_print_version, is_eager=True,
         help="Print the installed version and exit.",
     ),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Also print the library's log, with tracebacks."
+    ),
 ) -> None:
     """Browse Hermes sessions from every source: Web UI, agent state.db, Claude Code, plugins."""
+    if standalone:  # a process of its own: a caller that invokes the app keeps its logging
+        _configure_logging(verbose)
+
+
+#: Whether this process is the command itself (:func:`run_standalone`), not a caller's.
+standalone = False
+
+
+def run_standalone() -> None:
+    """The console script and ``python -m hermes_sessions_core``: the command owns the process."""
+    global standalone
+    standalone = True
+    app(prog_name="hermes-sessions")
+
+
+def _configure_logging(verbose: bool) -> None:
+    """Commands report what failed as one warning line per problem; the library logs the
+    same failures with tracebacks, for hosts. Without ``--verbose`` that log stays quiet
+    (errors excepted), so nothing is said twice."""
+    import logging
+
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+        return
+    for name in _LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 HomeOption = typer.Option(None, "--home", help="Hermes home (default: $HERMES_HOME or ~/.hermes).")

@@ -46,6 +46,18 @@ def _looked_in(store: Any, profile: str, no_agent: bool = False) -> list[str]:
     return places
 
 
+def _fail_if_asked_location_unusable(sessions_url: Optional[str], problems: Any) -> None:
+    """A ``--sessions-url`` the user gave that cannot be opened is the command's failure (one
+    line naming it and the fix, exit 1), not a warning beside an empty listing."""
+    if sessions_url is None:
+        return
+    for problem in problems:
+        if problem.source == "json_fs" and problem.error_type in (
+            "StorageError", "MissingDependencyError"
+        ):
+            fail(problem.message)
+
+
 def _profiles_in_use(store: Any, archived: bool, cron: bool) -> list[str]:
     """Profiles with a folder, and profiles some session names (which need no folder)."""
     known = set(store.locations.known_profiles())
@@ -83,6 +95,7 @@ def list_command(
     except HermesSessionsError as error:
         fail(str(error))
         return
+    _fail_if_asked_location_unusable(sessions_url, listing.problems)
     rows = listing.as_dicts()
     if limit is not None:
         rows = rows[:limit]

@@ -200,3 +200,24 @@ def test_a_one_letter_prefix_that_finds_nothing_says_why(home, tmp_path):
     text = " ".join(result.stdout.split())
     assert "No matches for 'q*'." in text
     assert "A prefix needs at least two letters before '*': 'q*' was searched as the word 'q'." in text
+
+
+def test_a_sessions_url_that_cannot_be_opened_fails_in_one_line(tmp_path, monkeypatch):
+    """The location the user asked for: one line naming it and the fix, exit 1, and no
+    traceback (the library's log is quiet without --verbose)."""
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path / "hermes"))
+    done = subprocess.run(
+        [sys.executable, "-m", "hermes_sessions_core", "list", "--sessions-url", "bogus://x/y",
+         "--claude-dir", str(tmp_path / "none")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "bogus://" in lines[0] and "local path" in lines[0], done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    verbose = subprocess.run(
+        [sys.executable, "-m", "hermes_sessions_core", "--verbose", "list", "--sessions-url",
+         "bogus://x/y", "--claude-dir", str(tmp_path / "none")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert verbose.returncode == 1 and "Traceback" in verbose.stderr

@@ -175,6 +175,13 @@ def open_folder(
     except HermesSessionsError:
         raise
     except Exception as error:  # bad options, unreachable host: name the URL and the cause
+        if isinstance(error, ValueError) and str(error).startswith("Protocol not known"):
+            raise StorageError(
+                f"cannot open session storage {redact_secrets(url)!r}: no filesystem knows "
+                f"{protocol}://; use a local path, memory://, s3:// (pip install "
+                "'hermes-sessions[s3]') or sftp:// (pip install 'hermes-sessions[sftp]')",
+                path=redact_secrets(url),
+            ) from error
         raise StorageError(
             f"cannot open session storage {redact_secrets(url)!r}: {type(error).__name__}: "
             f"{redact_secrets(str(error))}", path=redact_secrets(url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -44,6 +45,37 @@ def _looked_in(store: Any, profile: str, no_agent: bool = False) -> list[str]:
         roots = ", ".join(str(r) for r in locations.claude_projects_roots())
         places.append(f"Claude Code: {roots}")
     return places
+
+
+def _print_rows(rows: list[dict[str, Any]], profile: str) -> None:
+    """A table in a terminal, ids and titles cut with an ellipsis to fit its width; when piped,
+    one row per line (id, source, messages, last activity, title), tab-separated."""
+    def cells(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+        title = ("📌 " if row.get("pinned") else "") + str(row.get("title") or "Untitled")
+        return (
+            str(row.get("session_id")), str(row.get("source_label") or "WebUI"),
+            str(row.get("message_count") or 0),
+            when(row.get("last_message_at") or row.get("updated_at")), title,
+        )
+
+    if not out().is_terminal:
+        lines = ("\t".join(" ".join(cell.split()) for cell in cells(row)) for row in rows)
+        sys.stdout.write("".join(f"{line}\n" for line in lines))
+        sys.stdout.flush()
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Sessions ({profile})", title_justify="left")
+    # Fixed widths for the short columns; the title takes what is left, cut with an ellipsis
+    # (a 36-character claude_code_… id is cut too: `show` takes the id from --json or a pipe).
+    table.add_column("ID", no_wrap=True, overflow="ellipsis", min_width=12, max_width=14)
+    table.add_column("Source", no_wrap=True, overflow="ellipsis", min_width=6, max_width=12)
+    table.add_column("Msgs", justify="right", no_wrap=True, min_width=5)
+    table.add_column("Last activity", no_wrap=True, min_width=16)
+    table.add_column("Title", no_wrap=True, overflow="ellipsis", ratio=1, min_width=10)
+    for row in rows:
+        table.add_row(*(safe(cell) for cell in cells(row)))
+    out().print(table)
 
 
 def _fail_if_asked_location_unusable(sessions_url: Optional[str], problems: Any) -> None:
@@ -120,27 +152,15 @@ def list_command(
         for place in _looked_in(store, active, no_agent=bool(no_agent)):
             out().print(f"  - {safe(place)}", highlight=False)
     else:
-        from rich.table import Table
-
-        table = Table(title=f"Sessions ({active})", title_justify="left")
-        table.add_column("ID", no_wrap=True)
-        table.add_column("Title", overflow="fold", max_width=60)
-        table.add_column("Source")
-        table.add_column("Msgs", justify="right")
-        table.add_column("Last activity", no_wrap=True)
-        for row in rows:
-            title = ("📌 " if row.get("pinned") else "") + str(row.get("title") or "Untitled")
-            table.add_row(
-                safe(row.get("session_id")), safe(title), safe(row.get("source_label") or "WebUI"),
-                str(row.get("message_count") or 0),
-                when(row.get("last_message_at") or row.get("updated_at")),
-            )
-        out().print(table)
+        _print_rows(rows, active)
+        # Notes go where the rows' reader will see them: below the table in a terminal, to
+        # stderr when the rows are piped (so `list | wc -l` counts rows).
+        note = out() if out().is_terminal else err()
         if listing.other_profile_count:
-            out().print(f"{listing.other_profile_count} more in other profiles (--all-profiles).")
+            note.print(f"{listing.other_profile_count} more in other profiles (--all-profiles).")
         for problem in no_agent[:1]:
             where = safe(problem.path or "")
-            out().print(
+            note.print(
                 f"[dim]No agent store at {where}: no agent sessions listed.[/dim]", highlight=False
             )
     for problem in warnings:

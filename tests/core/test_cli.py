@@ -43,7 +43,18 @@ def test_list_shows_a_table(home, tmp_path):
     result = run("list", "--claude-dir", str(tmp_path / "none"))
     assert result.exit_code == 0, result.output
     assert "First chat" in result.stdout and "Work chat" not in result.stdout
-    assert "1 more in other profiles" in result.stdout
+    assert "1 more in other profiles" in result.output
+
+
+def test_list_piped_is_one_row_per_line_and_notes_go_to_stderr(home, tmp_path):
+    """Piped, `list | wc -l` counts rows: tab-separated id, source, messages, last activity
+    and title, no table, no header; notes go to stderr."""
+    result = run("list", "--all-profiles", "--claude-dir", str(tmp_path / "none"))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["aaaa00000001", "bbbb00000002"]
+    assert lines[0].split("\t")[1:3] == ["WebUI", "2"] and lines[0].endswith("\tFirst chat")
+    assert "No agent store" in result.stderr and "No agent store" not in result.stdout
 
 
 def test_list_json_all_profiles(home, tmp_path):
@@ -69,7 +80,7 @@ def test_list_on_an_empty_machine_says_where_it_looked(tmp_path, monkeypatch):
 def test_list_without_an_agent_store_says_so_once_below_the_table(home, tmp_path):
     result = run("list", "--claude-dir", str(tmp_path / "none"))
     assert result.exit_code == 0, result.output
-    assert result.stdout.count(f"No agent store at {home / 'state.db'}") == 1
+    assert result.output.count(f"No agent store at {home / 'state.db'}") == 1
     assert "warning" not in result.output and "AgentDatabaseMissing" not in result.output
 
 

@@ -261,6 +261,7 @@ def build_sidebar(
     entries = _newest_per_messaging_identity(entries)
     entries.sort(key=lambda entry: entry[0], reverse=True)
     ordered = _cap_cli_rows(entries, cli_ids, options.cli_row_limit)
+    capped = len(entries) - len(ordered)
     if lineage is not None:
         ordered, lineage_problems = _enrich(ordered, options, lineage)
         problems.extend(lineage_problems)
@@ -270,6 +271,7 @@ def build_sidebar(
         problems=tuple(problems),
         other_profile_count=other_profiles,
         sources=tuple(listing.source for listing in listings),
+        capped_cli_count=capped,
     )
 
 

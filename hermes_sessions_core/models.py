@@ -1135,12 +1135,14 @@ class SourceListing:
 
 @dataclass(frozen=True, slots=True)
 class SidebarListing:
-    """The merged sidebar (S6): rows in display order, problems, and rows hidden by profile."""
+    """The merged sidebar (S6): rows in display order, problems, rows hidden by profile, and
+    CLI-classified rows left out by the cap on them (S6.10)."""
 
     rows: tuple[SessionRow, ...]
     problems: tuple[Problem, ...] = ()
     other_profile_count: int = 0
     sources: tuple[str, ...] = field(default=())
+    capped_cli_count: int = 0
 
     def as_dicts(self) -> list[dict[str, Any]]:
         return [row.to_dict() for row in self.rows]

@@ -109,9 +109,10 @@ COMMAND_SETTINGS: dict[str, dict[str, Any]] = {"core": {"persist_caches": False}
 def open_store(
     home: Optional[Path] = None, state_dir: Optional[Path] = None,
     sessions_url: Optional[str] = None, claude_dir: Optional[Path] = None,
-    profile: Optional[str] = None,
+    profile: Optional[str] = None, cli_row_limit: int = 20,
 ) -> Any:
-    """A SessionStore for the command's options (imported lazily: `--help` stays fast)."""
+    """A SessionStore for the command's options (imported lazily: `--help` stays fast);
+    ``cli_row_limit`` caps the agent's CLI sessions as the Web UI's sidebar does (-1: no cap)."""
     from ..locations import Locations
     from ..store import SessionStore
 
@@ -122,7 +123,7 @@ def open_store(
     settings = {k: dict(v) for k, v in COMMAND_SETTINGS.items()}
     for source, values in _search_indexes_outside(locations).items():
         settings.setdefault(source, {}).update(values)
-    return SessionStore(locations, settings=settings)
+    return SessionStore(locations, settings=settings, cli_row_limit=cli_row_limit)
 
 
 def _search_indexes_outside(locations: Any) -> dict[str, dict[str, str]]:

@@ -111,13 +111,19 @@ def list_command(
     cron: bool = typer.Option(False, "--cron", help="Include cron-job sessions."),
     archived: bool = typer.Option(False, "--archived", help="Include archived sessions."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, help="Show at most N rows."),
+    cli_rows: int = typer.Option(
+        20, "--cli-rows", min=0,
+        help="Show at most N of the agent's CLI sessions, as the Web UI sidebar does; 0: all.",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """The sidebar: sessions of every source, newest first, pinned on top."""
     if profile is not None and all_profiles:
         fail("--profile and --all-profiles cannot be used together", code=2)
     try:
-        store = open_store(home, state_dir, sessions_url, claude_dir, profile)
+        store = open_store(
+            home, state_dir, sessions_url, claude_dir, profile, cli_row_limit=cli_rows or -1
+        )
         active = store.locations.active_profile(profile)
         listing = store.list_sessions(
             active, all_profiles=all_profiles, include_archived=archived, include_cron=cron
@@ -140,6 +146,7 @@ def list_command(
             "profile": active,
             "sessions": rows,
             "other_profile_count": listing.other_profile_count,
+            "capped_cli_count": listing.capped_cli_count,
             "problems": [p.to_dict() for p in listing.problems],
             "looked_in": _looked_in(store, active),
         })
@@ -158,6 +165,13 @@ def list_command(
         note = out() if out().is_terminal else err()
         if listing.other_profile_count:
             note.print(f"{listing.other_profile_count} more in other profiles (--all-profiles).")
+        if listing.capped_cli_count:
+            note.print(
+                f"{listing.capped_cli_count} more agent CLI sessions not shown (--cli-rows 0 "
+                "shows them all)."
+            )
+        if limit is not None and len(rows) < len(listing.rows):
+            note.print(f"{len(listing.rows) - len(rows)} more not shown (--limit {limit}).")
         for problem in no_agent[:1]:
             where = safe(problem.path or "")
             note.print(

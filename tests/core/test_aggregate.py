@@ -155,6 +155,7 @@ def test_cli_rows_capped_after_merge(locations):
     cli = [r for r in result.rows if r["session_id"].startswith("cli")]
     assert len(cli) == 20 and cli[-1]["session_id"] == "cli10"
     assert "web" in ids(result)
+    assert result.capped_cli_count == 10  # said by the command line, never silent
 
 
 def test_lineage_enrichment_only_adds_and_stays_per_profile(locations):

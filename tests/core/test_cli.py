@@ -232,3 +232,27 @@ def test_a_sessions_url_that_cannot_be_opened_fails_in_one_line(tmp_path, monkey
         capture_output=True, text=True, timeout=60,
     )
     assert verbose.returncode == 1 and "Traceback" in verbose.stderr
+
+
+def test_capped_rows_are_counted_and_the_cap_can_be_lifted(tmp_path, monkeypatch):
+    """The sidebar's cap on agent CLI sessions (S6.10) and --limit never hide rows silently."""
+    import shutil
+    from pathlib import Path
+
+    home = tmp_path / "hermes"
+    home.mkdir()
+    fixture = Path(__file__).parents[1] / "fixtures" / "agent_state_db" / "generated" / "current"
+    shutil.copyfile(fixture / "state.db", home / "state.db")
+    monkeypatch.setenv("HERMES_HOME", str(home))
+    none = ("--claude-dir", str(tmp_path / "none"))
+    capped = run("list", "--cli-rows", "2", *none)
+    assert capped.exit_code == 0, capped.output
+    hidden = int(capped.stderr.split(" more agent CLI sessions not shown")[0].split()[-1])
+    every = run("list", "--cli-rows", "0", *none)
+    assert len(every.stdout.splitlines()) == len(capped.stdout.splitlines()) + hidden
+    assert "not shown" not in every.stderr
+    limited = run("list", "--cli-rows", "0", "--limit", "3", *none)
+    assert len(limited.stdout.splitlines()) == 3
+    assert f"{len(every.stdout.splitlines()) - 3} more not shown (--limit 3)." in limited.stderr
+    data = json.loads(run("list", "--cli-rows", "2", "--json", *none).stdout)
+    assert data["capped_cli_count"] == hidden

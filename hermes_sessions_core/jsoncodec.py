@@ -26,7 +26,8 @@ from typing import Any, Callable
 import orjson
 
 __all__ = [
-    "dumps_pretty", "dumps_line", "dumps_sorted", "dumps_report", "loads", "JSONDecodeError",
+    "dumps_pretty", "dumps_line", "dumps_sorted", "dumps_report", "dumps_report_line", "loads",
+    "JSONDecodeError",
 ]
 
 JSONDecodeError = orjson.JSONDecodeError
@@ -82,6 +83,16 @@ def dumps_report(value: Any) -> bytes:
         return _standard(
             lambda: json.dumps(value, ensure_ascii=False, indent=2, default=str)
         )
+
+
+def dumps_report_line(value: Any) -> str:
+    """:func:`dumps_report` on one line (JSON Lines): compact, non-ASCII as is."""
+    try:
+        return orjson.dumps(value, default=_report_default).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        return _standard(lambda: json.dumps(
+            value, ensure_ascii=False, separators=(",", ":"), default=str
+        )).decode("utf-8")
 
 
 def _read_only_mapping(value: Any) -> Any:

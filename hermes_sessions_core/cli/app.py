@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "app", "out", "err", "fail", "when", "print_json", "open_store", "safe", "COMMAND_SETTINGS",
-    "require_known",
+    "require_known", "parse_since",
 ]
 
 app = typer.Typer(
@@ -194,6 +194,35 @@ def require_known(option: str, values: list[str] | tuple[str, ...], known: list[
             f"choose from: {', '.join(sorted(known)) or '(none)'}",
             code=2,
         )
+
+
+def parse_since(text: str) -> float:
+    """``7d``, ``12h``, ``30m``, ``today``, ``yesterday``, an ISO 8601 date or time, or epoch
+    seconds, as epoch seconds; exit 2 for anything else."""
+    import datetime
+    import re
+    import time
+
+    from ..times import to_epoch
+
+    value = text.strip().lower()
+    relative = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhdw])", value)
+    if relative:
+        seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[relative.group(2)]
+        return time.time() - float(relative.group(1)) * seconds
+    if value in ("today", "yesterday"):
+        midnight = datetime.datetime.now().astimezone().replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        days = 1 if value == "yesterday" else 0
+        return (midnight - datetime.timedelta(days=days)).timestamp()
+    stamp = to_epoch(text)
+    if stamp is None:
+        fail(
+            f"--since {text!r} is not a time: use 7d, 12h, 30m, today, yesterday, "
+            "an ISO 8601 date (2026-12-01) or epoch seconds", code=2,
+        )
+    return float(stamp)  # type: ignore[arg-type]
 
 
 def when(value: Any) -> str:

@@ -21,6 +21,7 @@ from .app import (
     fail,
     open_store,
     out,
+    parse_since,
     print_json,
     require_known,
     safe,
@@ -45,6 +46,24 @@ def _looked_in(store: Any, profile: str, no_agent: bool = False) -> list[str]:
         roots = ", ".join(str(r) for r in locations.claude_projects_roots())
         places.append(f"Claude Code: {roots}")
     return places
+
+
+def _selected(
+    rows: list[dict[str, Any]], since: Optional[str], project: Optional[str]
+) -> list[dict[str, Any]]:
+    """Rows active since ``since`` (last message, else last update) and of ``project``."""
+    if since is not None:
+        from ..times import to_epoch
+
+        cutoff = parse_since(since)
+        rows = [
+            row for row in rows
+            if (to_epoch(row.get("last_message_at")) or to_epoch(row.get("updated_at")) or 0.0)
+            >= cutoff
+        ]
+    if project is not None:
+        rows = [row for row in rows if row.get("project_id") == project]
+    return rows
 
 
 def _print_rows(rows: list[dict[str, Any]], profile: str) -> None:
@@ -111,6 +130,12 @@ def list_command(
     cron: bool = typer.Option(False, "--cron", help="Include cron-job sessions."),
     archived: bool = typer.Option(False, "--archived", help="Include archived sessions."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, help="Show at most N rows."),
+    since: Optional[str] = typer.Option(
+        None, "--since", help="Active since: 7d, 12h, today, yesterday, 2026-12-01 or epoch."
+    ),
+    project: Optional[str] = typer.Option(None, "--project", help="Only this project id."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the ids, one a line."),
+    as_jsonl: bool = typer.Option(False, "--jsonl", help="Print one JSON object per row."),
     cli_rows: int = typer.Option(
         20, "--cli-rows", min=0,
         help="Show at most N of the agent's CLI sessions, as the Web UI sidebar does; 0: all.",
@@ -134,13 +159,22 @@ def list_command(
         fail(str(error))
         return
     _fail_if_asked_location_unusable(sessions_url, listing.problems)
-    rows = listing.as_dicts()
-    if limit is not None:
-        rows = rows[:limit]
+    selected = _selected(listing.as_dicts(), since, project)
+    rows = selected[:limit] if limit is not None else selected
     try:
         store.close()
     except HermesSessionsError:
         pass
+    if quiet or as_jsonl:
+        from .. import jsoncodec
+
+        lines = (
+            str(row.get("session_id")) if quiet else jsoncodec.dumps_report_line(row)
+            for row in rows
+        )
+        sys.stdout.write("".join(f"{line}\n" for line in lines))
+        sys.stdout.flush()
+        return
     if as_json:
         print_json({
             "profile": active,
@@ -170,8 +204,8 @@ def list_command(
                 f"{listing.capped_cli_count} more agent CLI sessions not shown (--cli-rows 0 "
                 "shows them all)."
             )
-        if limit is not None and len(rows) < len(listing.rows):
-            note.print(f"{len(listing.rows) - len(rows)} more not shown (--limit {limit}).")
+        if len(rows) < len(selected):
+            note.print(f"{len(selected) - len(rows)} more not shown (--limit {limit}).")
         for problem in no_agent[:1]:
             where = safe(problem.path or "")
             note.print(

@@ -256,3 +256,33 @@ def test_capped_rows_are_counted_and_the_cap_can_be_lifted(tmp_path, monkeypatch
     assert f"{len(every.stdout.splitlines()) - 3} more not shown (--limit 3)." in limited.stderr
     data = json.loads(run("list", "--cli-rows", "2", "--json", *none).stdout)
     assert data["capped_cli_count"] == hidden
+
+
+def test_list_since_project_quiet_and_json_lines(tmp_path, monkeypatch):
+    """Filters and script-friendly output: --since (relative, named or ISO), --project,
+    -q (ids only) and --jsonl (one object per row)."""
+    base = tmp_path / "hermes"
+    monkeypatch.setenv("HERMES_HOME", str(base))
+    store = SessionStore(Locations.from_environment(claude_projects_dir=tmp_path / "none"),
+                         plugin_manager=make_plugin_manager(builtins=["json_fs"], entry_points=False))
+    now = time.time()
+    for session_id, at, project in (("recent000001", now - 3600, "p1"),
+                                    ("older0000002", now - 10 * 86400, None)):
+        store.save(Session(session_id=session_id, title=session_id, project_id=project,
+                           messages=[{"role": "user", "content": "hi", "timestamp": at}]),
+                   touch_updated_at=False)
+    store.close()
+    registry.forget_all()
+    none = ("--claude-dir", str(tmp_path / "none"))
+    assert run("list", "-q", *none).stdout.split() == ["recent000001", "older0000002"]
+    assert run("list", "-q", "--since", "2d", *none).stdout.split() == ["recent000001"]
+    assert run("list", "-q", "--since", "30d", *none).stdout.split() == [
+        "recent000001", "older0000002"]
+    future = time.strftime("%Y-%m-%d", time.gmtime(now + 2 * 86400))
+    assert run("list", "-q", "--since", future, *none).stdout.split() == []
+    assert run("list", "-q", "--project", "p1", *none).stdout.split() == ["recent000001"]
+    lines = run("list", "--jsonl", *none).stdout.splitlines()
+    assert [json.loads(line)["session_id"] for line in lines] == ["recent000001", "older0000002"]
+    bad = run("list", "--since", "lastweek", *none)
+    assert bad.exit_code == 2 and "is not a time" in bad.output
+    registry.forget_all()

@@ -101,7 +101,9 @@ class _Decoded:
 
     tag: str
     value: Any
-    suspects: frozenset[str] = frozenset()
+    #: Ids of suspect rows; ``None`` until a reader needs them (an index this process wrote
+    #: is kept at every fold, so the drop-in's saves never pay for them).
+    suspects: frozenset[str] | None = None
 
 
 def _sort_key(row: dict[str, Any]) -> float:
@@ -197,7 +199,12 @@ class SidebarIndex:
         are shared and never changed)."""
         kept = self._kept_base()
         if kept is not None:
-            return dict(kept.value), set(kept.suspects)
+            suspects = kept.suspects
+            if suspects is None:
+                suspects = frozenset(sid for sid, row in kept.value.items() if suspect_row(row))
+                if self._decoded_base is kept:
+                    self._decoded_base = _Decoded(kept.tag, kept.value, suspects)
+            return dict(kept.value), set(suspects)
         base = self._read_index(session_files)
         if base is None or base.data is None:
             return None
@@ -253,9 +260,9 @@ class SidebarIndex:
         ):
             self._decoded_base = None
             return
-        if suspects is None:
-            suspects = {sid for sid, row in rows.items() if suspect_row(row)}
-        self._decoded_base = _Decoded(tag, rows, frozenset(suspects))
+        self._decoded_base = _Decoded(
+            tag, rows, frozenset(suspects) if suspects is not None else None
+        )
 
     def _read_index(self, session_files: int | None) -> Versioned | None:
         """``_index.json``'s bytes and version, or ``None`` when absent, unreadable or corrupt,

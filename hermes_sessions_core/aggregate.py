@@ -143,13 +143,12 @@ def _facts(row: SessionRow) -> _RowFacts:
     tagged = get("raw_source") or get("source_tag") or get("is_cli_session")
     cli = bool(tagged) and is_cli_classified(fields)
     session_id = key[2]
-    archived = get("archived")
     return _RowFacts(
         session_id,
         key,
         not get("message_count") and is_draft(fields),
         is_cron_row(fields) if tagged or get("source") or session_id[:5] == "cron_" else False,
-        archived if archived is False or archived is True else to_flag(archived),
+        to_flag(get("archived")),
         cli,
         cli and bool(get("is_cli_session")),
         get("session_source") == "messaging",

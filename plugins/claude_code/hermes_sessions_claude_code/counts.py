@@ -168,16 +168,16 @@ class MessageCounter:
         if not isinstance(message, dict):
             return
         message_id = message.get("id")
-        keyed = isinstance(message_id, str)
-        already_shown = self._open.get(message_id, False) if keyed else False
-        if keyed and message_id not in self._open:
-            self._open[message_id] = False
+        key = message_id if isinstance(message_id, str) else None
+        already_shown = self._open.get(key, False) if key is not None else False
+        if key is not None and key not in self._open:
+            self._open[key] = False
         if already_shown:
             return
         if _has_visible_block(message.get("content")):
             self.messages += 1
-            if keyed:
-                self._open[message_id] = True
+            if key is not None:
+                self._open[key] = True
 
     def state(self, inode: int, offset: int, edge: str) -> CountState:
         """The resumable state at line boundary ``offset``, with totals for that size."""
@@ -186,7 +186,7 @@ class MessageCounter:
             message_count=self.messages, user_message_count=self.users,
             tokens=self.totals(), base_messages=self.messages, base_users=self.users,
             open_responses=tuple(self._open.items()), divider=self._divider,
-            usage=tuple((m, r, *v) for (m, r), v in self.tally.items()),  # type: ignore[misc]
+            usage=tuple((m, r, *v) for (m, r), v in self.tally.items()),
         )
 
     def totals(self) -> tuple[int, int, int, int]:

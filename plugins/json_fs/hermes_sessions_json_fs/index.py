@@ -199,12 +199,12 @@ class SidebarIndex:
         are shared and never changed)."""
         kept = self._kept_base()
         if kept is not None:
-            suspects = kept.suspects
-            if suspects is None:
-                suspects = frozenset(sid for sid, row in kept.value.items() if suspect_row(row))
+            known = kept.suspects
+            if known is None:
+                known = frozenset(sid for sid, row in kept.value.items() if suspect_row(row))
                 if self._decoded_base is kept:
-                    self._decoded_base = _Decoded(kept.tag, kept.value, suspects)
-            return dict(kept.value), set(suspects)
+                    self._decoded_base = _Decoded(kept.tag, kept.value, known)
+            return dict(kept.value), set(known)
         base = self._read_index(session_files)
         if base is None or base.data is None:
             return None

@@ -307,7 +307,7 @@ class SessionFiles:
             return None
         if stored.version is None:
             return tag is None
-        return tag == stored.version[0]
+        return bool(tag == stored.version[0])
 
     def load_metadata(self, session_id: str) -> Session | None:
         """Metadata only, from at most 64 KB of the file (S2.11-S2.13); else a full load."""

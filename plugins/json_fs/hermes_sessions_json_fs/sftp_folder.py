@@ -72,7 +72,7 @@ class SftpFolder(RemoteFolder):
 
     # ── the connection ───────────────────────────────────────────────────────────────────
 
-    @property  # type: ignore[override]
+    @property
     def filesystem(self) -> Any:
         with self._connection_lock:
             if self._filesystem is None:

@@ -120,7 +120,11 @@ class SessionsPluginManager(pluggy.PluginManager):
             record.name, hook, error, distribution=_dist_label(record)
         )
         self.load_problems.append(problem)
-        logger.warning("hermes-sessions plugin failed to load: %s", problem.describe())
+        # The traceback goes to the log only: hosts and `hermes-sessions --verbose` show it,
+        # reports stay one line per problem.
+        logger.warning(
+            "hermes-sessions plugin failed to load: %s", problem.describe(), exc_info=error
+        )
 
 
 def _dist_label(record: PluginRecord) -> str | None:

@@ -1,4 +1,4 @@
-"""``list``, ``show`` and ``plugins``: the sidebar, one session, the loaded sources."""
+"""``list`` and ``show``: the sidebar, and one session."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import typer
 
 from ..errors import HermesSessionsError, SessionNotFound
 from .app import (
-    COMMAND_SETTINGS,
     ClaudeDirOption,
     HomeOption,
     JsonOption,
@@ -31,7 +30,7 @@ from .app import (
 if TYPE_CHECKING:
     from ..locations import Locations
 
-__all__ = ["list_command", "show_command", "plugins_command"]
+__all__ = ["list_command", "show_command"]
 
 
 def _looked_in(store: Any, profile: str, no_agent: bool = False) -> list[str]:
@@ -282,108 +281,3 @@ def _stored_session(store: Any, session_id: str) -> Any:
     """
     session, _source = store.dispatcher.load_session(store.context(), session_id, False)
     return session
-
-
-@app.command("plugins")
-def plugins_command(
-    home: Optional[Path] = HomeOption,
-    state_dir: Optional[Path] = StateDirOption,
-    block: list[str] = typer.Option(
-        [], "--block", metavar="NAME",
-        help="Leave this plugin out (repeatable); HERMES_SESSIONS_BLOCKED_PLUGINS=a,b does the "
-             "same for every command.",
-    ),
-    probe: bool = typer.Option(
-        True, "--probe/--no-probe",
-        help="Run one listing so plugins that raise, hang or return malformed rows show too.",
-    ),
-    timeout: Optional[float] = typer.Option(
-        None, "--timeout", min=0.0, metavar="SECONDS",
-        help="How long the probe waits for each plugin (default 10, or "
-             "$HERMES_SESSIONS_CALL_TIMEOUT).",
-    ),
-    as_json: bool = JsonOption,
-) -> None:
-    """Loaded sources, what they can do, and every plugin that failed or is blocked."""
-    from importlib import metadata
-
-    from rich.table import Table
-
-    from ..hookspecs import ENTRY_POINT_GROUP
-    from ..locations import Locations
-    from ..manager import BUILTIN_PLUGINS, blocked_names, make_plugin_manager
-    from ..store import SessionStore
-
-    plugin_names = [name for name, _ in BUILTIN_PLUGINS]
-    plugin_names += [e.name for e in metadata.entry_points(group=ENTRY_POINT_GROUP)]
-    require_known("--block", tuple(block), plugin_names)
-    locations = Locations.from_environment(base_home=home, state_dir=state_dir)
-    core: dict[str, Any] = dict(COMMAND_SETTINGS["core"])
-    if timeout is not None:
-        core["call_timeout"] = timeout
-    settings = {**COMMAND_SETTINGS, "core": core}
-    store = SessionStore(
-        locations, plugin_manager=make_plugin_manager(blocked=block), settings=settings
-    )
-    if probe:
-        try:
-            store.list_sessions(all_profiles=True, include_archived=True, include_cron=True)
-        except HermesSessionsError:
-            pass  # the report below names whatever failed
-    report = store.plugin_report()
-    for entry in report:
-        if entry["status"] != "ok" and not entry.get("distribution"):
-            record = store.plugin_manager.record_of(entry["plugin"])
-            if record is not None and record.distribution:
-                entry["distribution"] = f"{record.distribution} {record.version or ''}".strip()
-    blocked = blocked_names(block)
-    for name, module in BUILTIN_PLUGINS:
-        if name in blocked:
-            report.append({"name": name, "plugin": name, "status": "blocked",
-                           "distribution": None, "origin": "builtin", "module": module})
-    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        if entry_point.name in blocked:
-            dist = getattr(entry_point, "dist", None)
-            report.append({
-                "name": entry_point.name, "plugin": entry_point.name, "status": "blocked",
-                "distribution": f"{dist.metadata['Name']} {dist.version}" if dist else None,
-                "module": entry_point.value,
-            })
-    try:
-        store.close()
-    except HermesSessionsError:
-        pass
-    if as_json:
-        print_json(report)
-        return
-    table = Table(title="Sources", title_justify="left")
-    for column in ("Name", "Label", "Access", "Distribution", "Status"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("Name", "Distribution"))
-    for entry in report:
-        where = entry.get("distribution") or entry.get("origin") or "-"
-        if entry["status"] == "ok":
-            access = "read-write" if entry["writable"] else "read-only"
-            status = "enabled" if entry["enabled"] else "disabled"
-            table.add_row(safe(entry["name"]), safe(entry["label"]), access, safe(where),
-                          f"[green]{status}[/green]")
-        elif entry["status"] == "blocked":
-            table.add_row(safe(entry["name"]), "-", "-", safe(where), "[yellow]blocked[/yellow]")
-        else:
-            table.add_row(safe(entry["name"]), "-", "-", safe(where),
-                          f"[red]failed in {safe(entry['hook'])}[/red]")
-    out().print(table)
-    failed = [entry for entry in report if entry["status"] == "failed"]
-    for entry in failed:
-        dist = f" ({entry['distribution']})" if entry.get("distribution") else ""
-        out().print(
-            f"[red]✗[/red] {safe(entry['name'])}{safe(dist)} failed in {safe(entry['hook'])}: "
-            f"{safe(entry['error'])}",
-            highlight=False,
-        )
-    if failed:
-        names = ",".join(sorted({entry["name"] for entry in failed}))
-        out().print(
-            f"To leave a plugin out: HERMES_SESSIONS_BLOCKED_PLUGINS={names} (or --block NAME); "
-            "to remove it: pip uninstall <distribution>.",
-            highlight=False,
-        )

@@ -70,7 +70,7 @@ def test_a_hung_plugin_never_keeps_the_process_from_exiting(site: Path, install_
     )
     assert result.returncode == 0, result.stderr
     assert time.monotonic() - started < 30
-    entry = next(e for e in json.loads(result.stdout) if e["name"] == "sleeps" and e["status"] == "failed")
+    entry = next(e for e in json.loads(result.stdout) if e["plugin"] == "sleeps" and e["status"] == "failed")
     assert "did not answer hermes_sessions_list_rows within 0.3 s" in entry["error"]
 
 

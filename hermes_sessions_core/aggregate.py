@@ -271,6 +271,7 @@ def build_sidebar(
         other_profile_count=other_profiles,
         sources=tuple(listing.source for listing in listings),
         capped_cli_count=capped,
+        row_sources=tuple(source for source, _ in ordered),
     )
 
 

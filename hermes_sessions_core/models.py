@@ -1136,16 +1136,30 @@ class SourceListing:
 @dataclass(frozen=True, slots=True)
 class SidebarListing:
     """The merged sidebar (S6): rows in display order, problems, rows hidden by profile, and
-    CLI-classified rows left out by the cap on them (S6.10)."""
+    CLI-classified rows left out by the cap on them (S6.10).
+
+    ``row_sources`` names, for each row, the source that supplied it (the Web UI store when it
+    holds the id, S6.2), so a caller can narrow the sidebar to one source without changing
+    which row wins.
+    """
 
     rows: tuple[SessionRow, ...]
     problems: tuple[Problem, ...] = ()
     other_profile_count: int = 0
     sources: tuple[str, ...] = field(default=())
     capped_cli_count: int = 0
+    row_sources: tuple[str, ...] = field(default=())
 
     def as_dicts(self) -> list[dict[str, Any]]:
         return [row.to_dict() for row in self.rows]
+
+    def rows_from(self, sources: Iterable[str]) -> tuple[SessionRow, ...]:
+        """The rows, in order, that one of ``sources`` supplied."""
+        wanted = frozenset(sources)
+        return tuple(
+            row for row, source in zip(self.rows, self.row_sources, strict=True)
+            if source in wanted
+        )
 
 
 def _copied(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,14 +20,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "app", "out", "err", "fail", "when", "print_json", "open_store", "safe", "COMMAND_SETTINGS",
-    "require_known", "parse_since",
+    "require_known", "parse_since", "state_dir_for",
 ]
 
 app = typer.Typer(
     name="hermes-sessions",
     help="Browse Hermes sessions from every source: Web UI, agent state.db, Claude Code, plugins.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -117,13 +117,24 @@ def open_store(
     from ..store import SessionStore
 
     locations = Locations.from_environment(
-        base_home=home, state_dir=state_dir, session_url=sessions_url,
+        base_home=home, state_dir=state_dir_for(home, state_dir), session_url=sessions_url,
         claude_projects_dir=claude_dir, profile=profile,
     )
     settings = {k: dict(v) for k, v in COMMAND_SETTINGS.items()}
     for source, values in _search_indexes_outside(locations).items():
         settings.setdefault(source, {}).update(values)
     return SessionStore(locations, settings=settings, cli_row_limit=cli_row_limit)
+
+
+def state_dir_for(home: Optional[Path], state_dir: Optional[Path]) -> Optional[Path]:
+    """``--home X`` means what ``HERMES_HOME=X`` means, the Web UI's state dir included
+    (``X/webui``, S7.7), unless ``--state-dir`` or ``$HERMES_WEBUI_STATE_DIR`` names one: without
+    this, ``--home`` read the agent's files from X and the Web UI's from ``~/.hermes``."""
+    import os
+
+    if state_dir is not None or home is None or os.environ.get("HERMES_WEBUI_STATE_DIR"):
+        return state_dir
+    return home / "webui"
 
 
 def _search_indexes_outside(locations: Any) -> dict[str, dict[str, str]]:

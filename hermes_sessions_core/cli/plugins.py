@@ -23,6 +23,7 @@ from .app import (
     print_json,
     require_known,
     safe,
+    state_dir_for,
 )
 
 if TYPE_CHECKING:
@@ -87,7 +88,9 @@ def _probed_report(
     from ..manager import make_plugin_manager
     from ..store import SessionStore
 
-    locations = Locations.from_environment(base_home=home, state_dir=state_dir)
+    locations = Locations.from_environment(
+        base_home=home, state_dir=state_dir_for(home, state_dir)
+    )
     core: dict[str, Any] = dict(COMMAND_SETTINGS["core"])
     if timeout is not None:
         core["call_timeout"] = timeout

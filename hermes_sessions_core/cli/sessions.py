@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, List, Optional
 
 import typer
 
@@ -26,6 +27,7 @@ from .app import (
     safe,
     when,
 )
+from .completion import complete_profiles, complete_session_ids, complete_sources
 
 if TYPE_CHECKING:
     from ..locations import Locations
@@ -65,6 +67,41 @@ def _selected(
     return rows
 
 
+class SortKey(Enum):
+    """Orders ``list`` offers; ``sidebar`` is the Web UI's own (pinned first, newest first)."""
+
+    sidebar = "sidebar"
+    activity = "activity"
+    created = "created"
+    title = "title"
+    messages = "messages"
+
+
+def _sorted(rows: list[dict[str, Any]], key: SortKey, reverse: bool) -> list[dict[str, Any]]:
+    """Rows in ``key`` order, largest (newest, most messages) first, titles A to Z; ``reverse``
+    turns any order round. Pinning counts only in the sidebar order. Python's sort is stable,
+    so rows that tie keep their sidebar order."""
+    from ..times import to_epoch
+
+    def activity(row: dict[str, Any]) -> float:
+        return to_epoch(row.get("last_message_at")) or to_epoch(row.get("updated_at")) or 0.0
+
+    if key is SortKey.sidebar:
+        return rows[::-1] if reverse else rows
+    if key is SortKey.title:
+        return sorted(
+            rows, key=lambda row: str(row.get("title") or "Untitled").casefold(), reverse=reverse
+        )
+    measure: Callable[[dict[str, Any]], float] = {
+        SortKey.activity: activity,
+        SortKey.created: lambda row: to_epoch(row.get("created_at")) or 0.0,
+        SortKey.messages: lambda row: float(
+            row.get("message_count") if isinstance(row.get("message_count"), int) else 0
+        ),
+    }[key]
+    return sorted(rows, key=measure, reverse=not reverse)
+
+
 def _print_rows(rows: list[dict[str, Any]], profile: str) -> None:
     """A table in a terminal, ids and titles cut with an ellipsis to fit its width; when piped,
     one row per line (id, source, messages, last activity, title), tab-separated."""
@@ -81,18 +118,38 @@ def _print_rows(rows: list[dict[str, Any]], profile: str) -> None:
         sys.stdout.write("".join(f"{line}\n" for line in lines))
         sys.stdout.flush()
         return
+    from rich.cells import cell_len
     from rich.table import Table
 
     table = Table(title=f"Sessions ({profile})", title_justify="left")
-    # Fixed widths for the short columns; the title takes what is left, cut with an ellipsis
-    # (a 36-character claude_code_… id is cut too: `show` takes the id from --json or a pipe).
-    table.add_column("ID", no_wrap=True, overflow="ellipsis", min_width=12, max_width=14)
-    table.add_column("Source", no_wrap=True, overflow="ellipsis", min_width=6, max_width=12)
-    table.add_column("Msgs", justify="right", no_wrap=True, min_width=5)
-    table.add_column("Last activity", no_wrap=True, min_width=16)
-    table.add_column("Title", no_wrap=True, overflow="ellipsis", ratio=1, min_width=10)
-    for row in rows:
-        table.add_row(*(safe(cell) for cell in cells(row)))
+    # Every width is set here, not left to rich: a long unbreakable title made rich squeeze a
+    # short column to nothing. The short columns are as wide as their widest cell, within
+    # bounds; the title takes what is left; ids and titles are cut with an ellipsis (`show`
+    # takes the full id from --json, -q or a pipe).
+    values = [tuple(safe(cell) for cell in cells(row)) for row in rows]
+    headers = ["ID", "Source", "Msgs", "Last activity", "Title"]
+    bounds = {"ID": (12, 14), "Source": (6, 12), "Msgs": (4, 7), "Last activity": (13, 16)}
+    widths = {
+        header: max(low, len(header), min(high, max((cell_len(v[i]) for v in values), default=0)))
+        for i, (header, (low, high)) in enumerate(bounds.items())
+    }
+    # A narrow terminal loses the source, then the date, before the title gets unreadable.
+    for dropped in ("Source", "Last activity"):
+        frame = 3 * len(headers) + 1  # a space either side of each cell, and the rules
+        if out().width - sum(widths[h] for h in headers if h != "Title") - frame >= 12:
+            break
+        headers.remove(dropped)
+    frame = 3 * len(headers) + 1
+    widths["Title"] = max(10, out().width - sum(widths[h] for h in headers if h != "Title") - frame)
+    for header in headers:
+        table.add_column(
+            header, no_wrap=True, overflow="ellipsis", width=widths[header],
+            justify="right" if header == "Msgs" else "left",
+        )
+    kept = [i for i, header in enumerate(("ID", "Source", "Msgs", "Last activity", "Title"))
+            if header in headers]
+    for value in values:
+        table.add_row(*(value[i] for i in kept))
     out().print(table)
 
 
@@ -124,7 +181,9 @@ def list_command(
     state_dir: Optional[Path] = StateDirOption,
     sessions_url: Optional[str] = SessionsUrlOption,
     claude_dir: Optional[Path] = ClaudeDirOption,
-    profile: Optional[str] = typer.Option(None, "--profile", "-p", help="Profile to show."),
+    profile: Optional[str] = typer.Option(
+        None, "--profile", "-p", help="Profile to show.", autocompletion=complete_profiles
+    ),
     all_profiles: bool = typer.Option(False, "--all-profiles", help="Rows of every profile."),
     cron: bool = typer.Option(False, "--cron", help="Include cron-job sessions."),
     archived: bool = typer.Option(False, "--archived", help="Include archived sessions."),
@@ -133,6 +192,16 @@ def list_command(
         None, "--since", help="Active since: 7d, 12h, today, yesterday, 2026-12-01 or epoch."
     ),
     project: Optional[str] = typer.Option(None, "--project", help="Only this project id."),
+    source: Optional[List[str]] = typer.Option(
+        None, "--source", "-s", metavar="NAME", autocompletion=complete_sources,
+        help="Only rows this source supplied (json_fs, agent_state_db, claude_code…); "
+             "repeatable.",
+    ),
+    sort: SortKey = typer.Option(
+        SortKey.sidebar, "--sort", case_sensitive=False,
+        help="Order: sidebar (pinned, then newest), activity, created, messages or title.",
+    ),
+    reverse: bool = typer.Option(False, "--reverse", "-r", help="Turn the order round."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the ids, one a line."),
     as_jsonl: bool = typer.Option(False, "--jsonl", help="Print one JSON object per row."),
     cli_rows: int = typer.Option(
@@ -154,11 +223,13 @@ def list_command(
         )
         if profile is not None and not listing.rows:
             require_known("--profile", (active,), _profiles_in_use(store, archived, cron))
+        require_known("--source", tuple(source or ()), list(store.dispatcher.sources))
     except HermesSessionsError as error:
         fail(str(error))
         return
     _fail_if_asked_location_unusable(sessions_url, listing.problems)
-    selected = _selected(listing.as_dicts(), since, project)
+    listed = listing.rows_from(source) if source else listing.rows
+    selected = _sorted(_selected([row.to_dict() for row in listed], since, project), sort, reverse)
     rows = selected[:limit] if limit is not None else selected
     try:
         store.close()
@@ -187,7 +258,12 @@ def list_command(
     # A machine without the Hermes agent is normal: said once, in the footer, not as a warning.
     no_agent = [p for p in listing.problems if p.error_type == "AgentDatabaseMissing"]
     warnings = [p for p in listing.problems if p.error_type != "AgentDatabaseMissing"]
-    if not rows:
+    if not rows and listing.rows:
+        out().print(
+            f"No sessions match --source/--since/--project ({len(listing.rows)} in the sidebar "
+            f"of profile [bold]{safe(active)}[/bold]).", highlight=False,
+        )
+    elif not rows:
         out().print(f"No sessions found for profile [bold]{safe(active)}[/bold]. Looked in:")
         for place in _looked_in(store, active, no_agent=bool(no_agent)):
             out().print(f"  - {safe(place)}", highlight=False)
@@ -216,7 +292,9 @@ def list_command(
 
 @app.command("show")
 def show_command(
-    session_id: str = typer.Argument(..., help="The session id."),
+    session_id: str = typer.Argument(
+        ..., help="The session id.", autocompletion=complete_session_ids
+    ),
     home: Optional[Path] = HomeOption,
     state_dir: Optional[Path] = StateDirOption,
     sessions_url: Optional[str] = SessionsUrlOption,
@@ -281,3 +359,4 @@ def _stored_session(store: Any, session_id: str) -> Any:
     """
     session, _source = store.dispatcher.load_session(store.context(), session_id, False)
     return session
+

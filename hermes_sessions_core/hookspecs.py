@@ -99,12 +99,14 @@ class ListRequest:
 class MaintenanceRequest:
     """What a writable store's recovery, audit or repair may consult (S2.21-S2.25).
 
-    ``action`` is ``"recover"`` (startup recovery), ``"audit"`` (read-only), ``"repair"``
-    (safe repairs only) or ``"reindex"`` (rebuild the sidebar index from the session files).
+    ``action`` is ``"recover"`` (startup recovery), ``"audit"`` (read-only), ``"plan"``
+    (read-only: the actions a repair would take), ``"repair"`` (safe repairs only) or
+    ``"reindex"`` (rebuild the sidebar index from the session files).
     ``agent_has_sessions(profile, ids)`` answers which ids the profile's
     agent store holds, or ``None`` when that store is missing, locked or too old to tell (then
     callers fail open). ``agent_sidecars(profile)`` returns agent-only Web UI sessions that
-    could be materialised as files. ``progress(done, total)`` reports long scans.
+    could be materialised as files. ``progress(done, total)`` reports long scans. ``plan``,
+    for a repair, is a plan report a person approved: only its actions are applied.
     """
 
     action: str
@@ -112,6 +114,7 @@ class MaintenanceRequest:
     agent_sidecars: Callable[[str], Sequence[Session]]
     profiles: tuple[str, ...] = ("default",)
     progress: Callable[[int, int], None] | None = None
+    plan: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -296,12 +299,12 @@ class HermesSessionsSpec:
     ) -> Mapping[str, Any] | None:
         """Run startup recovery, the read-only audit, or safe repairs on a writable store.
 
-        Called by ``SessionStore.recover_on_startup()``, ``audit()`` and ``repair_safe()`` and
-        by ``hermes-sessions doctor`` / ``repair``. Return the report S2.22-S2.24 describe
-        (``{scanned, restored, orphaned_backups, details}`` for recover; ``{status, summary,
-        repairable, unsafe, reported}`` for audit; ``{ok, repaired, before, after}`` for
-        repair), or ``None`` if this source keeps no files. An audit must not write anything.
-        Stops at first non-None result.
+        Called by ``SessionStore.recover_on_startup()``, ``audit()``, ``repair_plan()`` and
+        ``repair_safe()`` and by ``hermes-sessions doctor`` / ``repair``. Return the report
+        S2.22-S2.24 describe (``{scanned, restored, orphaned_backups, details}`` for recover;
+        ``{status, summary, repairable, unsafe, reported}`` for audit; ``{actions, audit}`` for
+        plan; ``{ok, repaired, before, after}`` for repair), or ``None`` if this source keeps
+        no files. An audit or a plan must not write anything. Stops at first non-None result.
         """
 
     @hookspec

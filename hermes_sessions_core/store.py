@@ -598,7 +598,8 @@ class SessionStore:
     # ── recovery, audit, repair ──────────────────────────────────────────────────────────
 
     def _maintenance(
-        self, action: str, progress: Callable[[int, int], None] | None
+        self, action: str, progress: Callable[[int, int], None] | None,
+        plan: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         context = self.context()
 
@@ -614,11 +615,12 @@ class SessionStore:
             agent_sidecars=sidecars,
             profiles=tuple(self.locations.known_profiles()),
             progress=progress,
+            plan=plan,
         )
         report = self.dispatcher.maintain(context, request)
         if report is None:
             raise HermesSessionsError("no writable source supports recovery; is json_fs loaded?")
-        if action not in ("audit", "reindex"):
+        if action not in ("audit", "plan", "reindex"):
             with self._cache_lock:  # restored files must be re-read, never served stale
                 for session_id in [s for s in self._cache if s not in self._unsaved]:
                     del self._cache[session_id]
@@ -637,9 +639,18 @@ class SessionStore:
         that changed files behind the store's back (a restore, a hand edit)."""
         return self._maintenance("reindex", None)
 
-    def repair_safe(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-        """Apply only safe repairs, then audit again (S2.24)."""
-        return self._maintenance("repair", progress)
+    def repair_plan(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        """What ``repair_safe()`` would do now, as ``{actions, audit}``; writes nothing, so a
+        person can read it before approving (S2.23, S2.24)."""
+        return self._maintenance("plan", progress)
+
+    def repair_safe(
+        self, progress: Callable[[int, int], None] | None = None,
+        plan: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Apply only safe repairs, then audit again (S2.24); with ``plan`` (from
+        ``repair_plan()``) only its actions, each only if still needed."""
+        return self._maintenance("repair", progress, plan)
 
     # ── lifecycle ────────────────────────────────────────────────────────────────────────
 

@@ -183,7 +183,8 @@ def test_repair_applies_only_safe_repairs(agent_store_of, backend):
 
 
 def test_cli_doctor_and_repair(tmp_path, monkeypatch):
-    """`hermes-sessions doctor` audits (exit 1 with findings, --json); `repair` fixes."""
+    """`hermes-sessions doctor` audits (exit 1 with findings, --json); `repair --yes` fixes
+    (docs/maintenance.md has the prompt, --dry-run and the rest)."""
     monkeypatch.setenv("HERMES_HOME", str(tmp_path / "hermes"))
     monkeypatch.setenv("HERMES_WEBUI_STATE_DIR", str(tmp_path / "webui"))
     from hermes_sessions_core import Locations, SessionStore
@@ -199,8 +200,8 @@ def test_cli_doctor_and_repair(tmp_path, monkeypatch):
     assert doctor.exit_code == 1
     assert json.loads(doctor.stdout)["repairable"][0]["kind"] == "shrunken_live"
     human = runner.invoke(app, ["doctor"])
-    assert "shrunken_live" in human.stdout and "warn" in human.stdout
-    repair = runner.invoke(app, ["repair"])
+    assert "shrunken_live" in human.stdout and "Needs repair" in human.stdout
+    repair = runner.invoke(app, ["repair", "--yes"])
     assert repair.exit_code == 0, repair.output
     assert "restored" in repair.stdout
     assert runner.invoke(app, ["doctor"]).exit_code == 0

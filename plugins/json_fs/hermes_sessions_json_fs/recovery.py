@@ -9,6 +9,9 @@ byte-identical.
 A file that cannot be read at all (a FIFO or other special file, one over the read limit, one
 the OS refuses) is never opened blocking, never restored from and never restored over: the
 audit reports it with the cause.
+
+``plan`` is the audit turned into the list of actions ``repair`` would take, written nothing;
+``repair`` given that plan applies only those actions, so a person approves exactly what runs.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from hermes_sessions_core import jsoncodec
 from hermes_sessions_core.errors import StorageError
@@ -25,7 +28,7 @@ from hermes_sessions_core.models import is_valid_session_id
 
 from .session_files import SessionFiles, _recorded_count
 
-__all__ = ["recover_on_startup", "audit", "repair_safe", "maintain"]
+__all__ = ["recover_on_startup", "audit", "plan", "repair_safe", "maintain"]
 
 logger = logging.getLogger(__name__)
 
@@ -182,15 +185,24 @@ def _restore(files: SessionFiles, session_id: str, backup: _Copy) -> None:
         files.folder.write(name, backup.data)
 
 
-def recover_on_startup(files: SessionFiles, request: MaintenanceRequest) -> dict[str, Any]:
-    """Restore shrunken live files and safe orphan backups; rebuild the index if anything
-    changed (S2.21, S2.22). Returns ``{scanned, restored, orphaned_backups, details}``."""
+def _allows(allowed: frozenset[tuple[str, str]] | None, action: str, session_id: str) -> bool:
+    """``allowed`` is ``None`` (every safe repair) or the ``(action, id)`` pairs of a plan."""
+    return allowed is None or (action, session_id) in allowed
+
+
+def _restore_backups(
+    files: SessionFiles, request: MaintenanceRequest,
+    allowed: frozenset[tuple[str, str]] | None = None,
+) -> tuple[int, list[dict[str, Any]], int, int]:
+    """Restore what the classification allows; ``(scanned, details, restored, orphaned)``."""
     _, _, scanned, restore = _classify_backups(files, request)
-    details = []
+    details: list[dict[str, Any]] = []
     orphaned = 0
     live, _ = _inventory(files)
     restored = 0
     for session_id, backup in restore:
+        if not _allows(allowed, "restore", session_id):
+            continue
         is_orphan = session_id not in live
         try:
             _restore(files, session_id, backup)
@@ -205,10 +217,20 @@ def recover_on_startup(files: SessionFiles, request: MaintenanceRequest) -> dict
         logger.warning(
             "restored session %s from its backup (%d messages)", session_id, backup.count
         )
+    return scanned, details, restored, orphaned
+
+
+def _unclean_shutdown_reasons(dead: list[str]) -> list[str]:
+    return [f"unclean shutdown ({marker.rsplit('/', 1)[-1]})" for marker in dead]
+
+
+def recover_on_startup(files: SessionFiles, request: MaintenanceRequest) -> dict[str, Any]:
+    """Restore shrunken live files and safe orphan backups; rebuild the index if anything
+    changed (S2.21, S2.22). Returns ``{scanned, restored, orphaned_backups, details}``."""
+    scanned, details, restored, orphaned = _restore_backups(files, request)
     dead = files.dead_writers()
-    for marker in dead:
-        details.append({"session_id": "*", "action": "index_rebuilt",
-                        "reason": f"unclean shutdown ({marker.rsplit('/', 1)[-1]})"})
+    for reason in _unclean_shutdown_reasons(dead):
+        details.append({"session_id": "*", "action": "index_rebuilt", "reason": reason})
     if restored or dead:
         files.rebuild()  # an index written by a killed process may lag its files
         for marker in dead:
@@ -264,21 +286,74 @@ def audit(files: SessionFiles, request: MaintenanceRequest) -> dict[str, Any]:
     }
 
 
+#: The finding kinds a repair acts on, and what it does about each.
+_REPAIR_OF_KIND = {
+    "shrunken_live": "restore",
+    "orphan_backup": "restore",
+    "state_db_missing_sidecar": "materialise",
+}
+
+
+def plan(files: SessionFiles, request: MaintenanceRequest) -> dict[str, Any]:
+    """What ``repair`` would do now, computed without writing anything (S2.23, S2.24).
+
+    Returns ``{actions, audit}``: one action per restore or materialisation, then one
+    ``rebuild_index`` with its reasons; ``audit`` is the audit the plan was made from, whose
+    unsafe and reported findings the repair leaves alone.
+    """
+    report = audit(files, request)
+    actions: list[dict[str, Any]] = []
+    index_kinds = 0
+    for finding in report["repairable"]:
+        kind = finding["kind"]
+        if kind.startswith("index_missing"):
+            index_kinds += 1
+            continue
+        action = _REPAIR_OF_KIND.get(kind)
+        if action is not None:
+            detail = {k: v for k, v in finding.items() if k != "kind"}
+            actions.append({"action": action, "finding": kind, **detail})
+    reasons = []
+    if index_kinds:
+        reasons.append(f"{index_kinds} index finding{'s' if index_kinds != 1 else ''}")
+    if actions:
+        reasons.append("files restored or materialised above")
+    reasons.extend(_unclean_shutdown_reasons(files.dead_writers()))
+    if reasons:
+        actions.append({"action": "rebuild_index", "session_id": "*", "reasons": reasons})
+    return {"actions": actions, "audit": report}
+
+
+def _approved(request: MaintenanceRequest) -> frozenset[tuple[str, str]] | None:
+    if request.plan is None:
+        return None
+    return frozenset(
+        (str(action.get("action")), str(action.get("session_id")))
+        for action in request.plan.get("actions", ())
+        if isinstance(action, Mapping)
+    )
+
+
 def repair_safe(files: SessionFiles, request: MaintenanceRequest) -> dict[str, Any]:
     """Restore backups, materialise missing files, rebuild, and audit again (S2.24, S2.25).
 
     Unsafe findings are left alone. ``ok`` is true when nothing repairable or unsafe is left.
+    With ``request.plan`` (from :func:`plan`) only the planned actions are applied, each only
+    if it is still needed: a user approved that list, not whatever became repairable since.
+    Planned actions that were no longer needed come back as ``not_needed``.
     """
+    allowed = _approved(request)
     before = audit(files, request)
-    repaired: list[dict[str, Any]] = []
-    recovered = recover_on_startup(files, request)
-    repaired.extend(recovered["details"])
+    _, repaired, restored, _ = _restore_backups(files, request, allowed)
     live, _ = _inventory(files)
     tombstones = files.tombstones()
+    materialised = 0
     for profile in request.profiles:
         for session in request.agent_sidecars(profile):
             session_id = session.session_id
             if session_id in live or session_id in tombstones or not session.messages:
+                continue
+            if not _allows(allowed, "materialise", session_id):
                 continue
             if files.folder.info(f"{session_id}{_LIVE}") is not None:
                 continue  # created only if absent (#2053)
@@ -288,16 +363,36 @@ def repair_safe(files: SessionFiles, request: MaintenanceRequest) -> dict[str, A
             session.read_only = False
             files.save(session, skip_index=True)
             live.add(session_id)
+            materialised += 1
             repaired.append({"session_id": session_id, "action": "materialised",
                              "messages": len(session.messages)})
+    dead = files.dead_writers() if _allows(allowed, "rebuild_index", "*") else []
     index_findings = [f for f in before["repairable"] if f["kind"].startswith("index_missing")]
-    if repaired or index_findings:
-        files.rebuild()
-        if index_findings:
+    rebuild_index = _allows(allowed, "rebuild_index", "*") and bool(index_findings)
+    if restored or materialised or dead or rebuild_index:
+        files.rebuild()  # any restore forces a rebuild (S2.22); a killed writer's index may lag
+        for marker in dead:
+            files.folder.remove(marker)
+        for reason in _unclean_shutdown_reasons(dead):
+            repaired.append({"session_id": "*", "action": "index_rebuilt", "reason": reason})
+        if rebuild_index or (allowed is not None and not dead):
+            # A planned rebuild is reported whenever it ran, so the plan reads as done.
             repaired.append({"session_id": "*", "action": "index_rebuilt"})
+    if allowed is not None:
+        done = {(_DONE_AS.get(item["action"], item["action"]), item["session_id"])
+                for item in repaired}
+        for action, session_id in sorted(allowed):
+            if (action, session_id) not in done and action in _DONE_AS.values():
+                repaired.append({"session_id": session_id, "action": "not_needed",
+                                 "planned": action})
     after = audit(files, request)
     return {"ok": not after["repairable"] and not after["unsafe"], "repaired": repaired,
             "before": before, "after": after}
+
+
+#: A planned action as the repair reports it once done (a failed restore is ``skipped``).
+_DONE_AS = {"restored": "restore", "skipped": "restore", "materialised": "materialise",
+            "index_rebuilt": "rebuild_index"}
 
 
 def reindex(files: SessionFiles, request: MaintenanceRequest) -> dict[str, Any]:
@@ -310,6 +405,7 @@ def reindex(files: SessionFiles, request: MaintenanceRequest) -> dict[str, Any]:
 _ACTIONS: dict[str, Callable[[SessionFiles, MaintenanceRequest], dict[str, Any]]] = {
     "recover": recover_on_startup,
     "audit": audit,
+    "plan": plan,
     "repair": repair_safe,
     "reindex": reindex,
 }
@@ -320,6 +416,7 @@ def maintain(files: SessionFiles, request: MaintenanceRequest) -> dict[str, Any]
         action = _ACTIONS[request.action]
     except KeyError:
         raise ValueError(
-            f"unknown maintenance action {request.action!r}; use recover, audit, repair or reindex"
+            f"unknown maintenance action {request.action!r}; "
+            "use recover, audit, plan, repair or reindex"
         ) from None
     return action(files, request)

@@ -104,12 +104,18 @@ COMMANDS = {
     "show agent session": ["show", AGENT_SESSION],
     "show claude session": ["show", "{claude_id}", "--json"],
     "plugins": ["plugins", "--json"],
+    "export interrupted web session": ["export", "pending00001", "-f", "html"],
+    "export agent session": ["export", AGENT_SESSION, "-f", "markdown"],
+    "export claude session": ["export", "{claude_id}", "-f", "json"],
+    "doctor": ["doctor", "--json"],
+    "repair --dry-run": ["repair", "--dry-run"],
 }
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_read_commands_write_nothing(machine: dict[str, Any], name: str) -> None:
-    """`list`, `show` and `plugins` leave every file as it was: no listing cache, no repaired
+    """`list`, `show`, `plugins`, `export`, `doctor` and `repair --dry-run` leave every file
+    as it was: no listing cache, no repaired
     turn, no lock, writer note or index change (the index is current, so there is nothing to
     fold), no search index."""
     arguments = [part.format(**machine) for part in COMMANDS[name]]

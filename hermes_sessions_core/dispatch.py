@@ -1,9 +1,13 @@
 """The only module that calls hooks: one typed method per hook, routing and isolation.
 
-pluggy stops a hook call at the first exception, so every call that merges answers from several
-sources runs one implementation at a time. Reads and listings turn a raising source into a
-:class:`~hermes_sessions_core.models.Problem` (logged once per distinct failure); writes let
-errors propagate, because a save that failed must say so.
+Every call goes through :meth:`Dispatcher._call`, which asks one plugin through pluggy's own
+hook caller (a subset caller without the hook's other implementations), so hook wrappers,
+``add_hookcall_monitoring`` and ``enable_tracing`` see every call, within a time bound for
+third-party reads. pluggy stops a hook call at the first exception, so answers from several
+plugins are gathered one plugin at a time, in ``tryfirst``/``trylast`` order for hooks that
+plugins answer for the whole store and in source priority for per-source hooks. Reads and
+listings turn a raising source into a :class:`~hermes_sessions_core.models.Problem` (logged
+once per distinct failure); writes let errors propagate, because a save that failed must say so.
 """
 
 from __future__ import annotations
@@ -126,7 +130,7 @@ class Dispatcher:
         self.problems: list[Problem] = list(manager.load_problems)
         self.sources: dict[str, Source] = {}
         self._ordered: list[Source] | None = None
-        self._impl_cache: dict[tuple[str, str], pluggy.HookImpl | None] = {}
+        self._callers: dict[tuple[str, str], pluggy.HookCaller | None] = {}
         self._describe_sources(self._bound_in(settings))
 
     # ── sources ──────────────────────────────────────────────────────────────────────────
@@ -134,11 +138,10 @@ class Dispatcher:
     def _describe_sources(self, seconds: float | None) -> None:
         """Ask each plugin who it is, one at a time; third-party answers within ``seconds``."""
         hook = "hermes_sessions_source_info"
-        for impl in self._impls(hook):
-            name = impl.plugin_name
+        for name, plugin in self._answering(hook):
             bound = None if self._is_builtin(name) else seconds
             try:
-                info = self._call_impl(name, hook, impl, bound)
+                info = self._call(name, hook, bound)
             except Exception as error:
                 self._record(name, hook, error, self._distribution(name))
                 continue
@@ -170,7 +173,7 @@ class Dispatcher:
                 )
                 continue
             self.sources[info.name] = Source(
-                name, info, impl.plugin, self._distribution(name), self._is_builtin(name)
+                name, info, plugin, self._distribution(name), self._is_builtin(name)
             )
 
     def _prefix_clash(self, info: SourceInfo) -> str | None:
@@ -230,11 +233,10 @@ class Dispatcher:
                 continue
             hook = "hermes_sessions_list_rows"
             try:
-                result = self._call_one(source, hook, context=context, request=request)
+                result = self.call(source, hook, context=context, request=request)
             except Exception as error:
-                answers.append(
-                    SourceListing(source.info.name, problems=(self._record_source(source, hook, error),))
-                )
+                problem = self._record_source(source, hook, error)
+                answers.append(SourceListing(source.info.name, problems=(problem,)))
                 continue
             if result is None:
                 continue
@@ -262,7 +264,7 @@ class Dispatcher:
             if enabled is not None and not enabled(source.info.name):
                 continue
             try:
-                session = self._call_one(
+                session = self.call(
                     source, hook, context=context, session_id=session_id,
                     metadata_only=metadata_only,
                 )
@@ -304,7 +306,7 @@ class Dispatcher:
             if enabled is not None and not enabled(source.info.name):
                 continue
             try:
-                transcript = self._call_one(
+                transcript = self.call(
                     source, hook, context=context, session_id=session_id, limit=limit
                 )
             except Exception as error:
@@ -328,7 +330,7 @@ class Dispatcher:
         if source is None:
             return None
         try:
-            answer = self._call_one(
+            answer = self.call(
                 source, "hermes_sessions_is_current", context=context, session=session
             )
         except Exception as error:
@@ -347,7 +349,7 @@ class Dispatcher:
                 "no writable source is registered: is the json_fs plugin blocked or broken? "
                 "Run `hermes-sessions plugins`."
             )
-        result = self._call_one(
+        result = self.call(
             source, "hermes_sessions_save_session", context=context, session=session,
             skip_index=skip_index,
         )
@@ -365,7 +367,7 @@ class Dispatcher:
         source = self.writable_source()
         if source is None:
             return False
-        result = self._call_one(
+        result = self.call(
             source, "hermes_sessions_delete_session", context=context, session_id=session_id
         )
         return bool(result)
@@ -376,9 +378,8 @@ class Dispatcher:
         For hooks a plugin answers for the whole store (the stored projects): errors
         propagate, because their callers write and must see why a write was refused.
         """
-        values = {"context": context, **arguments}
-        for impl in self._impls(hook):
-            answer = impl.function(**{name: values[name] for name in impl.argnames})
+        for name, _plugin in self._answering(hook):
+            answer = self._call(name, hook, None, context=context, **arguments)
             if answer is not None:
                 return answer
         return None
@@ -398,10 +399,10 @@ class Dispatcher:
         without, the error reaches the caller (a delete it asked for).
         """
         for source in self.ordered_sources():
-            if not enabled(source.info.name) or not self._implements(source, hook):
+            if not enabled(source.info.name) or not self.implements(source, hook):
                 continue
             try:
-                answer = self._call_one(source, hook, context=context, **arguments)
+                answer = self.call(source, hook, context=context, **arguments)
             except Exception as error:
                 if not isolate:
                     raise
@@ -419,10 +420,10 @@ class Dispatcher:
         problems: list[Problem] = []
         hook = "hermes_sessions_lineage_metadata"
         for source in self.ordered_sources():
-            if not self._implements(source, hook):
+            if not self.implements(source, hook):
                 continue
             try:
-                answer = self._call_one(
+                answer = self.call(
                     source, hook, context=context, profile=profile, session_ids=session_ids
                 )
             except Exception as error:
@@ -442,9 +443,9 @@ class Dispatcher:
     ) -> Mapping[str, Any] | None:
         """Recovery, audit or repair on the writable store; errors propagate (S2.21-S2.24)."""
         source = self.writable_source()
-        if source is None or not self._implements(source, "hermes_sessions_maintain"):
+        if source is None or not self.implements(source, "hermes_sessions_maintain"):
             return None
-        result = self._call_one(source, "hermes_sessions_maintain", context=context, request=request)
+        result = self.call(source, "hermes_sessions_maintain", context=context, request=request)
         return result if isinstance(result, Mapping) else None
 
     def has_sessions(
@@ -454,10 +455,10 @@ class Dispatcher:
         hook = "hermes_sessions_has_sessions"
         answer: dict[str, bool] | None = None
         for source in self.ordered_sources():
-            if source.info.writable or not self._implements(source, hook):
+            if source.info.writable or not self.implements(source, hook):
                 continue
             try:
-                result = self._call_one(
+                result = self.call(
                     source, hook, context=context, profile=profile, session_ids=session_ids
                 )
             except Exception as error:
@@ -476,10 +477,10 @@ class Dispatcher:
         hook = "hermes_sessions_recoverable_sessions"
         found: dict[str, Session] = {}
         for source in self.ordered_sources():
-            if source.info.writable or not self._implements(source, hook):
+            if source.info.writable or not self.implements(source, hook):
                 continue
             try:
-                result = self._call_one(source, hook, context=context, profile=profile)
+                result = self.call(source, hook, context=context, profile=profile)
             except Exception as error:
                 self._record_source(source, hook, error)
                 continue
@@ -501,13 +502,10 @@ class Dispatcher:
         hook = "hermes_sessions_projects"
         found: dict[str, Project] = {}
         problems: list[Problem] = []
-        for impl in self._impls(hook):
-            name = impl.plugin_name
+        for name, _plugin in self._answering(hook):
             bound = None if self._is_builtin(name) else self._timeout_for(hook, context)
             try:
-                answer = self._call_impl(
-                    name, hook, impl, bound, context=context, profile=profile
-                )
+                answer = self._call(name, hook, bound, context=context, profile=profile)
             except Exception as error:  # noqa: BLE001 - a broken plugin is a reported fact
                 problems.append(self._record(name, hook, error, self._distribution(name)))
                 continue
@@ -538,10 +536,10 @@ class Dispatcher:
         answers: list[SearchResults] = []
         for source in self.ordered_sources():
             name = source.info.name
-            if not (enabled(name) and query.accepts_source(name) and self._implements(source, hook)):
+            if not (enabled(name) and query.accepts_source(name) and self.implements(source, hook)):
                 continue
             try:
-                result = self._call_one(source, hook, context=context, query=query)
+                result = self.call(source, hook, context=context, query=query)
             except Exception as error:
                 answers.append(SearchResults(problems=(self._record_source(source, hook, error),)))
                 continue
@@ -574,7 +572,7 @@ class Dispatcher:
         problems: list[Problem] = []
         for source in self.ordered_sources():
             name = source.info.name
-            if not (enabled(name) and self._implements(source, hook)):
+            if not (enabled(name) and self.implements(source, hook)):
                 continue
 
             def report(done: int, total: int, _name: str = name) -> None:
@@ -582,7 +580,7 @@ class Dispatcher:
                     progress(_name, done, total)
 
             try:
-                count = self._call_one(source, hook, context=context, progress=report)
+                count = self.call(source, hook, context=context, progress=report)
             except Exception as error:
                 problems.append(self._record_source(source, hook, error))
                 continue
@@ -595,55 +593,67 @@ class Dispatcher:
         problems = []
         hook = "hermes_sessions_shutdown"
         for source in self.ordered_sources():
-            if not self._implements(source, hook):
+            if not self.implements(source, hook):
                 continue
             try:
-                self._call_one(source, hook, context=context)
+                self.call(source, hook, context=context)
             except Exception as error:
                 problems.append(self._record_source(source, hook, error))
         return problems
 
     # ── plumbing ─────────────────────────────────────────────────────────────────────────
 
-    def _impls(self, hook_name: str) -> list[pluggy.HookImpl]:
+    def _answering(self, hook_name: str) -> list[tuple[str, object]]:
+        """The plugins that implement ``hook_name`` (wrappers aside), as (name, plugin), in
+        registration order (built-ins first) with ``tryfirst`` ones ahead and ``trylast``
+        ones behind, as pluggy's markers promise."""
         caller = getattr(self.manager.hook, hook_name)
-        return list(caller.get_hookimpls())
+        answering = [impl for impl in caller.get_hookimpls() if not _wraps(impl)]
+        answering.sort(key=lambda impl: 0 if impl.tryfirst else 2 if impl.trylast else 1)
+        return [(impl.plugin_name, impl.plugin) for impl in answering]
 
-    def _implements(self, source: Source, hook_name: str) -> bool:
-        return self._impl_of(source, hook_name) is not None
+    def implements(self, source: Source, hook_name: str) -> bool:
+        """Whether ``source`` answers ``hook_name`` (a wrapper alone does not)."""
+        return self._caller(source.name, hook_name) is not None
 
-    def _impl_of(self, source: Source, hook_name: str) -> pluggy.HookImpl | None:
-        """The source's implementation of a hook, looked up once: every call needs it."""
-        key = (source.name, hook_name)
+    def _caller(self, plugin_name: str, hook_name: str) -> pluggy.HookCaller | None:
+        """pluggy's caller of ``hook_name`` for one plugin: every other plugin's answer is left
+        out, every hook wrapper stays in. Built once per plugin and hook (the dispatcher takes
+        the manager's plugins as they are when it is built)."""
+        key = (plugin_name, hook_name)
         try:
-            return self._impl_cache[key]
+            return self._callers[key]
         except KeyError:
             pass
-        found = None
-        for impl in self._impls(hook_name):
-            if impl.plugin is source.plugin:
-                found = impl
-                break
-        self._impl_cache[key] = found
-        return found
+        hook = getattr(self.manager.hook, hook_name)
+        implementations = [impl for impl in hook.get_hookimpls() if not _wraps(impl)]
+        caller: pluggy.HookCaller | None = None
+        if any(impl.plugin_name == plugin_name for impl in implementations):
+            others = [impl.plugin for impl in implementations if impl.plugin_name != plugin_name]
+            caller = self.manager.subset_hook_caller(hook_name, remove_plugins=others)
+        self._callers[key] = caller
+        return caller
 
-    def _call_one(self, source: Source, hook_name: str, **kwargs: Any) -> Any:
-        impl = self._impl_of(source, hook_name)
-        if impl is None:
-            return None
-        seconds = None if source.builtin else self._timeout_for(hook_name, kwargs.get("context"))
-        return self._call_impl(source.name, hook_name, impl, seconds, **kwargs)
+    def call(self, source: Source, hook_name: str, **arguments: Any) -> Any:
+        """One source's answer to ``hook_name``, the way every method here asks it: through
+        pluggy, a third-party read bounded by the store's ``call_timeout``. Errors propagate
+        (the conformance kit calls hooks this way to see what a plugin really does)."""
+        seconds = None if source.builtin else self._timeout_for(hook_name, arguments.get("context"))
+        return self._call(source.name, hook_name, seconds, **arguments)
 
-    @staticmethod
-    def _call_impl(
-        plugin_name: str, hook_name: str, impl: pluggy.HookImpl, seconds: float | None,
-        **kwargs: Any,
+    def _call(
+        self, plugin_name: str, hook_name: str, seconds: float | None, **kwargs: Any
     ) -> Any:
-        """One implementation with the arguments it names, inline or within ``seconds``."""
-        arguments = {name: kwargs[name] for name in impl.argnames}
+        """The one way a hook is called: one plugin's answer, through pluggy's hook caller (so
+        wrappers, monitoring and tracing apply), inline or within ``seconds``; ``None`` when
+        the plugin does not implement the hook. Failures propagate to the caller, who decides
+        whether they are isolated (reads) or raised (writes)."""
+        caller = self._caller(plugin_name, hook_name)
+        if caller is None:
+            return None
         if seconds is None:
-            return impl.function(**arguments)
-        return _call_bounded(plugin_name, hook_name, seconds, impl.function, arguments)
+            return _one_answer(caller, kwargs)
+        return _call_bounded(plugin_name, hook_name, seconds, _one_answer, (caller, kwargs))
 
     def _timeout_for(self, hook_name: str, context: object) -> float | None:
         """The bound for a third-party read: the store's ``core.call_timeout``, else ours.
@@ -726,9 +736,23 @@ def _timeout_from(explicit: object, environment: str | None) -> float | None:
     return seconds
 
 
+def _wraps(impl: pluggy.HookImpl) -> bool:
+    """A wrapper surrounds other plugins' answers; it gives none of its own."""
+    return bool(impl.wrapper or impl.hookwrapper)
+
+
+def _one_answer(caller: pluggy.HookCaller, arguments: dict[str, Any]) -> Any:
+    """The answer of the one plugin ``caller`` runs: a ``firstresult`` hook returns it (or
+    ``None``); any other returns pluggy's list of non-``None`` answers."""
+    result = caller(**arguments)
+    if caller.spec is not None and caller.spec.opts.get("firstresult"):
+        return result
+    return result[0] if result else None
+
+
 def _call_bounded(
     source: str, hook_name: str, seconds: float, function: Callable[..., Any],
-    arguments: dict[str, Any],
+    arguments: tuple[Any, ...],
 ) -> Any:
     """Run one hook in a daemon worker and wait at most ``seconds`` for it.
 
@@ -739,7 +763,7 @@ def _call_bounded(
 
     def run() -> None:
         try:
-            outcome["value"] = function(**arguments)
+            outcome["value"] = function(*arguments)
         except BaseException as error:  # handed to the caller's thread, re-raised there
             outcome["error"] = error
 

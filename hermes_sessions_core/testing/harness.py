@@ -1,9 +1,11 @@
 """One source under test: its plugin, where its data lives, and two ways to call it.
 
-``call_*`` methods call the plugin's hooks directly through a manager holding only that plugin,
-so a raising hook raises here (the contract sees what the plugin really does). ``store()``
-builds a fresh :class:`~hermes_sessions_core.store.SessionStore` over the same plugin, so the
-same data is also checked through the core's routing and isolation.
+``call_*`` methods ask the plugin through :meth:`Dispatcher.call
+<hermes_sessions_core.dispatch.Dispatcher.call>` over a manager holding only that plugin: the
+same path, wrappers and time bound as every call a store makes, but a raising hook raises here
+(the contract sees what the plugin really does). ``store()`` builds a fresh
+:class:`~hermes_sessions_core.store.SessionStore` over the same plugin, so the same data is
+also checked through the core's routing and isolation.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
+from ..dispatch import Dispatcher, Source
 from ..hookspecs import ListRequest, SourceContext
 from ..manager import SessionsPluginManager, make_plugin_manager
 from ..models import Session, SourceInfo, SourceListing, Transcript
@@ -32,15 +35,16 @@ class SourceHarness:
 
     def __post_init__(self) -> None:
         self.manager = self._manager()
-        infos = self.manager.hook.hermes_sessions_source_info()
-        assert len(infos) == 1, (
+        self.dispatcher = Dispatcher(self.manager, settings=self.settings)
+        problems = [problem.describe() for problem in self.dispatcher.problems]
+        assert not problems, f"the plugin under test could not describe its source: {problems}"
+        sources = list(self.dispatcher.sources.values())
+        assert len(sources) == 1, (
             f"the plugin under test must describe exactly one source with "
-            f"hermes_sessions_source_info, got {infos!r}"
+            f"hermes_sessions_source_info, got {[s.info for s in sources]!r}"
         )
-        self.info: SourceInfo = infos[0]
-        assert isinstance(self.info, SourceInfo), (
-            f"hermes_sessions_source_info returned {type(self.info).__name__}, expected SourceInfo"
-        )
+        self.source: Source = sources[0]
+        self.info: SourceInfo = self.source.info
 
     def _manager(self, name: str | None = None) -> SessionsPluginManager:
         label = str(name or getattr(self.plugin, "__name__", type(self.plugin).__name__))
@@ -70,15 +74,17 @@ class SourceHarness:
         return ListRequest(**values)
 
     def implements(self, hook_name: str) -> bool:
-        caller = getattr(self.manager.hook, hook_name)
-        return bool(caller.get_hookimpls())
+        return self.dispatcher.implements(self.source, hook_name)
+
+    def call(self, hook_name: str, **arguments: Any) -> Any:
+        """The plugin's answer to any hook, asked as the store asks it; errors raise."""
+        return self.dispatcher.call(self.source, hook_name, **arguments)
 
     def call_list_rows(self, **request: Any) -> SourceListing | None:
-        answers = self.manager.hook.hermes_sessions_list_rows(
-            context=self.context(), request=self.request(**request)
+        result: SourceListing | None = self.call(
+            "hermes_sessions_list_rows", context=self.context(), request=self.request(**request)
         )
-        assert len(answers) <= 1, f"one plugin gave several listings: {answers!r}"
-        return answers[0] if answers else None
+        return result
 
     def listed_rows(self) -> dict[str, Any]:
         """``{session_id: row}`` of one direct listing (empty when the source answers None)."""
@@ -88,14 +94,16 @@ class SourceHarness:
         return {row.session_id: row for row in listing.rows}
 
     def call_load(self, session_id: str, metadata_only: bool = False) -> Session | None:
-        result: Session | None = self.manager.hook.hermes_sessions_load_session(
-            context=self.context(), session_id=session_id, metadata_only=metadata_only
+        result: Session | None = self.call(
+            "hermes_sessions_load_session",
+            context=self.context(), session_id=session_id, metadata_only=metadata_only,
         )
         return result
 
     def call_read_messages(self, session_id: str, limit: int | None = None) -> Transcript | None:
-        result: Transcript | None = self.manager.hook.hermes_sessions_read_messages(
-            context=self.context(), session_id=session_id, limit=limit
+        result: Transcript | None = self.call(
+            "hermes_sessions_read_messages",
+            context=self.context(), session_id=session_id, limit=limit,
         )
         return result
 

@@ -4,21 +4,27 @@ A user's text becomes a :class:`SearchQuery` through :func:`parse_query`, which 
 SQLite see the raw text: each term is re-quoted for FTS5 by :meth:`SearchQuery.fts5_expression`,
 so operators, quotes and parentheses are plain characters, and input that cannot be searched is
 refused with :class:`InvalidSearchQuery`. Sources answer with :class:`SearchResults`;
-:func:`merge_results` ranks them across sources (title matches first, S6.13).
+:func:`merge_results` ranks them across sources (title matches first, S6.13) by
+:func:`rank_key`, a total order, so the first N hits of a longer answer are the shorter answer.
+Scores are on one scale for every source (``docs/search.md``, "Scores and ranking"):
+:func:`title_score` for titles, :func:`relevance_score` for a bm25 rank.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from .errors import HermesSessionsError
 from .models import Problem
 
 if TYPE_CHECKING:
+    from .hookspecs import SourceContext
     from .store import SessionStore
 
 __all__ = [
@@ -33,14 +39,22 @@ __all__ = [
     "SearchHit",
     "SearchResults",
     "IndexProgress",
+    "UNRANKED_SCORE",
     "parse_query",
     "message_text",
+    "tool_call_text",
     "segment_for_index",
     "make_snippet",
     "matches_text",
+    "title_score",
+    "relevance_score",
+    "rank_key",
+    "first_in_rank_order",
     "merge_results",
     "limit_results",
     "rebuild_search_indexes",
+    "reporting_index_progress",
+    "index_progress",
 ]
 
 #: Longer queries are refused: nobody types them, and each term costs an index lookup.
@@ -55,6 +69,10 @@ _SNIPPET_WIDTH = 160
 
 #: Called with (sessions done, sessions in total) while an index is rebuilt.
 IndexProgress = Callable[[int, int], None]
+#: The score of a content hit from a source that cannot rank (a plain scan): mid-scale.
+UNRANKED_SCORE = 0.5
+#: Where :func:`reporting_index_progress` leaves the host's callback in ``SourceContext.state``.
+_PROGRESS_KEY = "hermes_sessions_core.search:index_progress"
 
 #: Written between CJK characters in our own indexes so each one is a token (a phrase query
 #: then finds words inside unsegmented text). Invisible, and a separator for unicode61.
@@ -237,6 +255,49 @@ def message_text(message: object, limit: int = INDEX_TEXT_LIMIT) -> str:
     return text[:limit]
 
 
+def tool_call_text(tool_calls: object, limit: int = INDEX_TEXT_LIMIT) -> str:
+    """Tool calls as a reader sees them: each tool's name and its argument values.
+
+    Arguments arrive as JSON text inside JSON (OpenAI's format); they are decoded, so a
+    snippet shows ``pytest -k payments``, not escaped quotes. Undecodable text is kept as is.
+    """
+    if isinstance(tool_calls, str):
+        raw = tool_calls
+        try:
+            tool_calls = json.loads(raw)
+        except (ValueError, RecursionError):
+            return raw[:limit]
+    pieces: list[str] = []
+
+    def add(value: object, depth: int = 0) -> None:
+        if depth > 8 or sum(map(len, pieces)) > limit:
+            return
+        if isinstance(value, str):
+            stripped = value.strip()
+            if stripped[:1] in ("{", "[") and depth < 8:
+                try:
+                    add(json.loads(stripped), depth + 1)
+                    return
+                except (ValueError, RecursionError):
+                    pass
+            pieces.append(value)
+        elif isinstance(value, Mapping):
+            for key in ("name", "function", "arguments", "input", "args"):
+                if key in value:
+                    add(value[key], depth + 1)
+            for key, item in value.items():
+                if key not in ("name", "function", "arguments", "input", "args", "id", "type"):
+                    add(item, depth + 1)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                add(item, depth + 1)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            pieces.append(str(value))
+
+    add(tool_calls)
+    return " ".join(pieces)[:limit]
+
+
 def segment_for_index(text: str) -> str:
     """Put an invisible separator around each CJK character, which has no spaces around words."""
     if not _CJK.search(text):
@@ -301,6 +362,41 @@ def make_snippet(
     for pattern in patterns:
         ranges.extend(m.span() for m in pattern.finditer(excerpt) if m.end() > m.start())
     return excerpt, _merged_ranges(ranges)
+
+
+def title_score(title: str, query: SearchQuery) -> float:
+    """How much of ``title`` the query covers, from 0.5 (a few words of a long title) to 1.0
+    (the title is what was typed): an exact title match ranks first among title hits.
+
+    Every source scores titles with this, so title hits from different sources compare fairly.
+    A title the index matched but these patterns do not (accents folded) scores 0.5.
+    """
+    flat = _WHITESPACE.sub(" ", title.replace(_CJK_SEPARATOR, "")).strip()
+    if not flat:
+        return 0.5
+    ranges: list[tuple[int, int]] = []
+    for pattern in _term_patterns(query):
+        ranges.extend(m.span() for m in pattern.finditer(flat) if m.end() > m.start())
+    wanted = sum(1 for ch in flat if _searchable(ch))
+    matched = sum(
+        1 for start, end in _merged_ranges(ranges) for ch in flat[start:end] if _searchable(ch)
+    )
+    if not wanted:
+        return 0.5
+    return 0.5 + 0.5 * min(1.0, matched / wanted)
+
+
+def relevance_score(bm25: float) -> float:
+    """A bm25 rank (SQLite FTS5: lower is better, usually negative) as a score in [0, 1).
+
+    ``x / (1 + x)`` of ``x = -bm25``: keeps bm25's order, so ``ORDER BY bm25(t)`` and this
+    score rank alike. In SQL, for an exact tie-break in the same order:
+    ``max(0.0, -bm25(t)) / (1.0 + max(0.0, -bm25(t)))``.
+    """
+    if not math.isfinite(bm25):
+        return 0.0
+    strength = max(0.0, -float(bm25))
+    return strength / (1.0 + strength)
 
 
 def _merged_ranges(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
@@ -379,14 +475,69 @@ class SearchResults:
         }
 
 
-def _rank_key(hit: SearchHit) -> tuple[int, float, float]:
+def rank_key(hit: SearchHit) -> tuple[int, float, float, str, str, int]:
+    """The order of hits, a total one: title matches first, then higher score, then newer,
+    then source, session id and position (so equal scores never rank by chance).
+
+    Sources cut their answers in this order too: with the same order everywhere, the first N
+    hits of a search for N+k are exactly the hits of a search for N (docs/search.md).
+    """
     score = hit.score if math.isfinite(hit.score) else 0.0
-    return (0 if hit.match_type == MATCH_TITLE else 1, -score, -(hit.timestamp or 0.0))
+    stamp = hit.timestamp if hit.timestamp is not None and math.isfinite(hit.timestamp) else 0.0
+    return (
+        0 if hit.match_type == MATCH_TITLE else 1, -score, -stamp, hit.source, hit.session_id,
+        -1 if hit.position is None else hit.position,
+    )
+
+
+_Tag = TypeVar("_Tag")
+
+
+def first_in_rank_order(
+    rows: Iterable[tuple[_Tag, SearchHit]], query: SearchQuery
+) -> list[tuple[_Tag, SearchHit]]:
+    """The first hits in :func:`rank_key` order, at most ``query.per_session`` per session and
+    ``query.limit`` in all, each with the tag it came with (a rowid, to fetch its text later).
+
+    ``rows`` gives every title hit first, in any order (all are read, then sorted), then the
+    message hits already in rank order, as an index query ordered by score, time, session id
+    and position gives them (read only until the limit is met). Collapsing per session before
+    cutting, in one order, is what makes top-N a prefix of top-(N+k).
+    """
+    titles: list[tuple[_Tag, SearchHit]] = []
+    per_session: dict[str, int] = {}
+    kept: list[tuple[_Tag, SearchHit]] = []
+
+    def keep(tag: _Tag, hit: SearchHit) -> bool:
+        """Keep ``hit`` unless its session has enough hits; True once the limit is met."""
+        if per_session.get(hit.session_id, 0) < query.per_session:
+            per_session[hit.session_id] = per_session.get(hit.session_id, 0) + 1
+            kept.append((tag, hit))
+        return len(kept) >= query.limit
+
+    def keep_titles() -> bool:
+        return any(keep(tag, hit) for tag, hit in sorted(titles, key=lambda row: rank_key(row[1])))
+
+    titles_done = False
+    for tag, hit in rows:
+        if hit.match_type == MATCH_TITLE and not titles_done:
+            titles.append((tag, hit))
+            continue
+        if not titles_done:
+            titles_done = True
+            if keep_titles():
+                return kept
+        if keep(tag, hit):
+            return kept
+    if not titles_done:
+        keep_titles()
+    return kept
 
 
 def merge_results(answers: Iterable[SearchResults], query: SearchQuery) -> SearchResults:
-    """One ranked list from every source: title matches first, then by score, then newest;
-    at most ``query.per_session`` hits per session and ``query.limit`` in all."""
+    """One ranked list from every source in :func:`rank_key` order (title matches first, then
+    by score, then newest); at most ``query.per_session`` hits per session and
+    ``query.limit`` in all. Collapsing per session comes before the cut, in rank order."""
     hits: list[SearchHit] = []
     problems: list[Problem] = []
     sources: list[str] = []
@@ -394,7 +545,7 @@ def merge_results(answers: Iterable[SearchResults], query: SearchQuery) -> Searc
         hits.extend(answer.hits)
         problems.extend(answer.problems)
         sources.extend(s for s in answer.sources if s not in sources)
-    hits.sort(key=_rank_key)
+    hits.sort(key=rank_key)
     kept: list[SearchHit] = []
     per_session: dict[str, int] = {}
     seen: set[tuple[str, int | None]] = set()
@@ -434,3 +585,31 @@ def rebuild_search_indexes(
         return store.source_enabled(name) and (not chosen or name in chosen)
 
     return store.dispatcher.rebuild_search_index(store.context(), progress, enabled)
+
+
+@contextmanager
+def reporting_index_progress(
+    store: SessionStore, progress: Callable[[str, int, int], None]
+) -> Iterator[None]:
+    """While the block runs, a source that builds or catches up its index during a search
+    reports ``progress(source, done, total)`` (the first search of a large store takes
+    seconds; the CLI shows a bar). Hosts that never ask see no change."""
+    state = store.context().state
+    state[_PROGRESS_KEY] = progress
+    try:
+        yield
+    finally:
+        state.pop(_PROGRESS_KEY, None)
+
+
+def index_progress(context: SourceContext, source: str) -> IndexProgress | None:
+    """The callback a source calls as it (re)indexes during a search, or None if nobody
+    asked: ``progress = index_progress(context, "my_source"); progress(done, total)``."""
+    callback = context.state.get(_PROGRESS_KEY)
+    if not callable(callback):
+        return None
+
+    def report(done: int, total: int) -> None:
+        callback(source, done, total)
+
+    return report

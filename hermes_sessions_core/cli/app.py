@@ -207,9 +207,10 @@ def require_known(option: str, values: list[str] | tuple[str, ...], known: list[
         )
 
 
-def parse_since(text: str) -> float:
+def parse_since(text: str, option: str = "--since") -> float:
     """``7d``, ``12h``, ``30m``, ``today``, ``yesterday``, an ISO 8601 date or time, or epoch
-    seconds, as epoch seconds; exit 2 for anything else."""
+    seconds, as epoch seconds (the start of that day or time); exit 2 naming ``option`` for
+    anything else."""
     import datetime
     import re
     import time
@@ -230,7 +231,7 @@ def parse_since(text: str) -> float:
     stamp = to_epoch(text)
     if stamp is None:
         fail(
-            f"--since {text!r} is not a time: use 7d, 12h, 30m, today, yesterday, "
+            f"{option} {text!r} is not a time: use 7d, 12h, 30m, today, yesterday, "
             "an ISO 8601 date (2026-12-01) or epoch seconds", code=2,
         )
     return float(stamp)  # type: ignore[arg-type]

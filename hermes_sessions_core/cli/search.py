@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 import typer
 
@@ -19,6 +20,7 @@ from .app import (
     fail,
     open_store,
     out,
+    parse_since,
     print_json,
     require_known,
     safe,
@@ -47,10 +49,12 @@ def search_command(
         None, "--project", help="Only sessions of this project id."
     ),
     since: Optional[str] = typer.Option(
-        None, "--since", help="Messages at or after this date (ISO 8601)."
+        None, "--since",
+        help="Messages at or after this time: 7d, 12h, today, yesterday, 2026-12-01 or epoch.",
     ),
     until: Optional[str] = typer.Option(
-        None, "--until", help="Messages at or before this date (ISO 8601)."
+        None, "--until",
+        help="Messages at or before this time: 7d, 12h, today, yesterday, 2026-12-01 or epoch.",
     ),
     archived: bool = typer.Option(False, "--archived", help="Include archived sessions."),
     limit: int = typer.Option(20, "--limit", "-n", min=1, max=1000, help="Show at most N hits."),
@@ -58,18 +62,23 @@ def search_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Find sessions whose titles or messages contain QUERY, best matches first."""
-    from ..search import InvalidSearchQuery
+    from ..search import InvalidSearchQuery, reporting_index_progress
 
     if profile is not None and all_profiles:
         fail("--profile and --all-profiles cannot be used together", code=2)
+    # The same words as `list --since` (7d, yesterday, ISO, epoch); parse_since exits 2.
+    since_at = parse_since(since) if since is not None else None
+    until_at = parse_since(until, "--until") if until is not None else None
     try:
         store = open_store(home, state_dir, sessions_url, claude_dir, profile)
         require_known("--source", tuple(source or ()), list(store.dispatcher.sources))
-        results = store.search(
-            query, profile=profile, all_profiles=all_profiles, sources=tuple(source or ()),
-            project_id=project, since=since, until=until, include_archived=archived,
-            limit=limit, per_session=per_session,
-        )
+        with _index_progress_bar(disable=as_json) as progress, \
+                reporting_index_progress(store, progress):
+            results = store.search(
+                query, profile=profile, all_profiles=all_profiles, sources=tuple(source or ()),
+                project_id=project, since=since_at, until=until_at, include_archived=archived,
+                limit=limit, per_session=per_session,
+            )
     except InvalidSearchQuery as error:
         fail(str(error), code=2)
         return
@@ -94,6 +103,30 @@ def search_command(
         _print_hit(hit)
     for problem in results.problems:
         err().print(f"[yellow]warning:[/yellow] {safe(problem.describe())}", highlight=False)
+
+
+@contextmanager
+def _index_progress_bar(disable: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A bar on stderr while a source builds or catches up its index during a search (the
+    first search of a large store reads every session): shown only in a terminal, gone when
+    the search ends, so stdout (and --json) is never touched."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = err()
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, disable=disable or not console.is_terminal, transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(name: str, done: int, total: int) -> None:
+            if not total:
+                return  # nothing to catch up: no bar at all
+            if name not in tasks:
+                tasks[name] = bar.add_task(f"indexing {name}", total=total)
+            bar.update(tasks[name], completed=done, total=total)
+
+        yield progress
 
 
 def _one_letter_prefixes(query: str) -> list[str]:

@@ -17,7 +17,8 @@ rule of S0, S1, S2 and S6 that applies to your source::
 ``ReadableSourceContract`` is for every source, ``WritableStoreContract`` for a store that
 saves, ``SessionFilesContract`` for one that keeps the Web UI's file layout;
 ``HostileInputContract`` adds special files, deep nesting, oversized fields and wrong types,
-written in the source's own format by its ``hostile_seed`` fixture. The kit is also a
+written in the source's own format by its ``hostile_seed`` fixture; ``SearchContract`` checks a
+source that implements ``hermes_sessions_search`` against its ``search_examples``. The kit is also a
 pytest plugin (entry point ``pytest11: hermes_sessions``), so installing hermes-sessions is all
 an author needs.
 """
@@ -36,6 +37,7 @@ pytest.register_assert_rewrite(
     "hermes_sessions_core.testing.writable",
     "hermes_sessions_core.testing.session_files",
     "hermes_sessions_core.testing.hostile",
+    "hermes_sessions_core.testing.search",
 )
 
 #: Public name → defining module. Loaded on first use, so the pytest plugin (which imports
@@ -47,6 +49,9 @@ _EXPORTS = {
     "SessionFilesContract": "session_files",
     "StoredFiles": "session_files",
     "HostileInputContract": "hostile",
+    "SearchContract": "search",
+    "SearchExample": "search",
+    "HOSTILE_QUERIES": "search",
     "HostileSeed": "hostile",
     "HOSTILE_KINDS": "hostile",
     "WRONG_TYPES": "hostile",

@@ -113,7 +113,12 @@ def test_cjk_uses_the_trigram_table(tmp_path: Path) -> None:
     ))
     store = _store(tmp_path, source)
     hits = store.search("数据库连接", sources=["agent_state_db"], all_profiles=True).hits
-    assert [h.session_id for h in hits] == [session[0]]
+    assert len(hits) == 1 and hits[0].position is not None
+    # The message's segment heads a chain: the hit names the row's tip (issue 15).
+    opened = store.get(hits[0].session_id)
+    assert opened.messages[hits[0].position]["content"] == "请检查数据库连接池的配置"
+    listed = {row.session_id for row in store.list_sessions(all_profiles=True).rows}
+    assert hits[0].session_id in listed
 
 
 def test_project_filter_and_broken_database(tmp_path: Path) -> None:

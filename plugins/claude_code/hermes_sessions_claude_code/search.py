@@ -6,6 +6,8 @@ Transcripts are large JSONL files we may not change, so we keep our own FTS5 ind
 drops the ones that vanished. The index is a cache: missing or corrupt, it is rebuilt and the
 search says so. Positions count in the transcript as the host shows it (the most recent
 ``max_messages`` after a notice); a match in a left-out earlier message has no position.
+Hits come in :func:`~hermes_sessions_core.search.rank_key` order straight from SQL, so the
+first N hits of a longer search are the hits of a shorter one.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import logging
 import sqlite3
 import threading
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from hermes_sessions_core.hookspecs import SourceContext, hookimpl
 from hermes_sessions_core.models import Problem, message_timestamp
@@ -25,10 +28,13 @@ from hermes_sessions_core.search import (
     SearchHit,
     SearchQuery,
     SearchResults,
+    first_in_rank_order,
+    index_progress,
     limit_results,
     make_snippet,
     message_text,
     segment_for_index,
+    title_score,
 )
 from hermes_sessions_core.search_files import (
     SearchIndexUnusable,
@@ -86,7 +92,7 @@ def _index(context: SourceContext) -> TranscriptIndex:
 def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> SearchResults | None:
     if query.project_id is not None:
         return None  # Claude Code sessions belong to no Web UI project
-    return _index(context).search(query)
+    return _index(context).search(query, index_progress(context, SOURCE_NAME))
 
 
 @hookimpl
@@ -194,17 +200,21 @@ class TranscriptIndex:
 
     # ── searching ────────────────────────────────────────────────────────────────────────
 
-    def search(self, query: SearchQuery) -> SearchResults:
+    def search(
+        self, query: SearchQuery, progress: Callable[[int, int], None] | None = None
+    ) -> SearchResults:
+        """Hits for ``query`` after catching up with changed transcripts (``progress`` is
+        told how that goes: the first search of a large folder reads every file)."""
         notes: list[Problem] = []
         try:
-            _, problems = self.update()
+            _, problems = self.update(progress)
             hits = self._query(query)
         except (_Unusable, sqlite3.DatabaseError) as error:
             if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
                 raise
             existed = self.path.exists()
             self._discard()
-            count, problems = self.update()
+            count, problems = self.update(progress)
             if existed or count:
                 what = f"could not be used ({error})" if existed else "was missing"
                 notes.append(Problem(
@@ -224,29 +234,37 @@ class TranscriptIndex:
         if query.until is not None:
             conditions.append("docs.ts <= ?")
             values.append(query.until)
+        # Titles first (scored in Python, as every source scores them), then messages in
+        # rank_key order; SQLite computes the score exactly as relevance_score() does.
         sql = (
-            "SELECT docs.rowid, bm25(docs), f.session_id, f.title, f.total, docs.ts, docs.role, docs.body"
+            "SELECT max(0.0, -bm25(docs)) / (1.0 + max(0.0, -bm25(docs))) AS score,"
+            f" f.session_id, f.title, f.total, docs.ts, docs.role, docs.body,"
+            f" docs.rowid & {_MASK} AS slot"
             f" FROM docs JOIN files f ON f.key = (docs.rowid >> {_BITS})"
             f" WHERE {' AND '.join(conditions)}"
-            f" ORDER BY (docs.rowid & {_MASK}) != 0, bm25(docs) LIMIT ?"
+            " ORDER BY slot != 0, score DESC, docs.ts DESC, f.session_id, slot"
         )
-        values.append(query.limit * query.per_session * 4)
-        hits = []
-        with closing(self._connect(create=False)) as connection:
-            rows = connection.execute(sql, values).fetchall()
         window = self.settings.max_messages
-        for rowid, rank, session_id, title, total, stamp, role, body in rows:
-            slot = rowid & _MASK
-            position: int | None = None
-            if slot:
-                position = slot - 1
-                if total > window:  # the host shows a notice, then the last `window` messages
-                    position = position - (total - window) + 1
-                    position = position if position >= 1 else None
-            snippet, ranges = make_snippet(body or "", query)
-            hits.append(SearchHit(
-                session_id=session_id, source=SOURCE_NAME, snippet=snippet, score=-float(rank),
-                match_type=MATCH_CONTENT if slot else MATCH_TITLE, position=position,
-                title=title, role=role, timestamp=stamp, profile=None, highlights=ranges,
-            ))
-        return hits
+
+        def hits(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[str, SearchHit]]:
+            for score, session_id, title, total, stamp, role, body, slot in rows:
+                position: int | None = None
+                if slot:
+                    position = slot - 1
+                    if total > window:  # the host shows a notice, then the last `window` messages
+                        position = position - (total - window) + 1
+                        position = position if position >= 1 else None
+                yield body or "", SearchHit(
+                    session_id=session_id, source=SOURCE_NAME, snippet="",
+                    score=float(score) if slot else title_score(title or "", query),
+                    match_type=MATCH_CONTENT if slot else MATCH_TITLE, position=position,
+                    title=title, role=role, timestamp=stamp, profile=None,
+                )
+
+        with closing(self._connect(create=False)) as connection:
+            chosen = first_in_rank_order(hits(connection.execute(sql, values)), query)
+        found = []
+        for body, hit in chosen:
+            snippet, ranges = make_snippet(body, query)
+            found.append(replace(hit, snippet=snippet, highlights=ranges))
+        return found

@@ -10,6 +10,10 @@ search catches up by comparing each file's inode, size and mtime with what was i
 Layout: ``sessions`` holds one row per indexed session (filters, file fingerprint, per-message
 hashes); the FTS5 table ``docs`` holds the title (rowid ``key << 20``) and each message
 (rowid ``key << 20 | position + 1``), so one session's documents are a rowid range.
+
+Hits come in :func:`~hermes_sessions_core.search.rank_key` order straight from SQL (titles by
+:func:`~hermes_sessions_core.search.title_score`, then messages by score, time, id and
+position), so the first N hits of a longer search are the hits of a shorter one.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import time
 import zlib
 from collections.abc import Mapping
 from contextlib import closing, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
@@ -35,12 +40,16 @@ from hermes_sessions_core.models import Problem, is_valid_session_id, message_ti
 from hermes_sessions_core.search import (
     MATCH_CONTENT,
     MATCH_TITLE,
+    IndexProgress,
     SearchHit,
     SearchQuery,
     SearchResults,
+    first_in_rank_order,
+    index_progress,
     make_snippet,
     message_text,
     segment_for_index,
+    title_score,
 )
 from hermes_sessions_core.search_files import (
     SearchIndexUnusable,
@@ -118,6 +127,7 @@ def search_index_for(context: SourceContext) -> SearchIndex:
             index = _open[key] = SearchIndex(path, files, interval, private_folder)
             files.when_closed(index.close)
         index.sync_seconds = interval
+        index.progress = index_progress(context, SOURCE_NAME)
         return index
 
 
@@ -243,6 +253,8 @@ class SearchIndex:
         self.private_folder = private_folder  # the default folder: ours alone, kept 0700
         self.sync_seconds = sync_seconds
         self.stale = False
+        #: Told how a search's catch-up goes (the CLI's bar); None for hosts that never ask.
+        self.progress: IndexProgress | None = None
         self._last_sync = -math.inf  # the first search of a process always catches up
         self._write_lock = threading.Lock()
         self._writer: _Writer | None = None
@@ -378,7 +390,8 @@ class SearchIndex:
             )
         base = key << _POSITION_BITS
         if old_title != document.title or row is None:
-            connection.execute("DELETE FROM docs WHERE rowid = ?", (base,))
+            if row is not None:  # a new key has no documents: _remove drops a key's whole range
+                connection.execute("DELETE FROM docs WHERE rowid = ?", (base,))
             if document.title:
                 connection.execute(
                     "INSERT INTO docs(rowid, body, role, ts) VALUES (?, ?, NULL, ?)",
@@ -535,7 +548,7 @@ class SearchIndex:
     def _recover(self, query: SearchQuery, error: BaseException, problems: list[Problem]) -> list[SearchHit]:
         missing = not self.path.exists()
         self._discard()
-        count = self.sync()
+        count = self.sync(self.progress)
         what = "was missing" if missing else f"could not be used ({error})"
         problems.append(Problem(
             SOURCE_NAME, _HOOK, "SearchIndexRebuilt",
@@ -551,7 +564,7 @@ class SearchIndex:
         due = time.monotonic() - self._last_sync >= self.sync_seconds
         if self.stale or due:
             was_stale = self.stale
-            count = self.sync()
+            count = self.sync(self.progress)
             if was_stale:
                 problems.append(Problem(
                     SOURCE_NAME, _HOOK, "SearchIndexStale",
@@ -576,49 +589,41 @@ class SearchIndex:
         if query.until is not None:
             conditions.append("COALESCE(docs.ts, s.updated_at) <= ?")
             values.append(query.until)
+        # Titles first (scored in Python: every source scores titles alike), then messages in
+        # rank_key order: score, newest, session id, position. SQLite computes the score the
+        # way relevance_score() does, so both orders agree to the last bit.
         sql = (
-            "SELECT docs.rowid, bm25(docs), s.session_id, s.title, s.profile,"
-            " COALESCE(docs.ts, s.updated_at), docs.role"
+            "SELECT docs.rowid, max(0.0, -bm25(docs)) / (1.0 + max(0.0, -bm25(docs))) AS score,"
+            " s.session_id, s.title, s.profile, COALESCE(docs.ts, s.updated_at) AS stamp,"
+            f" docs.role, docs.rowid & {_POSITION_MASK} AS slot"
             f" FROM docs JOIN sessions s ON s.key = (docs.rowid >> {_POSITION_BITS})"
             f" WHERE {' AND '.join(conditions)}"
-            f" ORDER BY (docs.rowid & {_POSITION_MASK}) != 0, bm25(docs)"
+            " ORDER BY slot != 0, score DESC, stamp DESC, s.session_id, slot"
         )
         with closing(self._connect(create=False)) as connection:
-            chosen = list(self._best(connection.execute(sql, values), query))
+            chosen = self._best(connection.execute(sql, values), query)
             bodies = dict(connection.execute(
                 f"SELECT rowid, body FROM docs WHERE rowid IN ({', '.join('?' * len(chosen))})",
-                [row[0] for row in chosen],
+                [rowid for rowid, _ in chosen],
             )) if chosen else {}
         hits = []
-        for rowid, rank, session_id, title, profile, stamp, role in chosen:
-            position = rowid & _POSITION_MASK
+        for rowid, hit in chosen:
             snippet, ranges = make_snippet(bodies.get(rowid, ""), query)
-            hits.append(SearchHit(
-                session_id=session_id,
-                source=SOURCE_NAME,
-                snippet=snippet,
-                score=-float(rank),
-                match_type=MATCH_TITLE if position == 0 else MATCH_CONTENT,
-                position=None if position == 0 else position - 1,
-                title=title,
-                role=role,
-                timestamp=stamp,
-                profile=profile,
-                highlights=ranges,
-            ))
+            hits.append(replace(hit, snippet=snippet, highlights=ranges))
         return hits
 
     @staticmethod
-    def _best(rows: Iterable[tuple[Any, ...]], query: SearchQuery) -> Iterator[tuple[Any, ...]]:
-        """The first rows in rank order, at most ``per_session`` per session, ``limit`` in all."""
-        per_session: dict[str, int] = {}
-        kept = 0
-        for row in rows:
-            session_id = row[2]
-            if per_session.get(session_id, 0) >= query.per_session:
-                continue
-            per_session[session_id] = per_session.get(session_id, 0) + 1
-            yield row
-            kept += 1
-            if kept >= query.limit:
-                return
+    def _best(rows: Iterable[tuple[Any, ...]], query: SearchQuery) -> list[tuple[int, SearchHit]]:
+        """The first hits in rank order, each with its rowid (snippets are made for these only)."""
+
+        def hits() -> Iterator[tuple[int, SearchHit]]:
+            for rowid, score, session_id, title, profile, stamp, role, slot in rows:
+                yield rowid, SearchHit(
+                    session_id=session_id, source=SOURCE_NAME, snippet="",
+                    score=title_score(title or "", query) if slot == 0 else float(score),
+                    match_type=MATCH_TITLE if slot == 0 else MATCH_CONTENT,
+                    position=None if slot == 0 else slot - 1, title=title,
+                    role=None if slot == 0 else role, timestamp=stamp, profile=profile,
+                )
+
+        return first_in_rank_order(hits(), query)

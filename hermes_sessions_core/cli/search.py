@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from ..errors import HermesSessionsError
 from .app import (
@@ -30,10 +31,44 @@ from .app import (
 __all__ = ["search_command", "reindex_command"]
 
 
-@app.command("search")
+class _WordsFirst(TyperCommand):
+    """A command whose arguments are words to search, so ``search -flaky`` or ``search deploy
+    -n 5 kubernetes`` mean what they say: a word that starts with ``-`` but names none of the
+    command's options is a word of the query, not an unknown option."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):  # --help included
+            for name in (*param.opts, *param.secondary_opts):
+                takes_value[name] = not getattr(param, "is_flag", False) and not getattr(
+                    param, "count", False
+                )
+        options: list[str] = []
+        words: list[str] = []
+        index = 0
+        while index < len(args):
+            arg = args[index]
+            index += 1
+            if arg == "--":
+                words.extend(args[index:])
+                break
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg[:2]
+            if not arg.startswith("-") or arg == "-" or name not in takes_value:
+                words.append(arg)
+                continue
+            options.append(arg)
+            if arg == name and takes_value[name] and index < len(args):
+                options.append(args[index])  # `-n 5`: the value is the next argument
+                index += 1
+        return super().parse_args(ctx, [*options, "--", *words])
+
+
+@app.command("search", cls=_WordsFirst)
 def search_command(
-    query: str = typer.Argument(
-        ..., help='Words, "exact phrases" and prefix* terms; all must match.'
+    words: List[str] = typer.Argument(
+        ..., metavar="QUERY",
+        help='Words, "exact phrases" and prefix* terms; all must match. A word may start '
+             "with -.",
     ),
     home: Optional[Path] = HomeOption,
     state_dir: Optional[Path] = StateDirOption,
@@ -62,6 +97,7 @@ def search_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Find sessions whose titles or messages contain QUERY, best matches first."""
+    query = " ".join(words)
     from ..search import InvalidSearchQuery, reporting_index_progress
 
     if profile is not None and all_profiles:

@@ -1,7 +1,8 @@
 """Claude Code transcripts (``~/.claude/projects``) as a read-only source (S4).
 
 This module holds only the hook implementations; the work lives in modules named for their
-concern: :mod:`.discovery`, :mod:`.records`, :mod:`.legacy`, :mod:`.messages`, :mod:`.markup`,
+concern: :mod:`.discovery`, :mod:`.records`, :mod:`.classify` (what each record is, for every
+reader), :mod:`.legacy`, :mod:`.blocks`, :mod:`.messages`, :mod:`.markup`,
 :mod:`.titles`, :mod:`.tokens`, :mod:`.summary`, :mod:`.window_scan`, :mod:`.parse`,
 :mod:`.counts`, :mod:`.cache`, :mod:`.persist`, :mod:`.listing`, :mod:`.transcripts`,
 :mod:`.sessions`, :mod:`.rows`.
@@ -42,7 +43,9 @@ def hermes_sessions_source_info() -> SourceInfo:
         writable=False,
         id_prefixes=(ID_PREFIX,),
         priority=60,
-        description="Claude Code transcripts: <projects root>/<project>/<sessionId>.jsonl, read-only",
+        description=(
+            "Claude Code transcripts: <projects root>/<project>/<sessionId>.jsonl, read-only"
+        ),
     )
 
 

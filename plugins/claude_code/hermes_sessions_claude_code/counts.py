@@ -4,7 +4,9 @@ A row's counts must match what opening the transcript shows (S4.14, S4.17), but 
 not afford to parse large files whole. Counts only ever grow as Claude Code appends lines, so
 :class:`MessageCounter` reaches the same numbers as :class:`~.messages.MessageBuilder` (merged
 split responses, tool results, dividers, hidden markup) without building any message, and its
-state at a line boundary is a :class:`CountState` that the next read resumes from. A grown
+state at a line boundary is a :class:`CountState` that the next read resumes from. What each
+line is comes from :func:`.classify.classify`, as for the builder; only the turn state (open
+responses, the last divider) is kept here. A grown
 file is therefore read only from where the last count stopped; a file that shrank, was
 replaced (another inode) or changed before that point is counted again from the start.
 """
@@ -16,9 +18,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from .classify import USER_CONTENT_KINDS, Classified, RecordKind, assistant_shows, classify
 from .legacy import typed_records
-from .markup import classify_user_text
-from .messages import image_placeholder
 from .records import decode_line, open_regular
 from .tokens import TOKEN_FIELDS, TokenTally
 
@@ -29,6 +30,9 @@ _EDGE_BYTES = 64
 #: Lines longer than this (the default tail window, S4.16) are never decoded.
 MAX_LINE_BYTES = 10 * 1024 * 1024
 _NO_DIVIDER, _OPEN_DIVIDER, _SUMMARISED_DIVIDER = 0, 1, 2
+# Kinds compared on every line; a module name is found faster than an Enum attribute (< 3.12).
+_ASSISTANT = RecordKind.ASSISTANT
+_PROMPT, _COMMAND = RecordKind.PROMPT, RecordKind.COMMAND
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +98,9 @@ class CountState:
 class MessageCounter:
     """Counts what :class:`~.messages.MessageBuilder` would emit, record by record.
 
-    Kept in step with the builder by tests that compare both on every fixture and at every
-    line boundary; any rule change there must be mirrored here.
+    Both read each line through :func:`.classify.classify`; the turn rules that remain here
+    (split responses count once, a summary joins its divider) mirror the builder's, which
+    tests compare on every fixture and at every line boundary.
     """
 
     __slots__ = ("_divider", "_open", "messages", "tally", "users")
@@ -111,55 +116,33 @@ class MessageCounter:
                 self.tally.add_values((message_id, request_id), tuple(values))  # type: ignore[arg-type]
 
     def add(self, record: dict[str, Any]) -> None:
-        if record.get("isSidechain") is True:
-            return
-        kind = record.get("type")
-        if kind in ("user", "human"):
-            self._add_user(record)
-        elif kind == "assistant":
+        found = classify(record)
+        kind = found.kind
+        if kind is _ASSISTANT:
             self.tally.add(record)
             self._add_assistant(record)
-        elif kind == "system" and record.get("subtype") == "compact_boundary":
-            self.messages += 1
-            self._divider = _OPEN_DIVIDER
-            self._open.clear()
-        elif kind is None:
-            for typed in typed_records(record):  # legacy shapes, as the builder reads them
-                self.add(typed)
-
-    def _add_user(self, record: dict[str, Any]) -> None:
-        message = record.get("message")
-        content = message.get("content") if isinstance(message, dict) else record.get("content")
-        if record.get("isCompactSummary") is True:
+        elif kind in USER_CONTENT_KINDS:
+            self._add_user_line(found)
+        elif kind is RecordKind.COMPACT_SUMMARY:
             if self._divider != _OPEN_DIVIDER:
                 self.messages += 1  # a divider of its own
             self._divider = _SUMMARISED_DIVIDER
             self._open.clear()
-            return
-        if record.get("isMeta") is True:
-            return
-        blocks = [content] if isinstance(content, str) else content
-        if not isinstance(blocks, list):
-            return
-        texts: list[str] = []
-        for block in blocks:
-            if isinstance(block, str):
-                texts.append(block)
-            elif isinstance(block, dict):
-                kind = block.get("type")
-                if kind == "text" and isinstance(block.get("text"), str):
-                    texts.append(block["text"])
-                elif kind == "image":
-                    texts.append(image_placeholder(block))
-                elif kind == "tool_result":
-                    self.messages += 1
-        if not texts:
-            return
-        shown = classify_user_text("\n".join(texts)).kind
-        if shown == "hidden":
+        elif kind is RecordKind.COMPACT_BOUNDARY:
+            self.messages += 1
+            self._divider = _OPEN_DIVIDER
+            self._open.clear()
+        elif kind is RecordKind.LEGACY:
+            for typed in typed_records(record):  # legacy shapes, as the builder reads them
+                self.add(typed)
+
+    def _add_user_line(self, found: Classified) -> None:
+        """One tool message per result; the text, when shown, is a message and ends the turn."""
+        self.messages += len(found.tool_results)
+        if found.text is None:
             return
         self.messages += 1
-        if shown in ("prompt", "command"):
+        if found.kind is _PROMPT or found.kind is _COMMAND:
             self.users += 1
         self._open.clear()
 
@@ -174,7 +157,7 @@ class MessageCounter:
             self._open[key] = False
         if already_shown:
             return
-        if _has_visible_block(message.get("content")):
+        if assistant_shows(record):
             self.messages += 1
             if key is not None:
                 self._open[key] = True
@@ -192,26 +175,6 @@ class MessageCounter:
     def totals(self) -> tuple[int, int, int, int]:
         sums = self.tally.totals()
         return tuple(sums[name] for name in TOKEN_FIELDS)  # type: ignore[return-value]
-
-
-def _has_visible_block(content: Any) -> bool:
-    """Whether an assistant line adds text, reasoning, a tool call or an image (S4.9)."""
-    blocks = [content] if isinstance(content, str) else content
-    if not isinstance(blocks, list):
-        return False
-    for block in blocks:
-        if isinstance(block, str):
-            if block.strip():
-                return True
-        elif isinstance(block, dict):
-            kind = block.get("type")
-            if kind in ("tool_use", "image"):
-                return True
-            if kind == "text" or kind == "thinking":
-                value = block.get(kind)
-                if isinstance(value, str) and value.strip():
-                    return True
-    return False
 
 
 def edge_digest(data: bytes) -> str:
@@ -240,7 +203,9 @@ def advance_counts(
     with open_regular(path) as handle:
         fd = handle.fileno()
         if state is not None and not (
-            state.inode == inode and state.offset <= size and _edge_at(fd, state.offset) == state.edge
+            state.inode == inode
+            and state.offset <= size
+            and _edge_at(fd, state.offset) == state.edge
         ):
             state = None
         if state is not None and state.size == size:

@@ -1,10 +1,10 @@
 """Claude Code records → displayed messages (S4.8-S4.13).
 
-Only ``user``/``assistant`` records (also in the untyped legacy shapes of :mod:`.legacy`) and
-compaction boundaries become messages. Split assistant lines merge by ``message.id`` within one
-turn, tool results become ``tool`` messages paired with their calls, thinking goes to
-``reasoning``, images become a placeholder, and harness markup is shown as commands and
-notices or hidden (S8.24).
+What each record is comes from :func:`.classify.classify`; this module only builds messages
+from it. Split assistant lines merge by ``message.id`` within one turn, tool results become
+``tool`` messages paired with their calls, thinking goes to ``reasoning``, images become a
+placeholder, commands and notices are shown as the classifier read them (S8.24), and a
+compaction is a divider carrying its summary.
 """
 
 from __future__ import annotations
@@ -12,46 +12,29 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+
 from hermes_sessions_core.times import to_epoch
 
+from .blocks import block_text, image_placeholder
+from .classify import (
+    USER_CONTENT_KINDS,
+    AssistantPart,
+    Classified,
+    RecordKind,
+    assistant_part,
+    classify,
+    user_content,
+)
 from .legacy import typed_records
-from .markup import classify_user_text
 
-__all__ = ["MessageBuilder", "image_placeholder", "block_text"]
+__all__ = ["COMPACTION_TEXT", "MessageBuilder"]
 
 COMPACTION_TEXT = "Conversation compacted"
-
-
-def image_placeholder(block: dict[str, Any]) -> str:
-    """``[image: <media type>]``: base64 never reaches messages or rows (S4.13)."""
-    source = block.get("source")
-    media = source.get("media_type") if isinstance(source, dict) else None
-    return f"[image: {media or 'unknown'}]"
-
-
-def block_text(content: Any) -> str:
-    """Text of a tool result or summary: strings as they are, lists joined, never a repr."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        content = [content]
-    if not isinstance(content, list):
-        return str(content)
-    parts: list[str] = []
-    for block in content:
-        if isinstance(block, str):
-            parts.append(block)
-        elif isinstance(block, dict):
-            kind = block.get("type")
-            if kind == "image":
-                parts.append(image_placeholder(block))
-            elif isinstance(block.get("text"), str):
-                parts.append(block["text"])
-            elif kind == "document":
-                parts.append("[document]")
-    return "\n".join(parts)
+# Kinds compared on every line; a module name is found faster than an Enum attribute (< 3.12).
+_ASSISTANT = RecordKind.ASSISTANT
+_TEXT, _REASONING, _TOOL_CALL, _IMAGE = (
+    AssistantPart.TEXT, AssistantPart.REASONING, AssistantPart.TOOL_CALL, AssistantPart.IMAGE
+)
 
 
 def _arguments(value: Any) -> str:
@@ -88,18 +71,22 @@ class MessageBuilder:
 
     # ── records ──────────────────────────────────────────────────────────────────────────
 
-    def add(self, record: dict[str, Any]) -> None:
-        if record.get("isSidechain") is True:
-            return  # 1.0.x subagent turns live inline; they are not this conversation (S4.2)
-        kind = record.get("type")
-        if kind in ("user", "human"):
-            self._add_user(record)
-        elif kind == "assistant":
+    def add(self, record: dict[str, Any], classified: Classified | None = None) -> None:
+        """Take one record; ``classified`` is its :func:`.classify.classify`, when the caller
+        already has it (a parse feeds the same record to the row summary)."""
+        found = classify(record) if classified is None else classified
+        kind = found.kind
+        if kind is _ASSISTANT:
             self._add_assistant(record)
-        elif kind == "system" and record.get("subtype") == "compact_boundary":
+        elif kind in USER_CONTENT_KINDS:
+            self._add_user_line(record, found)
+        elif kind is RecordKind.COMPACT_SUMMARY:
+            summary = block_text(user_content(record))
+            self._attach_summary(summary, to_epoch(record.get("timestamp")))
+        elif kind is RecordKind.COMPACT_BOUNDARY:
             self._add_divider(record)
-        elif kind is None:
-            for typed in typed_records(record):  # legacy shapes (see :mod:`.legacy`)
+        elif kind is RecordKind.LEGACY:
+            for typed in typed_records(record):
                 self.add(typed)
 
     def _cut(self, text: str) -> str:
@@ -125,34 +112,23 @@ class MessageBuilder:
         self._divider = divider
         self._new_turn()
 
-    def _add_user(self, record: dict[str, Any]) -> None:
-        message = record.get("message")
-        content = message.get("content") if isinstance(message, dict) else record.get("content")
+    def _add_user_line(self, record: dict[str, Any], found: Classified) -> None:
+        """Tool results first, then the text, as the classifier read the line."""
         stamp = to_epoch(record.get("timestamp"))
-        if record.get("isCompactSummary") is True:
-            self._attach_summary(block_text(content), stamp)
+        for block in found.tool_results:
+            self._add_tool_result(block, stamp)
+        shown = found.text
+        if shown is None:
             return
-        if record.get("isMeta") is True:
-            return  # command expansions and caveats (S4.13)
-        blocks = [content] if isinstance(content, str) else content
-        if not isinstance(blocks, list):
-            return
-        texts: list[str] = []
-        for block in blocks:
-            if isinstance(block, str):
-                texts.append(block)
-                continue
-            if not isinstance(block, dict):
-                continue
-            kind = block.get("type")
-            if kind == "text" and isinstance(block.get("text"), str):
-                texts.append(block["text"])
-            elif kind == "image":
-                texts.append(image_placeholder(block))
-            elif kind == "tool_result":
-                self._add_tool_result(block, stamp)
-        if texts:
-            self._add_user_text("\n".join(texts), stamp)
+        message: dict[str, Any]
+        if found.kind is RecordKind.NOTICE:
+            message = {"role": "system", "kind": shown.kind, "content": shown.text}
+        else:
+            message = {"role": "user", "content": self._cut(shown.text)}
+        if stamp is not None:
+            message["timestamp"] = stamp
+        self._items.append(message)
+        self._new_turn()
 
     def _attach_summary(self, text: str, stamp: float | None) -> None:
         divider = self._divider
@@ -179,65 +155,52 @@ class MessageBuilder:
             message["timestamp"] = stamp
         self._items.append(message)
 
-    def _add_user_text(self, text: str, stamp: float | None) -> None:
-        classified = classify_user_text(text)
-        if classified.kind == "hidden":
-            return
-        if classified.kind in ("prompt", "command"):
-            message: dict[str, Any] = {"role": "user", "content": self._cut(classified.text)}
-        else:
-            message = {"role": "system", "kind": classified.kind, "content": classified.text}
-        if stamp is not None:
-            message["timestamp"] = stamp
-        self._items.append(message)
-        self._new_turn()
-
     def _add_assistant(self, record: dict[str, Any]) -> None:
+        """Add the line's blocks to its response; blocks that show nothing are left out, and
+        a response that keeps none is dropped by :meth:`finish` (S4.9)."""
         message = record.get("message")
         if not isinstance(message, dict):
             return
-        message_id = message.get("id")
-        draft: _Draft | None = None
-        if isinstance(message_id, str) and message_id in self._open:
-            found = self._items[self._open[message_id]]
-            draft = found if isinstance(found, _Draft) else None
-        if draft is None:
-            draft = _Draft(to_epoch(record.get("timestamp")), message.get("model"))
-            if isinstance(message_id, str):
-                self._open[message_id] = len(self._items)
-            self._items.append(draft)
-        content = message.get("content")
-        blocks = [content] if isinstance(content, str) else content
+        draft = self._draft_for(record, message)
+        content: Any = message.get("content")
+        blocks: list[Any] = [content] if isinstance(content, str) else content
         if not isinstance(blocks, list):
             return
         for block in blocks:
-            if isinstance(block, str):
-                if block.strip():
-                    draft.text.append(block)
-                continue
-            if not isinstance(block, dict):
-                continue
-            kind = block.get("type")
-            if kind == "text":
-                text = block.get("text")
-                if isinstance(text, str) and text.strip():
-                    draft.text.append(text)
-            elif kind == "thinking":
-                thought = block.get("thinking")
-                if isinstance(thought, str) and thought.strip():
-                    draft.reasoning.append(thought)  # never the signature (S4.11)
-            elif kind == "tool_use":
-                call_id = block.get("id")
-                name = block.get("name")
-                draft.tool_calls.append({
-                    "id": call_id,
-                    "type": "function",
-                    "function": {"name": name, "arguments": _arguments(block.get("input", {}))},
-                })
-                if isinstance(call_id, str) and isinstance(name, str):
-                    self._call_names[call_id] = name
-            elif kind == "image":
+            part = assistant_part(block)
+            if part is _TEXT:
+                draft.text.append(block if isinstance(block, str) else block["text"])
+            elif part is _REASONING:
+                draft.reasoning.append(block["thinking"])  # never the signature (S4.11)
+            elif part is _TOOL_CALL:
+                self._add_tool_call(draft, block)
+            elif part is _IMAGE:
                 draft.text.append(image_placeholder(block))
+
+    def _draft_for(self, record: dict[str, Any], message: dict[str, Any]) -> _Draft:
+        """The open response ``message.id`` names in this turn, else a new one: a line that
+        shows nothing still opens it, so the response keeps its first line's time and model."""
+        message_id = message.get("id")
+        if isinstance(message_id, str) and message_id in self._open:
+            found = self._items[self._open[message_id]]
+            if isinstance(found, _Draft):
+                return found
+        draft = _Draft(to_epoch(record.get("timestamp")), message.get("model"))
+        if isinstance(message_id, str):
+            self._open[message_id] = len(self._items)
+        self._items.append(draft)
+        return draft
+
+    def _add_tool_call(self, draft: _Draft, block: dict[str, Any]) -> None:
+        call_id = block.get("id")
+        name = block.get("name")
+        draft.tool_calls.append({
+            "id": call_id,
+            "type": "function",
+            "function": {"name": name, "arguments": _arguments(block.get("input", {}))},
+        })
+        if isinstance(call_id, str) and isinstance(name, str):
+            self._call_names[call_id] = name
 
     # ── result ───────────────────────────────────────────────────────────────────────────
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .classify import classify
 from .discovery import TranscriptFile
 from .ids import id_for_resolved
 from .messages import MessageBuilder
@@ -74,25 +75,27 @@ def parse_transcript(file: TranscriptFile, settings: ClaudeCodeSettings) -> Pars
             # head too when the tail window runs straight on from it.
             head = read_head(handle, file.size, settings.head_bytes)
             head_records = [
-                record for record in (decode_line(line, stats) for line in head.split(b"\n"))
+                (record, classify(record))
+                for record in (decode_line(line, stats) for line in head.split(b"\n"))
                 if record is not None
             ]
-            for head_record in head_records:
-                facts.add(head_record)
+            for head_record, classified in head_records:
+                facts.add(head_record, classified)
             plan = plan_tail(
                 handle, file.size, settings.max_file_bytes, len(head), settings.line_scan_bytes
             )
             if plan.with_head:
-                for head_record in head_records:
-                    builder.add(head_record)
+                for head_record, classified in head_records:
+                    builder.add(head_record, classified)
             start, end = plan.start, plan.end
             facts.want_prompt = facts.titles.first_prompt is None
         for line in iter_range_lines(handle, start, end):
             record = decode_line(line, stats)
             if record is None:
                 continue
-            facts.add(record)
-            builder.add(record)
+            classified = classify(record)  # once, for both readers
+            facts.add(record, classified)
+            builder.add(record, classified)
     messages = builder.finish()
     summary = facts.finish(
         path=file.path,

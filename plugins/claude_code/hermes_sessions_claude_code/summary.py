@@ -1,7 +1,9 @@
 """What a sidebar row needs from one transcript, gathered while reading it (S4.6, S4.7, S4.14).
 
 A :class:`FileSummary` is frozen, so the cache can hand the same object to every listing;
-rows are built fresh from it each time (S0.2).
+rows are built fresh from it each time (S0.2). What each record is (a conversation line, a
+title record, a subagent's start, the first typed prompt) comes from :func:`.classify.classify`;
+this module keeps the facts a row shows.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from typing import Any, Callable
 
 from hermes_sessions_core.times import MAX_EPOCH, MIN_EPOCH, to_epoch
 
+from .classify import CONVERSATION_KINDS, Classified, RecordKind, classify, prompt_title
 from .legacy import typed_records
-from .markup import title_candidate
 from .titles import TitleEvidence, choose_title
 from .tokens import TOKEN_FIELDS, TokenTally
 
@@ -25,7 +27,6 @@ __all__ = [
     "MAX_PATH_CHARS",
     "FileSummary",
     "SummaryBuilder",
-    "prompt_title_text",
     "record_epoch",
 ]
 
@@ -36,6 +37,9 @@ SYNTHETIC_MODEL = "<synthetic>"
 MAX_PATH_CHARS = 4096
 MAX_BRANCH_CHARS = 256
 MAX_MODEL_CHARS = 256
+# Kinds compared on every line; a module name is found faster than an Enum attribute (< 3.12).
+_TITLE, _SIDECHAIN_START = RecordKind.TITLE, RecordKind.SIDECHAIN_START
+_ASSISTANT = RecordKind.ASSISTANT
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,36 +70,13 @@ class FileSummary:
         return dict(zip(TOKEN_FIELDS, self.tokens))
 
 
-def prompt_title_text(record: dict[str, Any]) -> str | None:
-    """The title text if ``record`` is a real typed prompt (S4.5), else None."""
-    if record.get("type") not in ("user", "human"):
-        return None
-    if record.get("isMeta") is True or record.get("isSidechain") is True:
-        return None
-    if record.get("isCompactSummary") is True:
-        return None
-    message = record.get("message")
-    content = message.get("content") if isinstance(message, dict) else record.get("content")
-    if isinstance(content, str):
-        return title_candidate(content)
-    if not isinstance(content, list):
-        return None
-    texts = []
-    for block in content:
-        if isinstance(block, dict):
-            if block.get("type") == "tool_result":
-                return None
-            if block.get("type") == "text" and isinstance(block.get("text"), str):
-                texts.append(block["text"])
-        elif isinstance(block, str):
-            texts.append(block)
-    return title_candidate("\n".join(texts)) if texts else None
-
-
 def record_epoch(value: Any) -> float | None:
     """:func:`~hermes_sessions_core.times.to_epoch`, with a fast path for the
     ``2026-01-07T20:24:51.610Z`` form Claude Code writes on every record (same result)."""
-    if type(value) is str and len(value) > 19 and value[-1] == "Z" and value[4] == "-" and value[10] == "T":
+    if (
+        type(value) is str and len(value) > 19
+        and value[-1] == "Z" and value[4] == "-" and value[10] == "T"
+    ):
         try:
             number = _dt.datetime.fromisoformat(value[:-1] + "+00:00").timestamp()
         except (ValueError, OverflowError, OSError):
@@ -124,7 +105,12 @@ class SummaryBuilder:
     #: True once a record without ``type`` held a message (a legacy file, :mod:`.legacy`).
     saw_legacy: bool = False
 
-    def add(self, record: dict[str, Any]) -> None:
+    def add(self, record: dict[str, Any], classified: Classified | None = None) -> None:
+        """Take one record's facts; ``classified`` is its :func:`.classify.classify`, when the
+        caller already has it (a parse feeds the same record to the transcript). A row needs
+        no user line's content beyond its first prompt, so none is read otherwise."""
+        found = classify(record, read_content=False) if classified is None else classified
+        # Time, working directory, branch and uuid: any line may carry them.
         stamp = record_epoch(record.get("timestamp"))
         if stamp is not None:
             if self.first_at is None:
@@ -140,19 +126,19 @@ class SummaryBuilder:
         uuid = record.get("uuid")
         if isinstance(uuid, str):
             self.uuids.add(uuid)
-        kind = record.get("type")
-        if kind in ("summary", "custom-title", "ai-title") or "slug" in record:
+        kind = found.kind
+        if kind is _TITLE or "slug" in record:
             self.titles.add_record(record)
-        if kind not in ("user", "human", "assistant"):
-            if kind is None:
-                self._add_untyped(record)
-            return
-        if record.get("isSidechain") is True:
-            if kind != "assistant" and record.get("parentUuid") is None:
-                self.inline_subagents += 1
-            return
+        if kind in CONVERSATION_KINDS:
+            self._add_conversation_line(record, found)
+        elif kind is _SIDECHAIN_START:
+            self.inline_subagents += 1
+        elif kind is RecordKind.LEGACY or kind is RecordKind.LEGACY_SIDECHAIN:
+            self._add_untyped(record)
+
+    def _add_conversation_line(self, record: dict[str, Any], found: Classified) -> None:
         self.has_conversation = True
-        if kind == "assistant":
+        if found.kind is _ASSISTANT:
             message = record.get("message")
             if isinstance(message, dict):
                 model = message.get("model")
@@ -161,7 +147,7 @@ class SummaryBuilder:
             if self.want_tokens:
                 self.tally.add(record)
         elif self.want_prompt and self.titles.first_prompt is None:
-            text = prompt_title_text(record)
+            text = prompt_title(record, found)
             if text:
                 self.titles.first_prompt = text
 

@@ -33,7 +33,6 @@ from hermes_sessions_core.search import (
     matches_text,
     message_text,
     parse_query,
-    rebuild_search_indexes,
 )
 
 GENERATOR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "agent_state_db" / "make_state_db.py"
@@ -167,7 +166,7 @@ def main() -> None:
     store = SessionStore(locations, settings={"json_fs": {"search_sync_seconds": 3600}})
 
     started = time.perf_counter()
-    counts, problems = rebuild_search_indexes(store)
+    counts, problems = store.rebuild_search_indexes()
     build_seconds = time.perf_counter() - started
     index_file = next((state / "search").glob("json_fs-*.sqlite"))
     print(f"index build (json_fs): {counts.get('json_fs', 0):,} sessions in {build_seconds:.1f}s, "

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from .errors import InvalidProfileName
-from .models import Problem
+from .problems import Problem
 
 logger = logging.getLogger(__name__)
 

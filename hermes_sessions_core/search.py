@@ -16,16 +16,21 @@ import json
 import math
 import re
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
 
 from .errors import HermesSessionsError
 from .models import Problem
 
 if TYPE_CHECKING:
-    from .hookspecs import SourceContext
-    from .store import SessionStore
+    from typing import MutableMapping, Protocol
+
+    class _WithState(Protocol):
+        """A ``SourceContext``, as far as :func:`index_progress` reads it (this module sits
+        below the hook contract, which names its records)."""
+
+        @property
+        def state(self) -> MutableMapping[str, Any]: ...
 
 __all__ = [
     "MAX_QUERY_LENGTH",
@@ -52,8 +57,7 @@ __all__ = [
     "first_in_rank_order",
     "merge_results",
     "limit_results",
-    "rebuild_search_indexes",
-    "reporting_index_progress",
+    "INDEX_PROGRESS_KEY",
     "index_progress",
 ]
 
@@ -71,8 +75,9 @@ _SNIPPET_WIDTH = 160
 IndexProgress = Callable[[int, int], None]
 #: The score of a content hit from a source that cannot rank (a plain scan): mid-scale.
 UNRANKED_SCORE = 0.5
-#: Where :func:`reporting_index_progress` leaves the host's callback in ``SourceContext.state``.
-_PROGRESS_KEY = "hermes_sessions_core.search:index_progress"
+#: Where ``SessionStore.reporting_index_progress`` leaves the caller's callback in
+#: ``SourceContext.state``, for :func:`index_progress`.
+INDEX_PROGRESS_KEY = "hermes_sessions_core.search:index_progress"
 
 #: Written between CJK characters in our own indexes so each one is a token (a phrase query
 #: then finds words inside unsegmented text). Invisible, and a separator for unicode61.
@@ -569,43 +574,10 @@ def limit_results(query: SearchQuery, hits: Iterable[SearchHit], problems: Itera
     return replace(merged, sources=(source,))
 
 
-def rebuild_search_indexes(
-    store: SessionStore,
-    progress: Callable[[str, int, int], None] | None = None,
-    sources: Iterable[str] = (),
-) -> tuple[dict[str, int], list[Problem]]:
-    """Rebuild the search indexes of the enabled ``sources`` (all: empty) from their data.
-
-    This is ``hermes-sessions reindex``. ``progress`` gets (source, done, total). Returns the
-    sessions indexed per source, and the problems of sources that failed.
-    """
-    chosen = frozenset(sources)
-
-    def enabled(name: str) -> bool:
-        return store.source_enabled(name) and (not chosen or name in chosen)
-
-    return store.dispatcher.rebuild_search_index(store.context(), progress, enabled)
-
-
-@contextmanager
-def reporting_index_progress(
-    store: SessionStore, progress: Callable[[str, int, int], None]
-) -> Iterator[None]:
-    """While the block runs, a source that builds or catches up its index during a search
-    reports ``progress(source, done, total)`` (the first search of a large store takes
-    seconds; the CLI shows a bar). Hosts that never ask see no change."""
-    state = store.context().state
-    state[_PROGRESS_KEY] = progress
-    try:
-        yield
-    finally:
-        state.pop(_PROGRESS_KEY, None)
-
-
-def index_progress(context: SourceContext, source: str) -> IndexProgress | None:
+def index_progress(context: _WithState, source: str) -> IndexProgress | None:
     """The callback a source calls as it (re)indexes during a search, or None if nobody
     asked: ``progress = index_progress(context, "my_source"); progress(done, total)``."""
-    callback = context.state.get(_PROGRESS_KEY)
+    callback = context.state.get(INDEX_PROGRESS_KEY)
     if not callable(callback):
         return None
 

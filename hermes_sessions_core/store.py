@@ -10,7 +10,8 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Iterable, Mapping
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .aggregate import SidebarOptions, build_sidebar
 from .dispatch import Dispatcher, Source
@@ -730,6 +731,39 @@ class SessionStore:
         return f"{record.distribution} {record.version or ''}".strip()
 
     # ── search ───────────────────────────────────────────────────────────────────────────
+
+    def rebuild_search_indexes(
+        self,
+        progress: Callable[[str, int, int], None] | None = None,
+        sources: Iterable[str] = (),
+    ) -> tuple[dict[str, int], list[Problem]]:
+        """Rebuild the search indexes of the enabled ``sources`` (all: empty) from their data.
+
+        This is ``hermes-sessions reindex``. ``progress`` gets (source, done, total). Returns the
+        sessions indexed per source, and the problems of sources that failed.
+        """
+        chosen = frozenset(sources)
+
+        def enabled(name: str) -> bool:
+            return self.source_enabled(name) and (not chosen or name in chosen)
+
+        return self.dispatcher.rebuild_search_index(self.context(), progress, enabled)
+
+    @contextmanager
+    def reporting_index_progress(
+        self, progress: Callable[[str, int, int], None]
+    ) -> Iterator[None]:
+        """While the block runs, a source that builds or catches up its index during a search
+        reports ``progress(source, done, total)`` (the first search of a large store takes
+        seconds; the CLI shows a bar). Hosts that never ask see no change."""
+        from .search import INDEX_PROGRESS_KEY
+
+        state = self.context().state
+        state[INDEX_PROGRESS_KEY] = progress
+        try:
+            yield
+        finally:
+            state.pop(INDEX_PROGRESS_KEY, None)
 
     def search(
         self,

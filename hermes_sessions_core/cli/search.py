@@ -98,7 +98,7 @@ def search_command(
 ) -> None:
     """Find sessions whose titles or messages contain QUERY, best matches first."""
     query = " ".join(words)
-    from ..search import InvalidSearchQuery, reporting_index_progress
+    from ..search import InvalidSearchQuery
 
     if profile is not None and all_profiles:
         fail("--profile and --all-profiles cannot be used together", code=2)
@@ -109,7 +109,7 @@ def search_command(
         store = open_store(home, state_dir, sessions_url, claude_dir, profile)
         require_known("--source", tuple(source or ()), list(store.dispatcher.sources))
         with _index_progress_bar(disable=as_json) as progress, \
-                reporting_index_progress(store, progress):
+                store.reporting_index_progress(progress):
             results = store.search(
                 query, profile=profile, all_profiles=all_profiles, sources=tuple(source or ()),
                 project_id=project, since=since_at, until=until_at, include_archived=archived,
@@ -211,8 +211,6 @@ def reindex_command(
         TimeElapsedColumn,
     )
 
-    from ..search import rebuild_search_indexes
-
     try:
         store = open_store(home, state_dir, sessions_url, claude_dir)
     except HermesSessionsError as error:
@@ -230,7 +228,7 @@ def reindex_command(
                 tasks[name] = bar.add_task(f"indexing {name}", total=total or None)
             bar.update(tasks[name], completed=done, total=total or None)
 
-        counts, problems = rebuild_search_indexes(store, progress, tuple(source or ()))
+        counts, problems = store.rebuild_search_indexes(progress, tuple(source or ()))
     try:
         store.close()
     except HermesSessionsError:

@@ -17,7 +17,6 @@ from hermes_sessions_json_fs import registry
 from hermes_sessions_core import Locations, Session, SessionStore
 from hermes_sessions_core.hookspecs import HermesSessionsSpec, Project, hookimpl
 from hermes_sessions_core.manager import make_plugin_manager
-from hermes_sessions_core.search import rebuild_search_indexes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 EVERY_HOOK = sorted(
@@ -72,7 +71,7 @@ def test_every_hook_is_called_through_the_dispatcher(home: Locations) -> None:
                     if source == "agent_state_db")
     store.count_rounds(agent_id)
     store.search("needle")
-    rebuild_search_indexes(store)
+    store.rebuild_search_indexes()
     # A backup whose live file is gone: the audit asks the agent store whether it knows it.
     orphan = store.new_session()
     orphan.messages = [{"role": "user", "content": f"m{i}"} for i in range(3)]

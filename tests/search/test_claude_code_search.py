@@ -14,7 +14,6 @@ from hermes_sessions_claude_code.discovery import discover
 
 from hermes_sessions_core import Locations, SessionStore
 from hermes_sessions_core.manager import make_plugin_manager
-from hermes_sessions_core.search import rebuild_search_indexes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "claude_code"
 
@@ -101,6 +100,6 @@ def test_reindex_counts_transcripts(claude: tuple[SessionStore, Path]) -> None:
     """reindex rebuilds the Claude Code index too, reporting progress."""
     store, root = claude
     seen: list[tuple[str, int, int]] = []
-    counts, problems = rebuild_search_indexes(store, lambda *a: seen.append(a), ["claude_code"])
+    counts, problems = store.rebuild_search_indexes(lambda *a: seen.append(a), ["claude_code"])
     assert problems == [] and counts["claude_code"] == len(discover([str(root)]).sessions) >= 5
     assert seen[-1][0] == "claude_code" and seen[-1][1] == seen[-1][2]

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from hermes_sessions_core import Locations, Session, SessionStore, SourceInfo, hookimpl
 from hermes_sessions_core.cli import app
 from hermes_sessions_core.manager import make_plugin_manager
-from hermes_sessions_core.search import InvalidSearchQuery, rebuild_search_indexes
+from hermes_sessions_core.search import InvalidSearchQuery
 
 NOW = time.time()
 
@@ -195,7 +195,7 @@ def test_rebuild_counts_sessions_and_reports_progress(store: SessionStore) -> No
     for number in range(3):
         _session(store, f"s{number}", f"body {number}")
     seen: list[tuple[str, int, int]] = []
-    counts, problems = rebuild_search_indexes(store, lambda *a: seen.append(a))
+    counts, problems = store.rebuild_search_indexes(lambda *a: seen.append(a))
     assert counts == {"json_fs": 3} and problems == []
     assert seen[-1] == ("json_fs", 3, 3)
     assert len(store.search("body", per_session=1, limit=10).hits) == 3

@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 from hermes_sessions_core import Locations, SessionStore
 from hermes_sessions_core.cli import app
 from hermes_sessions_core.manager import make_plugin_manager
-from hermes_sessions_core.search import reporting_index_progress
 from hermes_sessions_core.testing import original_record
 from hermes_sessions_core.testing.samples import encode_original
 
@@ -153,11 +152,11 @@ def test_the_first_search_reports_its_indexing(home: Path) -> None:
     nothing once they are current; a host that does not ask sees the same hits."""
     calls: list[tuple[str, int, int]] = []
     store = _store(home)
-    with reporting_index_progress(store, lambda *call: calls.append(call)):
+    with store.reporting_index_progress(lambda *call: calls.append(call)):
         first = store.search("sidebar", limit=5).hits
     assert ("json_fs", 30, 30) in calls and any(c[0] == "claude_code" for c in calls)
     calls.clear()
-    with reporting_index_progress(store, lambda *call: calls.append(call)):
+    with store.reporting_index_progress(lambda *call: calls.append(call)):
         again = store.search("sidebar", limit=5).hits
     assert [c for c in calls if c[2]] == [] and again == first
     assert "hermes_sessions_core.search:index_progress" not in store.context().state

@@ -37,14 +37,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 import orjson
+from hermes_sessions_json_fs import registry
+from hermes_sessions_json_fs.index import INDEX_FILE
 
 from hermes_sessions_core import jsoncodec
 from hermes_sessions_core.locations import Locations
 from hermes_sessions_core.manager import make_plugin_manager
 from hermes_sessions_core.models import Session
 from hermes_sessions_core.store import SessionStore
-from hermes_sessions_json_fs import registry
-from hermes_sessions_json_fs.index import INDEX_FILE
 
 MESSAGES_PER_SESSION = 20
 BIG_SESSION_MESSAGES = 5000

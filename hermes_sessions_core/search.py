@@ -157,7 +157,9 @@ class SearchQuery:
 
 def _searchable(chunk: str) -> bool:
     """True if FTS5's unicode61 tokenizer finds a token here (letters, digits, private use)."""
-    return any(unicodedata.category(ch)[0] in "LN" or unicodedata.category(ch) == "Co" for ch in chunk)
+    return any(
+        unicodedata.category(ch)[0] in "LN" or unicodedata.category(ch) == "Co" for ch in chunk
+    )
 
 
 def parse_query(
@@ -567,7 +569,9 @@ def merge_results(answers: Iterable[SearchResults], query: SearchQuery) -> Searc
     return SearchResults(tuple(kept), tuple(problems), tuple(sources))
 
 
-def limit_results(query: SearchQuery, hits: Iterable[SearchHit], problems: Iterable[Problem], source: str) -> SearchResults:
+def limit_results(
+    query: SearchQuery, hits: Iterable[SearchHit], problems: Iterable[Problem], source: str
+) -> SearchResults:
     """A source's answer cut to the query's limits (a convenience for implementations)."""
     answer = SearchResults(tuple(hits), tuple(problems), (source,))
     merged = merge_results([answer], query)

@@ -10,7 +10,13 @@ from typing import Any, Mapping
 
 from . import jsoncodec
 
-__all__ = ["TOMBSTONES_FILE", "MAX_TOMBSTONES", "parse_tombstones", "with_tombstone", "without_tombstone"]
+__all__ = [
+    "TOMBSTONES_FILE",
+    "MAX_TOMBSTONES",
+    "parse_tombstones",
+    "with_tombstone",
+    "without_tombstone",
+]
 
 TOMBSTONES_FILE = "_tombstones.json"
 MAX_TOMBSTONES = 1000
@@ -38,7 +44,9 @@ def parse_tombstones(data: bytes | None) -> dict[str, float]:
     return {}
 
 
-def with_tombstone(current: Mapping[str, float], session_id: str, deleted_at: float) -> dict[str, float]:
+def with_tombstone(
+    current: Mapping[str, float], session_id: str, deleted_at: float
+) -> dict[str, float]:
     """Add one id, keeping the newest :data:`MAX_TOMBSTONES`."""
     merged = dict(current)
     merged.pop(session_id, None)

@@ -74,7 +74,9 @@ def assert_file_layout(data: bytes, record_keys_after: Iterable[str] = ()) -> Ma
         assert key in rest, f"{key!r} must be kept in group 3 (S1.7); group 3 is {rest}"
     never = [key for key in keys if key.startswith("_") or key in ROW_ONLY_FIELDS]
     assert not never, f"runtime and row-only values are never written (S1.5): {never}"
-    assert record["message_count"] == len(record["messages"]), "message_count is len(messages) (S1.6)"
+    assert record["message_count"] == len(record["messages"]), (
+        "message_count is len(messages) (S1.6)"
+    )
     assert data == json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"), (
         "files use json.dumps(indent=2, ensure_ascii=False) bytes so the original reads them (S1.4)"
     )

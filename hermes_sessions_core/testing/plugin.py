@@ -60,7 +60,9 @@ def hermes_sessions_harness(
     """Build a :class:`SourceHarness` for any plugin object: ``harness(plugin, settings={})``."""
     from .harness import SourceHarness
 
-    def build(plugin: object, settings: Any = None, locations: Locations | None = None) -> SourceHarness:
+    def build(
+        plugin: object, settings: Any = None, locations: Locations | None = None
+    ) -> SourceHarness:
         return SourceHarness(plugin, locations or hermes_sessions_locations, settings or {})
 
     return build

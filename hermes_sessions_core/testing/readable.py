@@ -341,7 +341,9 @@ class ReadableSourceContract:
 
     # ── ids that are not there ───────────────────────────────────────────────────────────
 
-    def test_unknown_ids_are_not_found(self, harness: SourceHarness, seeded: dict[str, SessionRow]) -> None:
+    def test_unknown_ids_are_not_found(
+        self, harness: SourceHarness, seeded: dict[str, SessionRow]
+    ) -> None:
         """S2.34: an id nobody holds is "not found": None from the hooks, SessionNotFound
         from the store."""
         unknown = harness.unknown_id()

@@ -23,7 +23,9 @@ def chat(count: int, start: float = 1700000000.0) -> list[dict[str, Any]]:
     ]
 
 
-def original_record(session_id: str, messages: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+def original_record(
+    session_id: str, messages: list[dict[str, Any]], **fields: Any
+) -> dict[str, Any]:
     """A session record in file order: group 1, ``messages``, ``tool_calls``, the rest (S1.4).
 
     Known metadata goes to group 1; anything else (``user_id``, ``last_usage``…) to group 3,

@@ -60,7 +60,9 @@ class SessionFilesContract(WritableStoreContract):
     def seed_damaged(self, files: StoredFiles) -> list[str]:
         """A file cut off mid-write, a file holding a JSON list, and one good session."""
         write_original_file(files, original_record("goodone00001", chat(2), title="Still fine"))
-        files.write_bytes("cutoff000001.json", encode_original(original_record("cutoff000001", chat(3)))[:150])
+        files.write_bytes(
+            "cutoff000001.json", encode_original(original_record("cutoff000001", chat(3)))[:150]
+        )
         files.write_bytes("notobject001.json", b"[1, 2, 3]\n")
         return ["cutoff000001", "notobject001"]
 
@@ -125,8 +127,12 @@ class SessionFilesContract(WritableStoreContract):
         or loaded as sessions."""
         write_original_file(files, original_record("visible00001", chat(2), title="Visible"))
         files.write_bytes("_notes.json", encode_original(original_record("_notes", chat(2))))
-        files.write_bytes("orphan000001.json.bak", encode_original(original_record("orphan000001", chat(2))))
-        files.write_bytes("temp00000001.tmp.1.2", encode_original(original_record("temp00000001", chat(2))))
+        files.write_bytes(
+            "orphan000001.json.bak", encode_original(original_record("orphan000001", chat(2)))
+        )
+        files.write_bytes(
+            "temp00000001.tmp.1.2", encode_original(original_record("temp00000001", chat(2)))
+        )
         assert set(harness.listed_rows()) == {"visible00001"}
         store = harness.store()
         for name in ("_notes", "orphan000001", "temp00000001"):

@@ -175,7 +175,9 @@ class WritableStoreContract(ReadableSourceContract):
         session = self._saved(store, title="Gone then back")
         store.delete(session.session_id)
         assert session.session_id not in harness.listed_rows()
-        assert session.session_id not in {r.session_id for r in harness.store().list_sessions().rows}
+        assert session.session_id not in {
+            r.session_id for r in harness.store().list_sessions().rows
+        }
         with pytest.raises(SessionConflict):
             harness.store().save(session)
         assert session.session_id not in harness.listed_rows(), "a stale copy resurrected it"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hermes_sessions_agent_state_db import (
@@ -17,6 +18,9 @@ from hermes_sessions_agent_state_db import (
 )
 
 from .helpers import AgentHome
+
+if TYPE_CHECKING:
+    from hermes_sessions_core import SessionStore
 
 HEAD, TIP, CHILD = "20260101_000000_aaaaaa", "20260101_010000_bbbbbb", "20260101_020000_cccccc"
 
@@ -150,7 +154,7 @@ def test_claude_code_ids_are_never_looked_up(real_small: AgentHome) -> None:
     assert agent_messages(real_small.db, "claude_code_abc") == []
 
 
-def _agent_store(tmp_path: Path) -> "SessionStore":
+def _agent_store(tmp_path: Path) -> SessionStore:
     from hermes_sessions_core import SessionStore
     from hermes_sessions_core.locations import Locations
     from hermes_sessions_core.manager import make_plugin_manager

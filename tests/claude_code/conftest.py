@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from hermes_sessions_claude_code import SummaryCache
 
 FIXTURE_ROOT = Path(__file__).parent.parent / "fixtures" / "claude_code"

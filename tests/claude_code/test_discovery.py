@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hermes_sessions_core.locations import Locations
-
 from hermes_sessions_claude_code import claude_code_session_id, list_claude_code_rows
+
+from hermes_sessions_core.locations import Locations
 
 from .conftest import FLAT_AGENTS, INLINE, SESSIONS, SUBAGENTS_DIR, row_for
 

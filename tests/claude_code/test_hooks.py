@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hermes_sessions_claude_code import claude_code_session_id, clear_default_cache, import_view
 
 from hermes_sessions_core.dispatch import Dispatcher
 from hermes_sessions_core.errors import PartialSessionSaveError, SessionNotFound
 from hermes_sessions_core.hookspecs import ListRequest, SourceContext
 from hermes_sessions_core.locations import Locations
 from hermes_sessions_core.manager import make_plugin_manager
-
-from hermes_sessions_claude_code import claude_code_session_id, clear_default_cache, import_view
 
 from .conftest import COMPACTION, SHORT
 

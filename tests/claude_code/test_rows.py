@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hermes_sessions_core.times import to_epoch
-from hermes_sessions_core.models import METADATA_FIELDS
-
 from hermes_sessions_claude_code import list_claude_code_rows
+
+from hermes_sessions_core.models import METADATA_FIELDS
+from hermes_sessions_core.times import to_epoch
 
 from .conftest import COMPACTION, FLAT_AGENTS, IMAGES, SHORT, row_for
 

@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from hermes_sessions_claude_code import (
     SummaryCache,
     claude_code_session_id,

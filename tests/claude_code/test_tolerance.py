@@ -6,9 +6,13 @@ import json
 import os
 from pathlib import Path
 
-from hermes_sessions_claude_code import claude_code_messages, claude_code_session_id, list_claude_code_rows
-from hermes_sessions_claude_code import listing as listing_module
+from hermes_sessions_claude_code import (
+    claude_code_messages,
+    claude_code_session_id,
+    list_claude_code_rows,
+)
 from hermes_sessions_claude_code import discovery as discovery_module
+from hermes_sessions_claude_code import listing as listing_module
 
 from .conftest import FLAT_AGENTS, SESSIONS, SHORT, row_for
 

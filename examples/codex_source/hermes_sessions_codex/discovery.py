@@ -16,7 +16,9 @@ from .settings import ID_PREFIX
 __all__ = ["rollout_files", "session_id_for", "thread_id_of", "find_rollout"]
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_FILE_NAME = re.compile(rf"rollout-\d{{4}}-\d{{2}}-\d{{2}}T\d{{2}}-\d{{2}}-\d{{2}}-({_UUID})\.jsonl")
+_FILE_NAME = re.compile(
+    rf"rollout-\d{{4}}-\d{{2}}-\d{{2}}T\d{{2}}-\d{{2}}-\d{{2}}-({_UUID})\.jsonl"
+)
 _SESSION_ID = re.compile(rf"{re.escape(ID_PREFIX)}({_UUID})")
 
 

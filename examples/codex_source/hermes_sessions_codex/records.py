@@ -22,7 +22,9 @@ _HEAD = re.compile(
 #: Text Codex injects as "user" messages that the person never typed.
 INJECTED_PREFIXES = ("<environment_context>", "<user_instructions>", "# AGENTS.md", "<permissions")
 
-_TOOL_CALLS = frozenset({"function_call", "custom_tool_call", "web_search_call", "local_shell_call"})
+_TOOL_CALLS = frozenset(
+    {"function_call", "custom_tool_call", "web_search_call", "local_shell_call"}
+)
 _TOOL_OUTPUTS = frozenset({"function_call_output", "custom_tool_call_output"})
 
 

@@ -53,7 +53,10 @@ def summarise(path: Path) -> RolloutSummary:
     """Read one rollout's summary; :class:`NotARollout` if its first line is not session meta."""
     with open_regular(path) as handle:  # never blocks on a FIFO
         first = parse_line(handle.readline())
-        if first is None or first.get("type") != "session_meta" or not isinstance(first.get("payload"), dict):
+        if (
+            first is None or first.get("type") != "session_meta"
+            or not isinstance(first.get("payload"), dict)
+        ):
             raise NotARollout(f"{path.name} does not start with a Codex session_meta record")
         meta: dict[str, Any] = first["payload"]
         state = _Tally()
@@ -69,7 +72,9 @@ def summarise(path: Path) -> RolloutSummary:
         last_message_at=state.last_prompt_or_reply_time(),
         cwd=meta.get("cwd") if isinstance(meta.get("cwd"), str) else None,
         model=state.model,
-        model_provider=meta.get("model_provider") if isinstance(meta.get("model_provider"), str) else None,
+        model_provider=(
+            meta.get("model_provider") if isinstance(meta.get("model_provider"), str) else None
+        ),
         cli_version=meta.get("cli_version") if isinstance(meta.get("cli_version"), str) else None,
         originator=meta.get("originator") if isinstance(meta.get("originator"), str) else None,
         git_branch=git.get("branch") if isinstance(git.get("branch"), str) else None,

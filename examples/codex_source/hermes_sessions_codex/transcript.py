@@ -100,7 +100,9 @@ def _message(
     return None
 
 
-def _tool_call(payload: dict[str, Any], stamp: float | None, tool_names: dict[str, str]) -> dict[str, Any]:
+def _tool_call(
+    payload: dict[str, Any], stamp: float | None, tool_names: dict[str, str]
+) -> dict[str, Any]:
     kind = payload.get("type")
     call_id = str(payload.get("call_id") or payload.get("id") or "")
     if kind == "web_search_call":

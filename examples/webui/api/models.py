@@ -14,15 +14,26 @@ import os  # noqa: F401  the original had it; host tests patch models.os.fsync
 import sys
 
 import api.config as _cfg  # noqa: F401  the original exposed it; some host code reads it
+from api.agent_sessions import (  # noqa: F401  the original's agent readers; a host that
+    read_importable_agent_session_rows,  # replaces one is obeyed
+    read_session_lineage_metadata,
+)
 from api.config import (  # noqa: F401  the host's own state, bound below
-    SESSION_DIR, SESSION_INDEX_FILE, SESSIONS, SESSIONS_MAX,
-    LOCK, STREAMS, STREAMS_LOCK, DEFAULT_WORKSPACE, DEFAULT_MODEL, PROJECTS_FILE, HOME,
-    get_effective_default_model, _get_session_agent_lock,
+    DEFAULT_MODEL,
+    DEFAULT_WORKSPACE,
+    HOME,
+    LOCK,
+    PROJECTS_FILE,
+    SESSION_DIR,
+    SESSION_INDEX_FILE,
+    SESSIONS,
+    SESSIONS_MAX,
+    STREAMS,
+    STREAMS_LOCK,
+    _get_session_agent_lock,
+    get_effective_default_model,
 )
 from api.workspace import get_last_workspace  # noqa: F401
-from api.agent_sessions import (  # noqa: F401  the original's agent readers; a host that
-    read_importable_agent_session_rows, read_session_lineage_metadata,  # replaces one is obeyed
-)
 
 from hermes_sessions_core import compat as _compat
 from hermes_sessions_core.compat import *  # noqa: F401,F403

@@ -1,4 +1,5 @@
-"""The one rule for "this row continues that one" (S3.4) and the capped walk up a chain (S3.5, S3.6).
+"""The one rule for "this row continues that one" (S3.4) and the capped walk up a chain
+(S3.5, S3.6).
 
 Listing, transcripts, lineage metadata, the report, rounds and delete all call
 :func:`is_continuation` and :func:`walk_up`, so the sidebar row, the opened transcript and the

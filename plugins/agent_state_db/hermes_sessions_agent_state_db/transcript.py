@@ -1,4 +1,5 @@
-"""Agent transcripts: live messages with tool metadata, stitched across continuations (S3.17, S3.18).
+"""Agent transcripts: live messages with tool metadata, stitched across continuations
+(S3.17, S3.18).
 
 The original opened every session that has a parent row as an empty transcript because its
 continuation check was never imported (S8.1). Here the segments come from the shared walk, and
@@ -76,7 +77,8 @@ def _content(value: Any) -> Any:
         if isinstance(parts, list):
             return [
                 _image_placeholder(part)
-                if isinstance(part, dict) and part.get("type") in ("image_url", "image", "input_image")
+                if isinstance(part, dict)
+                and part.get("type") in ("image_url", "image", "input_image")
                 else part
                 for part in parts
             ]

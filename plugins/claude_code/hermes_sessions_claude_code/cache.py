@@ -109,7 +109,10 @@ class SummaryCache:
         self.counts.forget_missing(roots, present)
         with self._lock:
             prefixes = tuple(root.rstrip("/") + "/" for root in roots)
-            stale = [sid for sid, p in self._paths.items() if p not in present and p.startswith(prefixes)]
+            stale = [
+                sid for sid, p in self._paths.items()
+                if p not in present and p.startswith(prefixes)
+            ]
             for sid in stale:
                 del self._paths[sid]
 

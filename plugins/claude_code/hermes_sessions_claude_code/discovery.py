@@ -81,7 +81,10 @@ class Discovery:
         sessions = self.sessions
         if limit < len(sessions):
             # The limit-th newest mtime, found on bare ints, leaves few files to sort by key.
-            cut = heapq.nlargest(limit, [file.mtime_ns for file in sessions])[-1] if limit > 0 else None
+            cut = (
+                heapq.nlargest(limit, [file.mtime_ns for file in sessions])[-1]
+                if limit > 0 else None
+            )
             sessions = [file for file in sessions if cut is not None and file.mtime_ns >= cut]
         return sorted(sessions, key=_recency)[:limit]
 
@@ -115,7 +118,9 @@ def resolve_roots(roots: Iterable[str | os.PathLike[str]], problems: list[Proble
             problems.append(_problem("ValueError", f"projects root skipped: {error}", str(path)))
             continue
         if stat.S_ISLNK(mode):
-            problems.append(_problem("SymlinkSkipped", "projects root is a symlink; not followed", str(path)))
+            problems.append(
+                _problem("SymlinkSkipped", "projects root is a symlink; not followed", str(path))
+            )
             continue
         if not stat.S_ISDIR(mode):
             continue
@@ -137,7 +142,9 @@ def discover(roots: Iterable[str | os.PathLike[str]]) -> Discovery:
             continue
         for entry in entries:
             if entry.is_symlink():
-                found.problems.append(_problem("SymlinkSkipped", "symlinked project folder not followed", entry.path))
+                found.problems.append(
+                    _problem("SymlinkSkipped", "symlinked project folder not followed", entry.path)
+                )
                 continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
@@ -165,7 +172,8 @@ def transcript_file_at(path: str) -> TranscriptFile | None:
         return None
     name = os.path.basename(path)
     return TranscriptFile(
-        path, os.path.dirname(path), name[: -len(SUFFIX)], stat.st_mtime_ns, stat.st_size, stat.st_ino
+        path, os.path.dirname(path), name[: -len(SUFFIX)],
+        stat.st_mtime_ns, stat.st_size, stat.st_ino,
     )
 
 
@@ -189,7 +197,9 @@ def _scan_project(project_dir: str, found: Discovery) -> None:
             # The one stat of this scan (S4.18); lstat, so its mode also reveals symlinks.
             stat = entry.stat(follow_symlinks=False)
         except FileNotFoundError:
-            found.problems.append(_problem("FileVanished", "transcript vanished during the scan", path))
+            found.problems.append(
+                _problem("FileVanished", "transcript vanished during the scan", path)
+            )
             continue
         except OSError as error:
             found.problems.append(_from_error(error, path, "unreadable transcript"))
@@ -197,7 +207,9 @@ def _scan_project(project_dir: str, found: Discovery) -> None:
         mode = stat.st_mode
         if not S_ISREG(mode):
             if S_ISLNK(mode):
-                found.problems.append(_problem("SymlinkSkipped", "symlinked transcript not followed", path))
+                found.problems.append(
+                    _problem("SymlinkSkipped", "symlinked transcript not followed", path)
+                )
             continue
         stem = name[: -len(SUFFIX)]
         if stem.startswith("agent-"):
@@ -205,7 +217,9 @@ def _scan_project(project_dir: str, found: Discovery) -> None:
                 SubagentFile(path, stem[len("agent-"):], "flat", stat.st_mtime_ns, stat.st_size)
             )
             continue
-        sessions.append(TranscriptFile(path, project_dir, stem, stat.st_mtime_ns, stat.st_size, stat.st_ino))
+        sessions.append(
+            TranscriptFile(path, project_dir, stem, stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        )
 
 
 def subagents_folder(session: TranscriptFile) -> tuple[list[SubagentFile], list[Problem]]:
@@ -218,7 +232,9 @@ def subagents_folder(session: TranscriptFile) -> tuple[list[SubagentFile], list[
             return files, problems
         inner = os.path.join(folder, "subagents")
         if os.path.islink(inner):
-            problems.append(_problem("SymlinkSkipped", "symlinked subagents folder not followed", inner))
+            problems.append(
+                _problem("SymlinkSkipped", "symlinked subagents folder not followed", inner)
+            )
             return files, problems
         entries = list(os.scandir(inner))
     except FileNotFoundError:

@@ -58,7 +58,10 @@ def _typed(item: dict[str, Any], line: dict[str, Any]) -> dict[str, Any] | None:
         message.get("timestamp") or item.get("timestamp") or line.get("timestamp")
         or item.get("created_at") or line.get("created_at")
     )
-    return {**item, "type": role, "message": {**message, "role": role, "content": content}, "timestamp": stamp}
+    return {
+        **item, "type": role, "message": {**message, "role": role, "content": content},
+        "timestamp": stamp,
+    }
 
 
 def _role_name(value: Any) -> str:

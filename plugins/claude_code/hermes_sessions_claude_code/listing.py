@@ -40,7 +40,9 @@ def summarise_file(file: TranscriptFile, settings: ClaudeCodeSettings) -> FileSu
     """Summarise one file version; None when it holds no conversation. May raise OSError.
 
     Small files and legacy files (the window scan's byte shapes do not fit them) are parsed."""
-    windowed = summarise_windows(file, settings) if file.size > settings.row_full_scan_bytes else None
+    windowed = (
+        summarise_windows(file, settings) if file.size > settings.row_full_scan_bytes else None
+    )
     if windowed is None:
         parsed = parse_transcript(file, settings)
         return parsed.summary if parsed.has_conversation else None
@@ -171,5 +173,7 @@ def list_claude_code_rows(
             agents = (agent for files in found.flat_agents.values() for agent in files)
             save_state(state_file, cache, chosen, agents)
         except OSError as error:
-            problems.append(Problem.from_exception(SOURCE_NAME, _HOOK, error, path=os.fspath(state_file)))
+            problems.append(
+                Problem.from_exception(SOURCE_NAME, _HOOK, error, path=os.fspath(state_file))
+            )
     return SourceListing(SOURCE_NAME, rows, tuple(problems))

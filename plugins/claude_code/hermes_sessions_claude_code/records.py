@@ -11,7 +11,7 @@ read: the plan names its bytes so the transcript can say what was left out (issu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import IO, Any, BinaryIO, Iterator
+from typing import IO, Any, Iterator
 
 import orjson
 

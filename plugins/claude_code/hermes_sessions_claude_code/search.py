@@ -123,8 +123,11 @@ class TranscriptIndex:
 
     # ── keeping up with the files ────────────────────────────────────────────────────────
 
-    def update(self, progress: Callable[[int, int], None] | None = None) -> tuple[int, list[Problem]]:
-        """Re-read changed or new transcripts, drop vanished ones; returns (files read, problems)."""
+    def update(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> tuple[int, list[Problem]]:
+        """Re-read changed or new transcripts, drop vanished ones;
+        returns (files read, problems)."""
         found = discover(self.roots)
         problems = list(found.problems)
         current = {file.path: file for file in found.sessions}
@@ -171,7 +174,8 @@ class TranscriptIndex:
             return
         title = (parsed.summary.title or "") if parsed.has_conversation else ""
         cursor = connection.execute(
-            "INSERT INTO files(path, session_id, mtime_ns, size, title, total) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO files(path, session_id, mtime_ns, size, title, total) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             (file.path, id_for_resolved(file.path), file.mtime_ns, file.size, title,
              len(parsed.messages)),
         )

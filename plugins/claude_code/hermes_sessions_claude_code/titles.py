@@ -42,7 +42,9 @@ class TitleEvidence:
         """Take what a title record offers; the last custom and AI titles win."""
         kind = record.get("type")
         if kind == "custom-title":
-            self.custom_title = _clean(record.get("customTitle") or record.get("title")) or self.custom_title
+            self.custom_title = (
+                _clean(record.get("customTitle") or record.get("title")) or self.custom_title
+            )
         elif kind == "ai-title":
             self.ai_title = _clean(record.get("aiTitle") or record.get("title")) or self.ai_title
         elif kind == "summary":

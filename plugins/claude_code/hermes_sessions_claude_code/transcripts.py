@@ -36,7 +36,9 @@ def find_transcript_file(
     roots = list(roots)
     resolved_roots = resolve_roots(roots, [])
     known = cache.path_for(session_id)
-    if known is not None and any(known.startswith(root.rstrip("/") + "/") for root in resolved_roots):
+    if known is not None and any(
+        known.startswith(root.rstrip("/") + "/") for root in resolved_roots
+    ):
         file = transcript_file_at(known)
         if file is not None and id_for_resolved(file.path) == session_id:
             return file
@@ -89,7 +91,9 @@ def read_transcript(
 ) -> Transcript | None:
     """The session's transcript as a :class:`Transcript`, or None if not found."""
     settings = settings or ClaudeCodeSettings()
-    opened = open_transcript(session_id, roots, settings, cache if cache is not None else default_cache())
+    opened = open_transcript(
+        session_id, roots, settings, cache if cache is not None else default_cache()
+    )
     if opened is None:
         return None
     _file, parsed = opened

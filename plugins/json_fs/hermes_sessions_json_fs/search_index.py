@@ -3,9 +3,10 @@
 The files stay the only truth: the index lives apart from them
 (``<state dir>/search/json_fs-<hash of the sessions URL>.sqlite``, a local file even for
 ``s3://`` stores, ``0600`` in a ``0700`` folder because it copies every message), is updated
-after each save and delete, and can be rebuilt from the files at any time. A missing or corrupt index is rebuilt by the next search, which says so in its
-problems; a failed index write never fails a save (the index is marked stale and the next
-search catches up by comparing each file's inode, size and mtime with what was indexed).
+after each save and delete, and can be rebuilt from the files at any time. A missing or
+corrupt index is rebuilt by the next search, which says so in its problems; a failed index
+write never fails a save (the index is marked stale and the next search catches up by
+comparing each file's inode, size and mtime with what was indexed).
 
 Layout: ``sessions`` holds one row per indexed session (filters, file fingerprint, per-message
 hashes); the FTS5 table ``docs`` holds the title (rowid ``key << 20``) and each message
@@ -134,7 +135,9 @@ def search_index_for(context: SourceContext) -> SearchIndex:
 class _Document:
     """What the index keeps of one session, from a Session object or a file's record."""
 
-    __slots__ = ("session_id", "title", "profile", "project_id", "archived", "updated_at", "messages")
+    __slots__ = (
+        "session_id", "title", "profile", "project_id", "archived", "updated_at", "messages",
+    )
 
     def __init__(self, session_id: str, fields: Callable[[str], Any]) -> None:
         self.session_id = session_id
@@ -150,7 +153,10 @@ class _Document:
 
 
 def _hashes(texts: list[tuple[str, str]]) -> array.array[int]:
-    return array.array("I", (zlib.crc32(text.encode("utf-8", "replace"), zlib.crc32(role.encode())) for role, text in texts))
+    return array.array("I", (
+        zlib.crc32(text.encode("utf-8", "replace"), zlib.crc32(role.encode()))
+        for role, text in texts
+    ))
 
 
 IndexUnusable = SearchIndexUnusable  # the index must be rebuilt
@@ -352,7 +358,9 @@ class SearchIndex:
             return None
         return _local_fingerprint(result)
 
-    def _put(self, connection: sqlite3.Connection, document: _Document, fingerprint: str | None) -> None:
+    def _put(
+        self, connection: sqlite3.Connection, document: _Document, fingerprint: str | None
+    ) -> None:
         """Insert or update one session, rewriting only messages from the first changed one."""
         texts = [
             (str(m.get("role") or "") if isinstance(m, Mapping) else "", message_text(m))
@@ -413,11 +421,15 @@ class SearchIndex:
         )
 
     def _remove(self, connection: sqlite3.Connection, session_id: str) -> None:
-        row = connection.execute("SELECT key FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
+        row = connection.execute(
+            "SELECT key FROM sessions WHERE session_id = ?", (session_id,)
+        ).fetchone()
         if row is None:
             return
         base = int(row[0]) << _POSITION_BITS
-        connection.execute("DELETE FROM docs WHERE rowid BETWEEN ? AND ?", (base, base + _POSITION_MASK))
+        connection.execute(
+            "DELETE FROM docs WHERE rowid BETWEEN ? AND ?", (base, base + _POSITION_MASK)
+        )
         connection.execute("DELETE FROM sessions WHERE key = ?", (row[0],))
 
     # ── catching up with the files ───────────────────────────────────────────────────────
@@ -455,7 +467,9 @@ class SearchIndex:
                 continue
             session_id = name[:-5]
             if is_valid_session_id(session_id):
-                stamp = details.get("mtime") or details.get("LastModified") or details.get("created")
+                stamp = (
+                    details.get("mtime") or details.get("LastModified") or details.get("created")
+                )
                 tag = details.get("ETag") or details.get("etag") or ""
                 found[session_id] = f"{stamp}:{details.get('size')}:{tag}"
         return found
@@ -545,7 +559,9 @@ class SearchIndex:
             hits = self._recover(query, error, problems)
         return SearchResults(tuple(hits), tuple(problems), (SOURCE_NAME,))
 
-    def _recover(self, query: SearchQuery, error: BaseException, problems: list[Problem]) -> list[SearchHit]:
+    def _recover(
+        self, query: SearchQuery, error: BaseException, problems: list[Problem]
+    ) -> list[SearchHit]:
         missing = not self.path.exists()
         self._discard()
         count = self.sync(self.progress)

@@ -171,7 +171,9 @@ def open_folder(
         filesystem, path = fsspec.core.url_to_fs(url, **options)
     except ImportError as error:
         extra, module = _EXTRA_FOR_PROTOCOL.get(protocol, (protocol, protocol))
-        raise MissingDependencyError(f"storage at {redact_secrets(url)!r}", extra, module) from error
+        raise MissingDependencyError(
+            f"storage at {redact_secrets(url)!r}", extra, module
+        ) from error
     except HermesSessionsError:
         raise
     except Exception as error:  # bad options, unreachable host: name the URL and the cause

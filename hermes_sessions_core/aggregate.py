@@ -39,12 +39,19 @@ SOURCE_FIELDS = ("source_tag", "raw_source", "session_source", "source_label")
 _TIME_FIELDS = ("created_at", "updated_at", "last_message_at")
 _DEFAULT_TITLES = {"", "untitled", "cli", "cli session"}
 
-LineageLookup = Callable[[str, frozenset[str]], "tuple[Mapping[str, Mapping[str, Any]], list[Problem]]"]
+LineageLookup = Callable[
+    [str, frozenset[str]], "tuple[Mapping[str, Mapping[str, Any]], list[Problem]]"
+]
 
 
 @dataclass(frozen=True)
 class SidebarOptions:
-    """What the caller asked for (S6.1-S6.11)."""
+    """What the caller asked for (S6.1-S6.11).
+
+    ``writable_source`` names the Web UI store (whose rows win the merge, S6.2) and
+    ``agent_sources`` the agent stores (hidden with ``show_cli_sessions`` off, S6.3): the store
+    finds both by the roles the sources claim, so the rules never name a plugin.
+    """
 
     profile: str
     all_profiles: bool = False
@@ -53,8 +60,8 @@ class SidebarOptions:
     show_cli_sessions: bool = True
     cli_row_limit: int = 20
     enrich_limit: int = 300
-    writable_source: str = "json_fs"
-    agent_source: str = "agent_state_db"
+    writable_source: str = ""
+    agent_sources: frozenset[str] = frozenset()
 
 
 # ── row predicates ───────────────────────────────────────────────────────────────────────────
@@ -170,7 +177,10 @@ def _merge_pair(primary: SessionRow, other: SessionRow) -> SessionRow:
         for name in MESSAGING_IDENTITY_FIELDS:
             if other.get(name) is not None and primary.get(name) is None:
                 changes[name] = other[name]
-        counts = [c for c in (primary.get("message_count"), other.get("message_count")) if isinstance(c, int)]
+        counts = [
+            c for c in (primary.get("message_count"), other.get("message_count"))
+            if isinstance(c, int)
+        ]
         if counts:
             changes["message_count"] = max(counts)
         if primary.get("title") in (None, "", "Untitled") and other.get("title"):
@@ -237,7 +247,7 @@ def build_sidebar(
             if not show_cli and facts.imported_cli:
                 continue  # imported CLI copies follow the agent switch (S6.3)
         else:
-            if source == options.agent_source and not show_cli:
+            if not show_cli and source in options.agent_sources:
                 continue
             row = with_renamed_title(row, webui_titles)
             facts = row.memoized(_facts)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .errors import HermesSessionsError, ReadOnlySessionError, SessionNotFound, StorageError
 from .models import (
+    ROLE_WEBUI_STORE,
     Problem,
     Session,
     SessionRow,
@@ -32,7 +33,15 @@ from .models import (
 if TYPE_CHECKING:
     import pluggy
 
-    from .hookspecs import ListRequest, MaintenanceRequest, Project, SourceContext
+    from .hookspecs import (
+        AgentTranscript,
+        ListRequest,
+        MaintenanceRequest,
+        Project,
+        SourceContext,
+        StoredSession,
+        WebuiStoreFacts,
+    )
     from .manager import SessionsPluginManager
     from .search import SearchQuery, SearchResults
 
@@ -65,6 +74,7 @@ BOUNDED_HOOKS: frozenset[str] = frozenset({
     "hermes_sessions_recoverable_sessions",
     "hermes_sessions_search",
     "hermes_sessions_projects",
+    "hermes_sessions_agent_transcript",
 })
 
 
@@ -215,8 +225,18 @@ class Dispatcher:
             return owners
         return [s for s in ordered if not s.info.id_prefixes]
 
+    def sources_with_role(self, role: str) -> list[Source]:
+        """The sources whose description claims ``role``, in priority order."""
+        return [source for source in self.ordered_sources() if source.info.has_role(role)]
+
     def writable_source(self) -> Source | None:
-        for source in self.ordered_sources():
+        """The Web UI store: the first source with the ``webui_store`` role, else the first
+        writable one (a writable store described before roles existed keeps working)."""
+        ordered = self.ordered_sources()
+        for source in ordered:
+            if source.info.writable and source.info.has_role(ROLE_WEBUI_STORE):
+                return source
+        for source in ordered:
             if source.info.writable:
                 return source
         return None
@@ -489,6 +509,71 @@ class Dispatcher:
                     found.setdefault(session.session_id, session)
         return list(found.values())
 
+    def webui_store_facts(self, context: SourceContext) -> WebuiStoreFacts | None:
+        """What the Web UI store holds, asked of it with ``context`` when a plugin first wants
+        it; ``None`` without a Web UI store. Handed to plugins as ``context.webui_store``."""
+        from .hookspecs import WebuiStoreFacts
+
+        if self.writable_source() is None:
+            return None
+        return WebuiStoreFacts(
+            lambda profile, ids: self.stored_sessions(context, profile, ids),
+            lambda: self.deleted_ids(context),
+        )
+
+    def stored_sessions(
+        self, context: SourceContext, profile: str | None, session_ids: frozenset[str] | None
+    ) -> list[StoredSession]:
+        """The Web UI store's sessions (of ``profile``, among ``session_ids``); a failing or
+        malformed answer is reported and counts as none."""
+        from .hookspecs import StoredSession
+
+        hook = "hermes_sessions_stored_sessions"
+        source = self.writable_source()
+        if source is None or not self.implements(source, hook):
+            return []
+        try:
+            answer = self.call(
+                source, hook, context=context, profile=profile, session_ids=session_ids
+            )
+        except Exception as error:
+            self._record_source(source, hook, error)
+            return []
+        if answer is None:
+            return []
+        if not isinstance(answer, (list, tuple)):
+            wrong = TypeError(f"returned {type(answer).__name__}, expected a list of StoredSession")
+            self._record_source(source, hook, wrong)
+            return []
+        good = [
+            stored for stored in answer
+            if isinstance(stored, StoredSession) and is_valid_session_id(stored.session_id)
+        ]
+        if len(good) != len(answer):
+            bad = ValueError(f"{len(answer) - len(good)} malformed record(s) dropped")
+            self._record_source(source, hook, bad)
+        return good
+
+    def deleted_ids(self, context: SourceContext) -> frozenset[str]:
+        """The ids deleted from the Web UI store; a failing or malformed answer is reported
+        and counts as none."""
+        hook = "hermes_sessions_deleted_ids"
+        source = self.writable_source()
+        if source is None or not self.implements(source, hook):
+            return frozenset()
+        try:
+            answer = self.call(source, hook, context=context)
+        except Exception as error:
+            self._record_source(source, hook, error)
+            return frozenset()
+        if answer is None:
+            return frozenset()
+        if not isinstance(answer, (set, frozenset)):
+            wrong = TypeError(f"returned {type(answer).__name__}, expected frozenset[str]")
+            self._record_source(source, hook, wrong)
+            return frozenset()
+        return frozenset(i for i in answer if isinstance(i, str))
+
     def projects(
         self, context: SourceContext, profile: str
     ) -> tuple[list[Project], list[Problem]]:
@@ -600,6 +685,36 @@ class Dispatcher:
             except Exception as error:
                 problems.append(self._record_source(source, hook, error))
         return problems
+
+    def agent_transcript(
+        self, context: SourceContext, profile: str, session_id: str
+    ) -> AgentTranscript | None:
+        """The agent's own record of a session's interrupted turn, from the first source that
+        keeps one (S2.38); a raising source or a malformed answer is reported, never raised,
+        because the repair that asks must never fail (S2.39)."""
+        from .hookspecs import AgentTranscript
+
+        hook = "hermes_sessions_agent_transcript"
+        for source in self.ordered_sources():
+            if not self.implements(source, hook):
+                continue
+            try:
+                answer = self.call(
+                    source, hook, context=context, profile=profile, session_id=session_id
+                )
+            except Exception as error:
+                self._record_source(source, hook, error)
+                continue
+            if answer is None:
+                continue
+            if not isinstance(answer, AgentTranscript) or not answer.messages:
+                wrong = TypeError(
+                    f"returned {type(answer).__name__}, expected AgentTranscript with messages"
+                )
+                self._record_source(source, hook, wrong)
+                continue
+            return answer
+        return None
 
     # ── plumbing ─────────────────────────────────────────────────────────────────────────
 

@@ -12,7 +12,7 @@ host's live streams. Sources keep no global configuration of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import pluggy
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .search import SearchQuery, SearchResults
 
 __all__ = [
+    "AgentTranscript",
     "MaintenanceRequest",
     "PROJECT_NAME",
     "ENTRY_POINT_GROUP",
@@ -32,6 +33,8 @@ __all__ = [
     "SourceContext",
     "ListRequest",
     "Project",
+    "StoredSession",
+    "WebuiStoreFacts",
     "HOOK_NAMES",
 ]
 
@@ -40,6 +43,60 @@ ENTRY_POINT_GROUP = "hermes_sessions.plugins"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    """One session the Web UI store holds, as other sources need to know it.
+
+    ``profile`` and ``project_id`` are as stored (``None``: untagged, or a file the store could
+    not read); ``updated_at`` is epoch seconds.
+    """
+
+    session_id: str
+    profile: str | None = None
+    project_id: str | None = None
+    updated_at: float | None = None
+
+
+class WebuiStoreFacts:
+    """What the Web UI store (the source with the ``webui_store`` role) holds, for the others.
+
+    A plugin never opens another source's files (they may be on S3 or SFTP, with pending
+    changes only the owner knows how to apply); it asks here instead. The core passes the
+    owner's answers in, asked on first use and remembered for the one call (a listing asks
+    once for all its profiles). A store that cannot answer answers empty: callers fail open.
+    """
+
+    __slots__ = ("_ask_stored", "_ask_deleted", "_stored", "_deleted")
+
+    def __init__(
+        self,
+        stored_sessions: Callable[[str | None, frozenset[str] | None], Sequence[StoredSession]],
+        deleted_ids: Callable[[], frozenset[str]],
+    ) -> None:
+        self._ask_stored = stored_sessions
+        self._ask_deleted = deleted_ids
+        self._stored: dict[tuple[str | None, frozenset[str] | None], tuple[StoredSession, ...]]
+        self._stored = {}
+        self._deleted: frozenset[str] | None = None
+
+    def stored_sessions(
+        self, profile: str | None = None, session_ids: Iterable[str] | None = None
+    ) -> tuple[StoredSession, ...]:
+        """The sessions the store holds, newest first: of ``profile`` (``None``: every
+        profile), only those in ``session_ids`` when given."""
+        key = (profile, None if session_ids is None else frozenset(session_ids))
+        answer = self._stored.get(key)
+        if answer is None:
+            answer = self._stored[key] = tuple(self._ask_stored(*key))
+        return answer
+
+    def deleted_ids(self) -> frozenset[str]:
+        """Ids the user deleted from the store (its tombstones): never bring them back."""
+        if self._deleted is None:
+            self._deleted = frozenset(self._ask_deleted())
+        return self._deleted
 
 
 @dataclass(frozen=True)
@@ -51,13 +108,15 @@ class SourceContext:
     ``live_stream_ids`` is the host's set of running streams at the time of the call.
     ``state`` is the calling store's scratch space, the same dict on every call from that
     store: a source may keep there, under its own name, what it built for this store (an open
-    folder, a cache) instead of in a global.
+    folder, a cache) instead of in a global. ``webui_store`` answers what the Web UI store
+    holds (:class:`WebuiStoreFacts`), or is ``None`` when no source takes that role.
     """
 
     locations: Locations
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     live_stream_ids: frozenset[str] = frozenset()
     state: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    webui_store: WebuiStoreFacts | None = field(default=None, compare=False, repr=False)
 
     def setting(self, source: str, key: str, default: Any = None) -> Any:
         return self.settings.get(source, {}).get(key, default)
@@ -145,6 +204,22 @@ class Project:
         }
 
 
+@dataclass(frozen=True)
+class AgentTranscript:
+    """What the agent itself recorded of one session's turn (its ``sessions/session_<id>.json``,
+    S7.6), as the repair of an interrupted turn adopts it (S2.38).
+
+    ``messages`` is never empty (a record without messages is no answer); the token and cost
+    fields are ``None`` when the agent recorded none, and then the session keeps its own.
+    """
+
+    messages: tuple[Any, ...]
+    tool_calls: tuple[Any, ...] = ()
+    input_tokens: Any = None
+    output_tokens: Any = None
+    estimated_cost: Any = None
+
+
 class HermesSessionsSpec:
     """Hook specifications. Every hook name starts with ``hermes_sessions_``."""
 
@@ -209,7 +284,8 @@ class HermesSessionsSpec:
     def hermes_sessions_read_messages(
         self, context: SourceContext, session_id: str, limit: int | None
     ) -> Transcript | None:
-        """Return the transcript of one session as a :class:`~hermes_sessions_core.models.Transcript`.
+        """Return the transcript of one session as a
+        :class:`~hermes_sessions_core.models.Transcript`.
 
         Called to open read-only and external sessions (S6.12). ``limit`` caps the messages
         returned (the most recent ones); ``None`` means the source's default. Return ``None``
@@ -236,7 +312,9 @@ class HermesSessionsSpec:
         """
 
     @hookspec(firstresult=True)
-    def hermes_sessions_delete_session(self, context: SourceContext, session_id: str) -> bool | None:
+    def hermes_sessions_delete_session(
+        self, context: SourceContext, session_id: str
+    ) -> bool | None:
         """Delete one session and everything derived from it (backup, index row, S2.26).
 
         Called only on the source that holds the session. Return ``True`` if anything
@@ -398,6 +476,49 @@ class HermesSessionsSpec:
         exchanges after it count; unparseable times are left out (S8.2). ``0`` when the session
         has none or the store cannot be read; ``None``: this source holds no agent sessions.
         Stops at first non-None result.
+        """
+
+    @hookspec(firstresult=True)
+    def hermes_sessions_agent_transcript(
+        self, context: SourceContext, profile: str, session_id: str
+    ) -> AgentTranscript | None:
+        """Return the agent's own record of session ``session_id`` in ``profile`` (S2.38).
+
+        Called by the repair of an interrupted turn (S2.36-S2.39) when the session has no
+        messages, under the session's lock, so the repair can adopt what the agent wrote while
+        the turn ran; only the source that owns the agent's files implements it. Return an
+        :class:`AgentTranscript` with at least one message; ``None`` when there is no such
+        record or it holds no messages, is not a regular file, is too large or does not parse
+        (the repair then restores the pending prompt instead). Raising is isolated and
+        reported. Stops at first non-None result.
+        """
+
+    @hookspec(firstresult=True)
+    def hermes_sessions_stored_sessions(
+        self, context: SourceContext, profile: str | None, session_ids: frozenset[str] | None
+    ) -> Sequence[StoredSession] | None:
+        """Return the sessions this store holds, newest first, as :class:`StoredSession` records.
+
+        Called only on the source with the ``webui_store`` role, when another plugin asks
+        ``context.webui_store.stored_sessions()`` (the project back-fill, S5.2; the agent
+        store hiding ``webui`` rows the Web UI already holds, S3.16). Answer from your own
+        storage as it is now, on every backend you support (pending index changes applied);
+        ``profile`` narrows to one profile (``None``: every profile) and ``session_ids`` to
+        those ids (``None``: every session). A session whose data cannot be read is still
+        held: list it with ``profile=None`` when no profile is asked for. ``None``: this
+        source cannot tell. Raising is isolated: the caller sees no sessions. Stops at first
+        non-None result.
+        """
+
+    @hookspec(firstresult=True)
+    def hermes_sessions_deleted_ids(self, context: SourceContext) -> frozenset[str] | None:
+        """Return the ids deleted from this store that must not come back (tombstones, S2.26).
+
+        Called only on the source with the ``webui_store`` role, when another plugin asks
+        ``context.webui_store.deleted_ids()`` (the agent store hides a deleted session's
+        ``webui`` row, S8.20; the audit offers none of them, S2.25). A missing or unreadable
+        record holds none. ``None``: this source keeps no tombstones. Raising is isolated: the
+        caller sees none. Stops at first non-None result.
         """
 
 

@@ -1,4 +1,5 @@
-"""Where things live (S7): homes, profiles, the state dir, defaults. Read when asked, never at import.
+"""Where things live (S7): homes, profiles, the state dir, defaults. Read when asked, never at
+import.
 
 Nothing here writes the environment or creates folders (S7.9); every location can be passed
 explicitly, and :meth:`Locations.from_environment` fills the rest from the variables the Web UI
@@ -18,9 +19,11 @@ import logging
 import os
 import re
 import stat
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping, TypeVar
 
 from .errors import InvalidProfileName
 from .problems import Problem
@@ -46,7 +49,8 @@ def validate_profile_name(name: str) -> str:
 
 
 def split_profile_home(path: Path) -> tuple[Path, str | None]:
-    """``<base>/profiles/<name>`` → ``(<base>, <name>)``; any other path → ``(path, None)`` (S7.1)."""
+    """``<base>/profiles/<name>`` → ``(<base>, <name>)``; any other path → ``(path, None)``
+    (S7.1)."""
     if path.parent.name == "profiles" and _PROFILE_NAME.fullmatch(path.name):
         return path.parent.parent, path.name
     return path, None
@@ -64,6 +68,14 @@ def _resolved(value: str | os.PathLike[str]) -> Path:
 
 # Errors that just mean "not there" (pathlib's own list, for is_dir): nothing to report.
 _ABSENT = frozenset({errno.ENOENT, errno.ENOTDIR})
+
+_Answer = TypeVar("_Answer")
+
+#: Profile answers read inside :meth:`Locations.held_profiles` on this thread, by
+#: ``(id(locations), question)``; each value keeps its ``Locations`` so a reused id never matches.
+_held_answers: ContextVar[dict[tuple[int, str], tuple[object, object]] | None] = ContextVar(
+    "hermes_sessions_held_profile_answers", default=None
+)
 
 
 @functools.lru_cache(maxsize=64)
@@ -222,11 +234,15 @@ class Locations:
         if not name or self.is_root_profile(name):
             return self.base_home
         validate_profile_name(name)
-        profiles_dir = _resolved(self.base_home / "profiles")
-        home = _resolved(profiles_dir / name)
+        profiles_dir, home = self._held(f"home:{name}", lambda: self._resolved_home(name))
         if home.parent != profiles_dir:
             raise InvalidProfileName(name, f"resolves outside {profiles_dir}")
         return home
+
+    def _resolved_home(self, name: str) -> tuple[Path, Path]:
+        """``<base>/profiles`` and ``<base>/profiles/<name>`` with symlinks resolved (S7.3)."""
+        profiles_dir = _resolved(self.base_home / "profiles")
+        return profiles_dir, _resolved(profiles_dir / name)
 
     def active_profile(self, explicit: str | None = None) -> str:
         """The call's profile, else the host's, else ``<base>/active_profile``, else the
@@ -239,8 +255,15 @@ class Locations:
                 return chosen if _PROFILE_NAME.fullmatch(str(chosen)) else DEFAULT_PROFILE
         if self.default_profile != DEFAULT_PROFILE:
             return self.default_profile
+        return self._held("active", self._active_profile_file)
+
+    def _active_profile_file(self) -> str:
+        # A profile name is short: a FIFO or a huge file there must neither hang nor load.
+        from .regular_files import read_regular
+
         try:
-            text = (self.base_home / "active_profile").read_text(encoding="utf-8").strip()
+            raw = read_regular(self.base_home / "active_profile", 4096, follow_symlinks=True)
+            text = raw.decode("utf-8").strip()
         except (OSError, UnicodeDecodeError):
             return DEFAULT_PROFILE
         if text and _PROFILE_NAME.fullmatch(text):
@@ -248,17 +271,51 @@ class Locations:
         return DEFAULT_PROFILE
 
     def known_profiles(self) -> list[str]:
-        """``default`` plus every valid folder name under ``<base>/profiles``."""
+        """``default`` plus every valid folder name under ``<base>/profiles``: one ``scandir``
+        (folder types come with the entries), read afresh on every call outside
+        :meth:`held_profiles`, since the Web UI creates profiles while it runs."""
+        return list(self._held("profiles", self._listed_profiles))
+
+    @contextmanager
+    def held_profiles(self) -> Iterator[None]:
+        """Within the block, this thread reads ``<base>/active_profile``, lists
+        ``<base>/profiles`` and resolves each profile home at most once, then reuses the
+        answers: one listing sees one set of profiles however many sources ask (S7.5: read
+        when needed). The next block, or any call outside one, reads afresh (S7.3, S7.5)."""
+        if _held_answers.get() is not None:
+            yield
+            return
+        token = _held_answers.set({})
+        try:
+            yield
+        finally:
+            _held_answers.reset(token)
+
+    def _held(self, question: str, read: Callable[[], _Answer]) -> _Answer:
+        """``read()``, or inside :meth:`held_profiles` its first answer for this object."""
+        answers = _held_answers.get()
+        if answers is None:
+            return read()
+        key = (id(self), question)
+        kept = answers.get(key)
+        if kept is not None and kept[0] is self:
+            return kept[1]  # type: ignore[return-value]
+        answer = read()
+        answers[key] = (self, answer)
+        return answer
+
+    def _listed_profiles(self) -> tuple[str, ...]:
         names = [DEFAULT_PROFILE]
         try:
-            entries = sorted(os.scandir(self.base_home / "profiles"), key=lambda e: e.name)
+            with os.scandir(self.base_home / "profiles") as found:
+                entries = sorted(found, key=lambda e: e.name)
         except OSError:
-            return names
+            return tuple(names)
         for entry in entries:
             if entry.is_dir(follow_symlinks=False) and _PROFILE_NAME.fullmatch(entry.name):
                 if entry.name not in names:
                     names.append(entry.name)
-        return names
+        return tuple(names)
 
     def state_db(self, profile: str | None = None) -> Path:
         return self.profile_home(profile) / "state.db"
@@ -292,6 +349,13 @@ class Locations:
                             "set HERMES_WEBUI_DEFAULT_WORKSPACE to choose one)"):
                 return str(_resolved(candidate))
         return str(fallback)
+
+    def workspace_exists(self, workspace: str) -> bool:
+        """Whether a workspace the host remembers (a profile's last one) is still a folder, ``~``
+        expanded (S2.31); asked per new session, as folders come and go. One the OS refuses to
+        examine counts as gone (see :attr:`problems`)."""
+        return self._is_dir(Path(os.path.expanduser(workspace)),
+                            "the last workspace (using the default workspace instead)")
 
     def default_model(self, configured: object = None) -> str:
         """First of HERMES_MODEL, OPENAI_MODEL, LLM_MODEL, the host's configured default,

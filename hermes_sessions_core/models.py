@@ -40,6 +40,8 @@ __all__ = [
     "SessionRow",
     "Transcript",
     "SourceInfo",
+    "ROLE_WEBUI_STORE",
+    "ROLE_AGENT_STORE",
     "SourceListing",
     "SidebarListing",
     "Problem",
@@ -819,7 +821,8 @@ class Session:
         before the shrink, which would bring deleted messages back (S2.20, S8.5).
         """
         current = self.__dict__.get("intentional_shrink_generation")
-        generation = (current if isinstance(current, int) and not isinstance(current, bool) else 0) + 1
+        previous = current if isinstance(current, int) and not isinstance(current, bool) else 0
+        generation = previous + 1
         self.intentional_shrink_generation = generation
         return generation
 
@@ -1053,13 +1056,22 @@ class Transcript:
     tool_calls: tuple[dict[str, Any], ...] = ()
 
 
+#: The role of the Web UI's own store: saves go there, its rows win the sidebar merge (S6.2),
+#: and other sources ask it which sessions it holds and which ids were deleted.
+ROLE_WEBUI_STORE = "webui_store"
+#: The role of the agent's store: its rows follow the host's "show agent sessions" switch.
+ROLE_AGENT_STORE = "agent_store"
+
+
 @dataclass(frozen=True, slots=True)
 class SourceInfo:
     """What a source is: its name, label, whether it can write, and which ids it owns.
 
     ``id_prefixes`` lists prefixes whose ids only this source holds (``claude_code_``); a
     source without prefixes may hold any valid id and is asked in ``priority`` order
-    (lower first; the writable Web UI store is 0).
+    (lower first; the writable Web UI store is 0). ``roles`` are the parts it plays for the
+    core (:data:`ROLE_WEBUI_STORE`, :data:`ROLE_AGENT_STORE`): the core finds a role's source
+    by capability, never by name, so a third-party store can take one.
     """
 
     name: str
@@ -1068,6 +1080,10 @@ class SourceInfo:
     id_prefixes: tuple[str, ...] = ()
     priority: int = 100
     description: str = ""
+    roles: frozenset[str] = frozenset()
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
 
     def owns_prefix(self, session_id: str) -> bool:
         return any(session_id.startswith(prefix) for prefix in self.id_prefixes)

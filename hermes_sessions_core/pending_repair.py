@@ -4,6 +4,9 @@ A session whose ``pending_user_message`` and ``active_stream_id`` are set while 
 no longer running lost its turn to a crash or restart. After a 30 s grace window (fast turns
 may still be flushing) the pending prompt is restored as a user message with an error marker,
 or the agent's own transcript is adopted when the Web UI file has none. Never raises.
+
+This module only decides: the agent's transcript arrives as data, asked of the source that owns
+the agent's files (``hermes_sessions_agent_transcript``) and only when it is needed.
 """
 
 from __future__ import annotations
@@ -11,14 +14,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import jsoncodec
-from .regular_files import read_regular
 from .times import to_epoch
 
 if TYPE_CHECKING:
+    from .hookspecs import AgentTranscript
     from .models import Session
 
 __all__ = [
@@ -52,7 +53,7 @@ def repair_interrupted_turn(
     session: Session,
     lock: threading.Lock,
     live_stream_ids: Callable[[], frozenset[str]],
-    core_transcript: Path | None,
+    agent_transcript: Callable[[], AgentTranscript | None],
     save: Callable[[Session], None],
     *,
     own_stream: bool = False,
@@ -60,14 +61,16 @@ def repair_interrupted_turn(
     """Repair under ``lock`` taken without waiting; ``True`` if the session was repaired.
 
     ``own_stream`` is for the streaming writer repairing its own stream: it skips the liveness
-    check, because its stream is still registered while it runs (S2.37).
+    check, because its stream is still registered while it runs (S2.37). ``agent_transcript``
+    is asked only under the lock and only for a session without messages: the agent's record
+    may be large, and a skipped repair must not read it.
     """
     seen_stream = session.active_stream_id
     if not lock.acquire(blocking=False):
         return False
     try:
         return repair_locked(
-            session, live_stream_ids, core_transcript, save,
+            session, live_stream_ids, agent_transcript, save,
             expected_stream=seen_stream, require_stream_dead=not own_stream,
         )
     finally:
@@ -77,7 +80,7 @@ def repair_interrupted_turn(
 def repair_locked(
     session: Session,
     live_stream_ids: Callable[[], frozenset[str]],
-    core_transcript: Path | None,
+    agent_transcript: Callable[[], AgentTranscript | None],
     save: Callable[[Session], None],
     *,
     expected_stream: str | None = None,
@@ -97,7 +100,7 @@ def repair_locked(
                 return False
             if require_stream_dead and session.active_stream_id in live_stream_ids():
                 return False
-        if not session.messages and _adopt_core_transcript(session, core_transcript):
+        if not session.messages and _adopt_agent_transcript(session, agent_transcript()):
             pass
         else:
             _restore_pending_prompt(session)
@@ -110,31 +113,17 @@ def repair_locked(
         return False
 
 
-#: The agent's own transcript file is read whole; one larger than this is left alone.
-MAX_CORE_TRANSCRIPT_BYTES = 256 * 1024 * 1024
-
-
-def _adopt_core_transcript(session: Session, path: Path | None) -> bool:
-    """Take the agent's ``sessions/session_<id>.json`` messages when it has any (S2.38)."""
-    if path is None:
+def _adopt_agent_transcript(session: Session, record: AgentTranscript | None) -> bool:
+    """Take the agent's messages and tool calls, and its tokens and cost where it recorded
+    them, when it has any messages (S2.38)."""
+    if record is None or not record.messages:
         return False
-    try:
-        record: Any = jsoncodec.loads(read_regular(
-            path.expanduser(), MAX_CORE_TRANSCRIPT_BYTES, follow_symlinks=True
-        ))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(record, dict):
-        return False
-    messages = record.get("messages")
-    if not isinstance(messages, list) or not messages:
-        return False
-    session.messages = messages
-    tool_calls = record.get("tool_calls")
-    session.tool_calls = tool_calls if isinstance(tool_calls, list) else []
+    session.messages = list(record.messages)
+    session.tool_calls = list(record.tool_calls)
     for name in ("input_tokens", "output_tokens", "estimated_cost"):
-        if record.get(name) is not None:
-            setattr(session, name, record[name])
+        value = getattr(record, name)
+        if value is not None:
+            setattr(session, name, value)
     return True
 
 
@@ -161,9 +150,8 @@ def _restore_pending_prompt(session: Session) -> None:
         if attachments:
             recovered["attachments"] = list(attachments)
         session.messages.append(recovered)
-    session.messages.append(
-        {"role": "assistant", "content": ERROR_MARKER, "timestamp": int(time.time()), "_error": True}
-    )
+    marker = {"role": "assistant", "content": ERROR_MARKER, "timestamp": int(time.time())}
+    session.messages.append({**marker, "_error": True})
 
 
 def _clear_pending(session: Session) -> None:

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .aggregate import SidebarOptions, build_sidebar
@@ -24,10 +25,11 @@ from .errors import (
     SessionNotFound,
 )
 from .gc_pause import collector_paused
-from .hookspecs import ListRequest, MaintenanceRequest, SourceContext
-from .locations import DEFAULT_PROFILE, Locations
+from .hookspecs import AgentTranscript, ListRequest, MaintenanceRequest, SourceContext
+from .locations import DEFAULT_PROFILE, Locations, validate_profile_name
 from .manager import SessionsPluginManager, make_plugin_manager
 from .models import (
+    ROLE_AGENT_STORE,
     Problem,
     Session,
     SessionRow,
@@ -119,20 +121,32 @@ class SessionStore:
     ) -> SourceContext:
         """What hooks receive; ``locations`` or ``settings`` replace the store's for one call
         (an explicit folder, tighter limits)."""
-        return SourceContext(
+        return self._context_of(
             locations or self.locations,
             self.settings if settings is None else settings,
             self.live_stream_ids(),
-            self._source_state,
         )
+
+    def _context_of(
+        self, locations: Locations, settings: Mapping[str, Mapping[str, Any]],
+        live: frozenset[str],
+    ) -> SourceContext:
+        """A context whose ``webui_store`` asks the Web UI store, with this same context, what
+        it holds: plugins get another source's facts only through the core (STYLE 11)."""
+        plain = SourceContext(locations, settings, live, self._source_state)
+        return replace(plain, webui_store=self.dispatcher.webui_store_facts(plain))
 
     def source_enabled(self, name: str) -> bool:
         writable = self.dispatcher.writable_source()
         if writable is not None and name == writable.info.name:
             return True
-        if name == "agent_state_db" and not self.show_cli_sessions:
+        if not self.show_cli_sessions and name in self._agent_store_names():
             return False
         return self.enabled_sources.get(name, True)
+
+    def _agent_store_names(self) -> frozenset[str]:
+        """Sources with the agent-store role: the "show agent sessions" switch covers them."""
+        return frozenset(s.info.name for s in self.dispatcher.sources_with_role(ROLE_AGENT_STORE))
 
     @property
     def problems(self) -> list[Problem]:
@@ -237,18 +251,17 @@ class SessionStore:
         live = self.live_stream_ids()
         if not needs_repair(session, live):
             return
-        try:
-            core = self.locations.core_transcript(session.session_id, session.profile)
-        except InvalidProfileName:
-            core = None
         repaired = repair_interrupted_turn(
             session,
             self.session_lock(session.session_id),
             self.live_stream_ids,
-            core,
+            lambda: self.agent_transcript(session.session_id, session.profile),
             lambda s: self.save(s),
         )
-        if not repaired and not session.messages and needs_repair(session, self.live_stream_ids(), 0):
+        if (
+            not repaired and not session.messages
+            and needs_repair(session, self.live_stream_ids(), 0)
+        ):
             # The lock was held: do not pin a stale object in the cache (S2.37, S8.21).
             with self._cache_lock:
                 if self._cache.get(session.session_id) is session:
@@ -256,14 +269,24 @@ class SessionStore:
 
     def repair_own_stream(self, session: Session) -> bool:
         """For the streaming writer: repair its own stream's interrupted turn (S2.37)."""
-        try:
-            core = self.locations.core_transcript(session.session_id, session.profile)
-        except InvalidProfileName:
-            core = None
         return repair_interrupted_turn(
-            session, self.session_lock(session.session_id), self.live_stream_ids, core,
+            session, self.session_lock(session.session_id), self.live_stream_ids,
+            lambda: self.agent_transcript(session.session_id, session.profile),
             lambda s: self.save(s), own_stream=True,
         )
+
+    def agent_transcript(
+        self, session_id: str, profile: str | None = None, locations: Locations | None = None
+    ) -> AgentTranscript | None:
+        """What the agent itself recorded of ``session_id``'s turn in ``profile`` (S2.38), from
+        the source that owns the agent's files; ``locations`` replaces the store's for this
+        call (a host naming the profile home itself). ``None`` for a profile name that is not
+        valid (S7.2): it has no home to look in."""
+        try:
+            chosen = validate_profile_name(profile) if profile else DEFAULT_PROFILE
+        except InvalidProfileName:
+            return None
+        return self.dispatcher.agent_transcript(self.context(locations), chosen, session_id)
 
     def read_messages(self, session_id: str, limit: int | None = None) -> Transcript | None:
         """Messages of a read-only or external session, from the source that holds it (S6.12)."""
@@ -283,7 +306,9 @@ class SessionStore:
         """A session in memory only (S2.28); a worktree session is saved at once (S2.30)."""
         active = self.locations.active_profile(profile)
         worktree = dict(worktree_info) if isinstance(worktree_info, Mapping) else None
-        chosen_workspace = (worktree or {}).get("path") or workspace or self._usable_last_workspace(active)
+        chosen_workspace = (
+            (worktree or {}).get("path") or workspace or self._usable_last_workspace(active)
+        )
         session = Session(
             workspace=chosen_workspace or None,
             model=model or self.locations.default_model(self._configured_model()),
@@ -311,14 +336,13 @@ class SessionStore:
         except Exception:
             logger.exception("the host's last-workspace callback failed")
             return None
-        if last:
-            import os
-
-            if os.path.isdir(os.path.expanduser(str(last))):
-                return str(last)
+        if last and self.locations.workspace_exists(str(last)):
+            return str(last)
         return None
 
-    def save(self, session: Session, touch_updated_at: bool = True, skip_index: bool = False) -> None:
+    def save(
+        self, session: Session, touch_updated_at: bool = True, skip_index: bool = False
+    ) -> None:
         """Write ``session`` through its source; refuses partial and read-only sessions."""
         if session.is_partial:
             raise PartialSessionSaveError(session.session_id)
@@ -364,7 +388,9 @@ class SessionStore:
         session.pending_started_at = time.time()
         session.active_stream_id = stream_id
         if chosen == "eager" and not session.messages:
-            message: dict[str, Any] = {"role": "user", "content": text, "timestamp": int(time.time())}
+            message: dict[str, Any] = {
+                "role": "user", "content": text, "timestamp": int(time.time())
+            }
             if attachment_list:
                 message["attachments"] = attachment_list
             session.messages.append(message)
@@ -511,7 +537,8 @@ class SessionStore:
         ``stage(name)`` is told when each phase starts (``rows``, ``overlay``, ``sidebar``), for
         a host's request diagnostics.
         """
-        with collector_paused():
+        # One set of profiles per listing, however many sources ask (Locations.held_profiles).
+        with collector_paused(), self.locations.held_profiles():
             return self._list_sessions(
                 profile, all_profiles, include_archived, include_cron, limit, row_exists,
                 enrich_lineage, stage or (lambda name: None),
@@ -545,7 +572,7 @@ class SessionStore:
             in_memory_ids=in_memory_ids,
             row_exists=row_exists,
         )
-        context = SourceContext(self.locations, self.settings, live, self._source_state)
+        context = self._context_of(self.locations, self.settings, live)
         report("rows")
         listings = self.dispatcher.list_rows(context, request, self.source_enabled)
         report("overlay")
@@ -560,16 +587,19 @@ class SessionStore:
             cli_row_limit=self.cli_row_limit,
             enrich_limit=self.enrich_limit if enrich_lineage else 0,
             writable_source=self._writable_name(),
+            agent_sources=self._agent_store_names(),
         )
 
-        def lineage(profile_name: str, ids: frozenset[str]) -> tuple[Mapping[str, Any], list[Problem]]:
+        def lineage(
+            profile_name: str, ids: frozenset[str]
+        ) -> tuple[Mapping[str, Any], list[Problem]]:
             return self.dispatcher.lineage_metadata(context, profile_name, ids)
 
         return build_sidebar(listings, options, self.locations, live, lineage)
 
     def _writable_name(self) -> str:
         writable = self.dispatcher.writable_source()
-        return writable.info.name if writable is not None else "json_fs"
+        return writable.info.name if writable is not None else ""
 
     def _overlay_in_memory(
         self, listings: list[SourceListing], in_memory: list[Session], live: frozenset[str]
@@ -627,7 +657,9 @@ class SessionStore:
                     del self._cache[session_id]
         return dict(report)
 
-    def recover_on_startup(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    def recover_on_startup(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, Any]:
         """Restore shrunken sessions from their backups (S2.21, S2.22); cheap on a clean store."""
         return self._maintenance("recover", progress)
 
@@ -801,11 +833,14 @@ class SessionStore:
         for name, value in (("since", since), ("until", until)):
             stamp = to_epoch(value) if value is not None else None
             if value is not None and stamp is None:
-                raise InvalidSearchQuery(f"{name} {value!r} is not a date: use ISO 8601 or epoch seconds")
+                raise InvalidSearchQuery(
+                    f"{name} {value!r} is not a date: use ISO 8601 or epoch seconds"
+                )
             bounds.append(stamp)
         query = parse_query(
             text, sources=sources, profiles=profiles, project_id=project_id, since=bounds[0],
-            until=bounds[1], include_archived=include_archived, limit=limit, per_session=per_session,
+            until=bounds[1], include_archived=include_archived, limit=limit,
+            per_session=per_session,
         )
         return self.dispatcher.search(self.context(), query, self.source_enabled)
 

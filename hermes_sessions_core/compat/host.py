@@ -259,8 +259,10 @@ def _bound_store() -> _CompatStore:
     # The host's pages and its MCP server read _index.json themselves: keep it current.
     settings["json_fs"] = {"fold_every_save": True}
     index_file = getattr(module, "SESSION_INDEX_FILE", None)
-    if index_file is not None:  # the project back-fill reads the index the host names
-        settings["cron_projects"] = {"index_file": os.fspath(index_file)}
+    if index_file is not None and Path(os.fspath(index_file)) != session_dir / "_index.json":
+        # The host keeps its index elsewhere (its tests move it): the Web UI store answers
+        # which sessions it holds (the project back-fill asks) from there.
+        settings["json_fs"] = {**settings["json_fs"], "index_file": os.fspath(index_file)}
     options: dict[str, Any] = {"cli_row_limit": -1, "settings": settings, **_host.store_options}
     return _CompatStore(
         locations,

@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SessionNotFound, SessionUnreadable, StorageError
 from ..gc_pause import collector_paused
@@ -29,6 +30,10 @@ from .host import (
     get_store,
 )
 from .projects import is_cron_session
+
+if TYPE_CHECKING:
+    from ..hookspecs import AgentTranscript
+    from ..store import SessionStore
 
 logger = logging.getLogger("hermes_sessions_core.compat")
 
@@ -352,8 +357,25 @@ def _apply_core_sync_or_error_marker(
     return repair_locked(
         session,
         lambda: frozenset(_hosted("_active_stream_ids")()),
-        Path(os.fspath(core_path)) if core_path else None,
+        lambda: _agent_transcript_at(store, session.session_id, core_path),
         lambda s: store.save(s),
         expected_stream=stream_id_for_recheck,
         require_stream_dead=require_stream_dead,
     )
+
+
+def _agent_transcript_at(
+    store: SessionStore, session_id: str, core_path: Any
+) -> AgentTranscript | None:
+    """The agent's record at the host's ``<profile home>/sessions/session_<id>.json``, asked of
+    the source that owns the agent's files with that profile home; a path of any other shape
+    names no agent record of this session."""
+    if not core_path:
+        return None
+    path = Path(os.fspath(core_path))
+    if path.name != f"session_{session_id}.json" or path.parent.name != "sessions":
+        logger.info("not an agent transcript of session %s: %s", session_id, path)
+        return None
+    home = path.parent.parent
+    locations = replace(store.locations, profile_home_resolver=lambda _profile: home)
+    return store.agent_transcript(session_id, None, locations)

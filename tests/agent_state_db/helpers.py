@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hermes_sessions_core import SessionStore
+from hermes_sessions_core.hookspecs import ListRequest
 from hermes_sessions_core.locations import Locations
+from hermes_sessions_core.manager import make_plugin_manager
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "agent_state_db"
 GENERATOR = FIXTURES / "make_state_db.py"
@@ -103,3 +106,37 @@ def lock_held_by_another_process(*databases: Path, mode: str) -> Iterator[None]:
             assert holder.stdin is not None
             holder.stdin.close()
             holder.wait(timeout=10)
+
+
+@contextmanager
+def store_over(home: AgentHome, session_url: str | None = None) -> Iterator[SessionStore]:
+    """A store with the Web UI store (json_fs, on ``session_url`` if given) and the agent
+    store: the agent asks the Web UI store what it holds only through the core."""
+    from dataclasses import replace
+
+    from hermes_sessions_json_fs import forget_all
+
+    locations = home.locations
+    if session_url is not None:
+        locations = replace(locations, session_url=session_url)
+    store = SessionStore(
+        locations,
+        plugin_manager=make_plugin_manager(
+            builtins=["json_fs", "agent_state_db"], entry_points=False
+        ),
+        settings={"agent_state_db": {"cache_ttl": 0.0}},
+    )
+    try:
+        yield store
+    finally:
+        store.close()
+        forget_all()
+
+
+def agent_ids_through(store: SessionStore, profile: str = "default") -> set[str]:
+    """Ids of the agent store's own listing, called the way the sidebar calls it."""
+    request = ListRequest(profile=profile, profiles=(profile,), limit=1000)
+    listings = store.dispatcher.list_rows(
+        store.context(), request, lambda name: name == "agent_state_db"
+    )
+    return {row.session_id for listing in listings for row in listing.rows}

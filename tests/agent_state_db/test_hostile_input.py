@@ -36,7 +36,13 @@ from hermes_sessions_core import SessionStore
 from hermes_sessions_core.errors import HermesSessionsError, StorageError
 
 from ..blocking_calls import fifo_releaser, within
-from .helpers import FIXTURES, AgentHome, lock_held_by_another_process
+from .helpers import (
+    FIXTURES,
+    AgentHome,
+    agent_ids_through,
+    lock_held_by_another_process,
+    store_over,
+)
 
 TIP = "20261123_212026_5dae6d"  # tip of a three-segment cli chain in real_small.db
 HEAD = "20261123_212025_78dade"
@@ -330,11 +336,10 @@ def test_fifo_cron_jobs_file(real_small: AgentHome) -> None:
     assert problem.path == str(real_small.jobs_file) and "not a regular file" in problem.message
 
 
-@pytest.mark.parametrize("where", ["projects.json", "sessions/_tombstones.json"])
-def test_fifo_web_ui_side_files(current: AgentHome, where: str) -> None:
-    """Issue 13: FIFOs in place of the Web UI files the agent rows consult (the projects list
-    for the Cron Jobs project, the tombstones that hide deleted ``webui`` rows) are skipped."""
-    fifo = current.state_dir / where
+def test_fifo_projects_file(current: AgentHome) -> None:
+    """Issue 13: a FIFO in place of the projects list (read for the Cron Jobs project) is
+    skipped."""
+    fifo = current.state_dir / "projects.json"
     fifo.parent.mkdir(parents=True, exist_ok=True)
     os.mkfifo(fifo)
     listing = within(3, lambda: _listing(current), fifo_releaser(fifo))
@@ -343,17 +348,22 @@ def test_fifo_web_ui_side_files(current: AgentHome, where: str) -> None:
     assert any(row["raw_source"] == "cron" for row in listing.rows)
 
 
-def test_fifo_web_ui_session_file_beside_an_agent_row(current: AgentHome) -> None:
-    """Issue 13: a FIFO named like a ``webui`` row's Web UI file is only stat'ed, never read:
-    the row counts as present in the Web UI and is not listed twice."""
-    listed = {row.session_id for row in _listing(current).rows if row["raw_source"] == "webui"}
-    assert listed
-    session_id = sorted(listed)[0]
-    (current.state_dir / "sessions").mkdir(parents=True, exist_ok=True)
-    fifo = current.state_dir / "sessions" / f"{session_id}.json"
-    os.mkfifo(fifo)
-    listing = within(3, lambda: _listing(current), fifo_releaser(fifo))
-    assert session_id not in {row.session_id for row in listing.rows}
+@pytest.mark.parametrize("name", ["_tombstones.json", "session"])
+def test_fifo_in_the_web_ui_store_beside_an_agent_row(current: AgentHome, name: str) -> None:
+    """Issue 13, 16: FIFOs in the Web UI store the agent rows ask about (its tombstones, a file
+    named like a ``webui`` row's session) never block the agent listing; a session file
+    counts as the Web UI's, so that row is not listed twice."""
+    with store_over(current) as store:
+        listed = agent_ids_through(store)
+        webui = sorted(r.session_id for r in _listing(current).rows if r["raw_source"] == "webui")
+        assert webui and set(webui) <= listed
+        sessions = current.state_dir / "sessions"
+        sessions.mkdir(parents=True, exist_ok=True)
+        fifo = sessions / (name if name != "session" else f"{webui[0]}.json")
+        os.mkfifo(fifo)
+        after = within(3, lambda: agent_ids_through(store), fifo_releaser(fifo))
+        assert (webui[0] not in after) is (name == "session")
+        assert set(webui[1:]) <= after
 
 
 # ── hostile environments ─────────────────────────────────────────────────────────────────────

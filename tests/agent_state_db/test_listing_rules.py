@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import fsspec
+import pytest
 from hermes_sessions_agent_state_db import list_agent_rows
 
-from hermes_sessions_core.tombstones import TOMBSTONES_FILE
+from hermes_sessions_core.models import Session
 
-from .helpers import FIXTURES, AgentHome
+from .helpers import FIXTURES, AgentHome, agent_ids_through, store_over
 
 CRON = "cron_5afbaeed357d_20261123_212026"
 
@@ -44,18 +48,48 @@ def test_gateway_watcher_excludes_cron_and_webui(current: AgentHome) -> None:
     assert "cron" not in sources and "webui" not in sources and "cli" in sources
 
 
-def test_webui_rows_hide_behind_their_file_or_tombstone(current: AgentHome) -> None:
-    """S3.16, S8.20: a webui row lists only without a Web UI file and without a tombstone."""
+@pytest.fixture(params=["local", "memory"])
+def session_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The Web UI store's folder: the state dir's own, or a memory:// one (process-global,
+    removed afterwards)."""
+    if request.param == "local":
+        yield None
+        return
+    root = f"memory://agent-{uuid.uuid4().hex}"
+    yield f"{root}/sessions"
+    try:
+        fsspec.filesystem("memory").rm(root, recursive=True)
+    except FileNotFoundError:
+        pass
+
+
+def test_webui_rows_hide_behind_the_web_ui_stores_session_or_tombstone(
+    current: AgentHome, session_url: str | None
+) -> None:
+    """S3.16, S8.20, issue 16: a webui row lists only while the Web UI store neither holds its
+    session nor deleted it; the store answers through the core, on any backend."""
     webui = _webui_rows(current)
     assert len(webui) >= 2
     first, second = webui[:2]
-    assert {first, second} <= set(_ids(current, limit=1000))
+    with store_over(current, session_url) as store:
+        assert {first, second} <= agent_ids_through(store)
+        store.save(Session(session_id=first, title="Kept in the Web UI",
+                           messages=[{"role": "user", "content": "hi", "timestamp": 1.0}]))
+        store.delete(second)  # a tombstone, though the Web UI never held the file
+        listed = agent_ids_through(store)
+        assert first not in listed and second not in listed
+        assert listed, "only those two rows are hidden"
+
+
+def test_a_damaged_web_ui_file_still_hides_its_agent_row(current: AgentHome) -> None:
+    """S3.16: a Web UI file that does not parse is still the Web UI's session (its listing
+    reports it); the agent's copy does not appear in its place."""
+    first = _webui_rows(current)[0]
     sessions = current.state_dir / "sessions"
     sessions.mkdir(parents=True)
-    (sessions / f"{first}.json").write_text("{}", encoding="utf-8")
-    (sessions / TOMBSTONES_FILE).write_text(json.dumps({second: 1.0}), encoding="utf-8")
-    listed = set(_ids(current, limit=1000))
-    assert first not in listed and second not in listed
+    (sessions / f"{first}.json").write_text("{not json", encoding="utf-8")
+    with store_over(current) as store:
+        assert first not in agent_ids_through(store)
 
 
 def test_cron_rows_take_the_existing_cron_jobs_project(real_small: AgentHome) -> None:

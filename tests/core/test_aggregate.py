@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,13 @@ from hermes_sessions_core import Locations, Problem, SessionRow, SourceListing
 from hermes_sessions_core.aggregate import SidebarOptions, build_sidebar
 
 from .fakes import row
+
+
+def _options(**chosen: Any) -> SidebarOptions:
+    """The store names the roles' sources; these tests use the built-in names."""
+    return SidebarOptions(
+        writable_source="json_fs", agent_sources=frozenset({"agent_state_db"}), **chosen
+    )
 
 
 @pytest.fixture
@@ -34,7 +42,7 @@ def test_webui_row_wins_and_fills_missing_source_fields(locations):
                 raw_source="cli", session_source="cli", source_label="CLI", model="m2",
                 message_count=50)
     result = build_sidebar([listing("json_fs", web), listing("agent_state_db", agent)],
-                           SidebarOptions(profile="default"), locations)
+                           _options(profile="default"), locations)
     (merged,) = result.rows
     assert (merged["title"], merged["model"], merged["pinned"], merged["project_id"]) == ("Mine", "m1", True, "p")
     assert merged["source_tag"] == "cli" and merged["source_label"] == "CLI"
@@ -50,13 +58,13 @@ def test_messaging_rows_take_agent_times_and_larger_count(locations):
                 last_message_at=99.0, session_source="messaging", source_label="Telegram",
                 raw_source="telegram", user_id="u")
     (merged,) = build_sidebar([listing("json_fs", web), listing("agent_state_db", agent)],
-                              SidebarOptions(profile="default"), locations).rows
+                              _options(profile="default"), locations).rows
     assert merged["title"] == "Telegram chat" and merged["model"] == "gpt"
     assert merged["message_count"] == 9 and merged["last_message_at"] == 99.0
     assert merged["source_label"] == "Telegram" and merged["user_id"] == "u"
     named = row("m1", title="Renamed", model="mine", session_source="messaging")
     (kept,) = build_sidebar([listing("json_fs", named), listing("agent_state_db", agent)],
-                            SidebarOptions(profile="default"), locations).rows
+                            _options(profile="default"), locations).rows
     assert kept["title"] == "Renamed" and kept["model"] == "mine"
 
 
@@ -65,7 +73,7 @@ def test_cli_switch_hides_agent_rows_and_imported_copies(locations):
     imported = row("c1", is_cli_session=True, raw_source="cli", source_tag="cli")
     own = row("w1")
     agent = row("a1", raw_source="cli", is_cli_session=True)
-    options = SidebarOptions(profile="default", show_cli_sessions=False)
+    options = _options(profile="default", show_cli_sessions=False)
     result = build_sidebar([listing("json_fs", imported, own), listing("agent_state_db", agent)],
                            options, locations)
     assert ids(result) == ["w1"]
@@ -77,7 +85,7 @@ def test_rename_persists_across_compression_segments(locations):
     head_copy = row("head", title="Head rename", archived=True)
     mid_copy = row("mid", title="Mid rename", archived=True)
     result = build_sidebar([listing("json_fs", head_copy, mid_copy), listing("agent_state_db", agent)],
-                           SidebarOptions(profile="default"), locations)
+                           _options(profile="default"), locations)
     assert [(r["session_id"], r["title"]) for r in result.rows] == [("tip", "Mid rename")]
 
 
@@ -89,7 +97,7 @@ def test_sort_pinned_then_time_then_id_as_floats(locations):
         row("c", last_message_at=5.0, pinned=True),
         row("d", last_message_at=None, updated_at=1767225700.0),
     ]
-    result = build_sidebar([listing("json_fs", *rows)], SidebarOptions(profile="default"), locations)
+    result = build_sidebar([listing("json_fs", *rows)], _options(profile="default"), locations)
     assert ids(result) == ["c", "d", "b", "a"]
 
 
@@ -101,17 +109,17 @@ def test_drafts_hidden_but_streaming_pending_and_worktree_kept(locations):
         row("pending", title="Untitled", message_count=0, has_pending_user_message=True),
         row("tree", title="Untitled", message_count=0, worktree_path="/x"),
     ]
-    result = build_sidebar([listing("json_fs", *rows)], SidebarOptions(profile="default"), locations)
+    result = build_sidebar([listing("json_fs", *rows)], _options(profile="default"), locations)
     assert sorted(ids(result)) == ["pending", "stream", "tree"]
 
 
 def test_cron_and_archived_hidden_unless_requested(locations):
     """S6.7: cron rows (tag or id) and archived rows need an explicit request."""
     rows = [row("cron_job_1"), row("x", source_tag="cron"), row("arch", archived=True), row("keep")]
-    hidden = build_sidebar([listing("json_fs", *rows)], SidebarOptions(profile="default"), locations)
+    hidden = build_sidebar([listing("json_fs", *rows)], _options(profile="default"), locations)
     assert ids(hidden) == ["keep"]
     shown = build_sidebar([listing("json_fs", *rows)],
-                          SidebarOptions(profile="default", include_cron=True, include_archived=True),
+                          _options(profile="default", include_cron=True, include_archived=True),
                           locations)
     assert sorted(ids(shown)) == ["arch", "cron_job_1", "keep", "x"]
 
@@ -124,13 +132,13 @@ def test_profile_scoping_and_other_profile_count(locations):
         row("w", profile="work"),
         row("cc", profile=None, session_source="external_agent"),
     ]
-    result = build_sidebar([listing("json_fs", *rows)], SidebarOptions(profile="main"), locations)
+    result = build_sidebar([listing("json_fs", *rows)], _options(profile="main"), locations)
     assert sorted(ids(result)) == ["cc", "d", "m", "none"]
     assert result.other_profile_count == 1
-    work = build_sidebar([listing("json_fs", *rows)], SidebarOptions(profile="work"), locations)
+    work = build_sidebar([listing("json_fs", *rows)], _options(profile="work"), locations)
     assert sorted(ids(work)) == ["cc", "w"] and work.other_profile_count == 3
     everything = build_sidebar([listing("json_fs", *rows)],
-                               SidebarOptions(profile="work", all_profiles=True), locations)
+                               _options(profile="work", all_profiles=True), locations)
     assert len(everything.rows) == 5 and everything.other_profile_count == 0
 
 
@@ -143,7 +151,7 @@ def test_newest_row_per_messaging_identity(locations):
         row("chat1", session_source="messaging", platform="discord", chat_id="c", last_message_at=1.0),
         row("chat2", session_source="messaging", platform="discord", chat_id="c", last_message_at=3.0),
     ]
-    result = build_sidebar([listing("agent_state_db", *rows)], SidebarOptions(profile="default"), locations)
+    result = build_sidebar([listing("agent_state_db", *rows)], _options(profile="default"), locations)
     assert sorted(ids(result)) == ["chat2", "new", "other"]
 
 
@@ -151,7 +159,7 @@ def test_cli_rows_capped_after_merge(locations):
     """S6.10: at most N CLI-classified rows remain, the newest."""
     rows = [row(f"cli{i}", raw_source="cli", is_cli_session=True, last_message_at=1000.0 + i) for i in range(30)]
     result = build_sidebar([listing("agent_state_db", *rows), listing("json_fs", row("web"))],
-                           SidebarOptions(profile="default", cli_row_limit=20), locations)
+                           _options(profile="default", cli_row_limit=20), locations)
     cli = [r for r in result.rows if r["session_id"].startswith("cli")]
     assert len(cli) == 20 and cli[-1]["session_id"] == "cli10"
     assert "web" in ids(result)
@@ -169,7 +177,7 @@ def test_lineage_enrichment_only_adds_and_stays_per_profile(locations):
 
     rows = [row("a", profile="default"), row("b", profile="main", parent_session_id="fork"),
             row("c", profile="default", last_message_at=1.0), row("arch", archived=True)]
-    options = SidebarOptions(profile="default", all_profiles=True, include_archived=True, enrich_limit=3)
+    options = _options(profile="default", all_profiles=True, include_archived=True, enrich_limit=3)
     result = build_sidebar([listing("json_fs", *rows)], options, locations, lineage=lineage)
     by_id = {r["session_id"]: r for r in result.rows}
     assert by_id["a"]["_lineage_root_id"] == "root" and by_id["a"]["parent_session_id"] == "from-db"
@@ -182,5 +190,5 @@ def test_problems_are_carried_through(locations):
     """S6.14: a source's problems reach the listing; its rows still count."""
     problem = Problem("agent_state_db", "hermes_sessions_list_rows", "DatabaseError", "locked", "/x/state.db")
     broken = SourceListing("agent_state_db", (SessionRow.adopt(row("a1")),), (problem,))
-    result = build_sidebar([broken], SidebarOptions(profile="default"), locations)
+    result = build_sidebar([broken], _options(profile="default"), locations)
     assert result.problems == (problem,) and ids(result) == ["a1"]

@@ -72,6 +72,10 @@ def test_every_hook_is_called_through_the_dispatcher(home: Locations) -> None:
     store.count_rounds(agent_id)
     store.search("needle")
     store.rebuild_search_indexes()
+    # A turn cut off before any message: its repair asks for the agent's own record (S2.38).
+    interrupted = store.new_session()
+    store.checkpoint_first_turn(interrupted, "are you there?", stream_id="gone")
+    assert store.repair_own_stream(interrupted) and interrupted.pending_user_message is None
     # A backup whose live file is gone: the audit asks the agent store whether it knows it.
     orphan = store.new_session()
     orphan.messages = [{"role": "user", "content": f"m{i}"} for i in range(3)]

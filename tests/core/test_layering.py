@@ -97,3 +97,100 @@ def test_no_plugin_imports_another() -> None:
             if wrong:
                 offenders[str(path.relative_to(PLUGINS))] = wrong
     assert offenders == {}
+
+
+# What touching files or databases looks like in source: modules, calls and path makers.
+_IO_MODULES = frozenset({
+    "os", "io", "pathlib", "shutil", "glob", "tempfile", "sqlite3", "fsspec", "mmap",
+    "hermes_sessions_core.regular_files", "hermes_sessions_core.atomic",
+})
+_IO_CALLS = frozenset({"open", "read_regular", "open_regular", "open_regular_fd"})
+_IO_METHODS = frozenset({
+    "exists", "is_dir", "is_file", "is_symlink", "read_text", "read_bytes", "write_text",
+    "write_bytes", "stat", "lstat", "iterdir", "glob", "rglob", "open", "mkdir", "unlink",
+    "touch", "rename", "scandir", "listdir", "connect", "load",
+    # Locations' paths of files a source reads: asking for one is the first step of opening it.
+    "core_transcript", "state_db", "cron_jobs_file", "gateway_index",
+})
+_IO_ATTRIBUTES = frozenset({"session_dir", "projects_file"})
+
+
+def _file_access(path: Path) -> list[str]:
+    """Each import of an I/O module, call of open(), I/O method call or file-path lookup in
+    ``path``, as ``line: what``."""
+    found = []
+    package = "hermes_sessions_core"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [f"{node.lineno}: import {a.name}" for a in node.names
+                      if a.name.split(".")[0] in _IO_MODULES or a.name in _IO_MODULES]
+        elif isinstance(node, ast.ImportFrom):
+            module = f"{package}.{node.module}" if node.level and node.module else node.module or ""
+            names = {f"{module}.{a.name}" for a in node.names} | {module}
+            if module.split(".")[0] in _IO_MODULES or names & _IO_MODULES:
+                found.append(f"{node.lineno}: from {node.module} import ...")
+        elif isinstance(node, ast.Call):
+            function = node.func
+            if isinstance(function, ast.Name) and function.id in _IO_CALLS:
+                found.append(f"{node.lineno}: {function.id}()")
+            elif isinstance(function, ast.Attribute) and function.attr in _IO_METHODS:
+                if function.attr == "load" and not _names_module(function.value, "json"):
+                    continue
+                found.append(f"{node.lineno}: .{function.attr}()")
+        elif isinstance(node, ast.Attribute):
+            if node.attr in _IO_ATTRIBUTES:
+                found.append(f"{node.lineno}: .{node.attr}")
+            elif _names_module(node.value, "os"):
+                found.append(f"{node.lineno}: os.{node.attr}")
+    return sorted(found, key=lambda entry: int(entry.split(":")[0]))
+
+
+def _names_module(node: ast.expr, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def test_the_store_and_pending_repair_touch_no_files() -> None:
+    """README layering: SessionStore orchestrates and the sources do I/O (issue 16). store.py
+    and pending_repair.py import no file or database module, open nothing, call no path or
+    database method and look up no file a source reads: they receive data from hooks."""
+    offenders = {
+        name: _file_access(CORE / name) for name in ("store.py", "pending_repair.py")
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_the_file_access_check_sees_file_access(tmp_path: Path) -> None:
+    """The check above can fail: each kind of access it looks for is found in a sample."""
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import os\nfrom pathlib import Path\nfrom .regular_files import read_regular\n"
+        "import json\n"
+        "def f(self, p, s):\n"
+        "    open(p)\n    os.path.isdir(p)\n    p.exists()\n    p.read_text()\n"
+        "    json.load(p)\n    self.locations.core_transcript(s, None)\n"
+        "    self.locations.session_dir\n    read_regular(p, 1)\n    sqlite_connection.connect()\n"
+        "    s.replace(a=1)\n    yaml.load(p)\n",
+        encoding="utf-8",
+    )
+    lines = [entry.split(":")[0] for entry in _file_access(sample)]
+    assert lines == ["1", "2", "3", "6", "7", "8", "9", "10", "11", "12", "13", "14"]
+
+
+#: The Web UI store's private files, and the constant naming its tombstones: only json_fs,
+#: which owns them, may name them; other plugins ask it through ``context.webui_store``.
+JSON_FS_PRIVATE_NAMES = ("_index.json", "_index.d", "_tombstones.json", "TOMBSTONES_FILE")
+
+
+def test_no_plugin_names_another_plugins_private_files() -> None:
+    """A plugin never reads the Web UI store's index, pending changes or tombstones itself:
+    it would miss what only the owner knows (pending changes, remote credentials; issue 16)."""
+    offenders = {}
+    for name, module in BUILTIN_PLUGINS:
+        if name == "json_fs":
+            continue
+        for path in (PLUGINS / name / module).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            found = [private for private in JSON_FS_PRIVATE_NAMES if private in text]
+            if found:
+                offenders[str(path.relative_to(PLUGINS))] = found
+    assert offenders == {}

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from hermes_sessions_core import InvalidProfileName, Locations
+from hermes_sessions_core import InvalidProfileName, Locations, regular_files
 
 
 def test_base_home_precedence_and_profile_unwrapping(tmp_path):
@@ -103,3 +103,99 @@ def test_importing_has_no_side_effects(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                             cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def _counting(monkeypatch, module, name):
+    """Count calls of ``module.name`` (still calling it)."""
+    calls = []
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_profiles_are_read_once_per_held_block_and_afresh_after(tmp_path, monkeypatch):
+    """S7.3, S7.5: inside held_profiles the profile list, the active profile file and each
+    profile home are read once for the block; the next block and any call outside one see a
+    profile created or switched meanwhile (the Web UI does both while running)."""
+
+    from hermes_sessions_core import locations as module
+
+    (tmp_path / "profiles" / "work").mkdir(parents=True)
+    (tmp_path / "active_profile").write_text("work\n")
+    loc = Locations.from_environment(base_home=tmp_path, environ={})
+    scans = _counting(monkeypatch, module.os, "scandir")
+    reads = _counting(monkeypatch, regular_files, "read_regular")
+    resolves = _counting(monkeypatch, module, "_resolved")
+    with loc.held_profiles():
+        for _ in range(3):
+            assert loc.known_profiles() == ["default", "work"]
+            assert loc.active_profile() == "work"
+            assert loc.profile_home("work") == tmp_path.resolve() / "profiles" / "work"
+        (tmp_path / "profiles" / "play").mkdir()
+        (tmp_path / "active_profile").write_text("play\n")
+        assert loc.known_profiles() == ["default", "work"] and loc.active_profile() == "work"
+        with loc.held_profiles():  # nested: still the outer block's answers
+            assert loc.known_profiles() == ["default", "work"]
+    assert (len(scans), len(reads), len(resolves)) == (1, 1, 2)
+    with loc.held_profiles():
+        assert loc.known_profiles() == ["default", "play", "work"]
+        assert loc.active_profile() == "play"
+    assert loc.known_profiles() == ["default", "play", "work"]
+    assert len(scans) == 3
+    other = Locations.from_environment(base_home=tmp_path / "elsewhere", environ={})
+    with loc.held_profiles():
+        loc.known_profiles()
+        assert other.known_profiles() == ["default"]  # another object asks its own folder
+
+
+def test_a_listing_scans_the_profiles_folder_once_and_sees_new_profiles(tmp_path, monkeypatch):
+    """S6.8, S7.3, S7.5: an all-profiles listing lists <base>/profiles with one scandir, reads
+    <base>/active_profile once and resolves each profile home once, however many sources ask;
+    a profile created between two listings is in the second."""
+
+    from hermes_sessions_core import SessionStore
+    from hermes_sessions_core import locations as module
+    from hermes_sessions_core.manager import make_plugin_manager
+
+    (tmp_path / "hermes" / "profiles" / "work").mkdir(parents=True)
+    loc = Locations.from_environment(base_home=tmp_path / "hermes", state_dir=tmp_path / "webui",
+                                     claude_projects_dir=tmp_path / "none", environ={})
+    manager = make_plugin_manager(builtins=["json_fs", "agent_state_db"], entry_points=False)
+    with SessionStore(loc, plugin_manager=manager) as store:
+        store.list_sessions(all_profiles=True)  # warm: imports, first-use setup
+        scans = _counting(monkeypatch, module.os, "scandir")
+        reads = _counting(monkeypatch, regular_files, "read_regular")
+        resolves = _counting(monkeypatch, module, "_resolved")
+        store.list_sessions(all_profiles=True)
+        profile_scans = [a for a in scans if str(a[0]).endswith("profiles")]
+        active_reads = [a for a in reads if str(a[0]).endswith("active_profile")]
+        assert (len(profile_scans), len(active_reads)) == (1, 1)
+        assert len(resolves) == 2  # `work`'s home: <base>/profiles, then <base>/profiles/work
+        (tmp_path / "hermes" / "profiles" / "play").mkdir()
+        seen = []
+        original = module.Locations.state_db
+        monkeypatch.setattr(module.Locations, "state_db",
+                            lambda self, profile=None: seen.append(profile) or original(self, profile))
+        store.list_sessions(all_profiles=True)
+        assert "play" in seen
+
+
+def test_an_active_profile_file_that_is_a_fifo_or_huge_counts_as_absent(tmp_path):
+    """Read with a cap and never blocking: a FIFO would hang every listing."""
+    import os
+
+    base = tmp_path / "hermes"
+    (base / "profiles" / "work").mkdir(parents=True)
+    os.mkfifo(base / "active_profile")
+    locations = Locations.from_environment(base_home=base, environ={})
+    assert locations.active_profile() == "default"
+    (base / "active_profile").unlink()
+    (base / "active_profile").write_text("work" + " " * 10_000)
+    assert locations.active_profile() == "default"
+    (base / "active_profile").write_text("work\n")
+    assert locations.active_profile() == "work"

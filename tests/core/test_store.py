@@ -16,7 +16,10 @@ from hermes_sessions_core import (
     Session,
     SessionNotFound,
     SessionStore,
+    SourceInfo,
+    hookimpl,
 )
+from hermes_sessions_core.hookspecs import AgentTranscript
 from hermes_sessions_core.manager import make_plugin_manager
 from hermes_sessions_core.pending_repair import ERROR_MARKER
 
@@ -148,17 +151,88 @@ def test_young_or_live_turns_wait(make_store, locations):
     assert store.get("alive0000001").messages == []
 
 
-def test_core_transcript_is_adopted_when_present(make_store, locations):
-    """S2.38: the agent's sessions/session_<id>.json messages and tokens are taken."""
+def test_core_transcript_is_adopted_when_present(locations):
+    """S2.38: the agent's sessions/session_<id>.json messages and tokens are taken, read by
+    the agent store's plugin (the store itself opens no file)."""
     core = locations.core_transcript("core00000001")
     core.parent.mkdir(parents=True)
     core.write_text(json.dumps({"messages": [{"role": "user", "content": "q"},
                                              {"role": "assistant", "content": "a"}],
                                 "input_tokens": 7}))
     _stale_file(locations, "core00000001", messages=[], started=0)
-    session = make_store().get("core00000001")
+    manager = make_plugin_manager(builtins=["json_fs", "agent_state_db"], entry_points=False)
+    with SessionStore(locations, plugin_manager=manager) as store:
+        session = store.get("core00000001")
     assert [m["content"] for m in session.messages] == ["q", "a"]
     assert session.input_tokens == 7 and session.pending_user_message is None
+
+
+class _TranscriptSource:
+    """A source answering only hermes_sessions_agent_transcript, with a given answer."""
+
+    def __init__(self, name, answer, priority=60):
+        self.name = name
+        self.answer = answer
+        self.priority = priority
+        self.asked = []
+
+    @hookimpl
+    def hermes_sessions_source_info(self):
+        return SourceInfo(name=self.name, label=self.name, writable=False, priority=self.priority)
+
+    @hookimpl
+    def hermes_sessions_agent_transcript(self, profile, session_id):
+        self.asked.append((profile, session_id))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+def test_the_agent_transcript_is_asked_through_the_dispatcher(make_store, locations):
+    """S2.38, S2.39: repair asks the hook with the session's profile; a raising source and a
+    malformed answer are reported and skipped, the next source's record is adopted."""
+    good = AgentTranscript(({"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}),
+                           tool_calls=({"id": "t1"},), output_tokens=3)
+    broken = _TranscriptSource("broken", RuntimeError("disk on fire"), priority=61)
+    malformed = _TranscriptSource("malformed", {"messages": [{"role": "user"}]}, priority=62)
+    answering = _TranscriptSource("answering", good, priority=63)
+    _stale_file(locations, "hook00000001", messages=[], started=0, profile="work")
+    store = make_store(broken, malformed, answering)
+    session = store.get("hook00000001")
+    assert [m["content"] for m in session.messages] == ["q", "a"]
+    assert session.tool_calls == [{"id": "t1"}] and session.output_tokens == 3
+    assert answering.asked == [("work", "hook00000001")] == broken.asked == malformed.asked
+    assert {(p.source, p.hook) for p in store.problems} == {
+        ("broken", "hermes_sessions_agent_transcript"),
+        ("malformed", "hermes_sessions_agent_transcript"),
+    }
+
+
+def test_without_an_agent_record_the_prompt_is_restored(make_store, locations):
+    """S2.38: no source keeps a record (or its record has no messages, or the profile name is
+    invalid): the pending prompt returns with one error marker, and nothing is raised."""
+    empty = _TranscriptSource("empty", None)
+    _stale_file(locations, "none00000001", messages=[], started=0)
+    _stale_file(locations, "bad000000001", messages=[], started=0, profile="Not Valid")
+    store = make_store(empty)
+    for session_id in ("none00000001", "bad000000001"):
+        session = store.get(session_id)
+        assert [m["role"] for m in session.messages] == ["user", "assistant"]
+        assert session.messages[1]["content"] == ERROR_MARKER
+    assert empty.asked == [("default", "none00000001")]  # an invalid profile is never asked
+    assert store.problems == []
+
+
+def test_a_skipped_repair_never_reads_the_agent_record(make_store, locations):
+    """S2.37, S2.39: the record is asked only under the lock and only for an empty session."""
+    source = _TranscriptSource("agentish", None)
+    _stale_file(locations, "skip00000001", messages=[], started=0)
+    _stale_file(locations, "full00000001", messages=[{"role": "user", "content": "x"}], started=0)
+    store = make_store(source)
+    with store.session_lock("skip00000001"):
+        store.get("skip00000001")
+    store.get("full00000001")
+    assert source.asked == []
 
 
 def test_non_empty_transcript_is_never_replaced(make_store, locations):

@@ -1,4 +1,4 @@
-"""One racing process: waits for the start file, then back-fills or ensures Cron Jobs."""
+"""One racing process: waits for the start file, back-fills through a store, ensures Cron Jobs."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-from hermes_sessions_cron_projects import (
-    ProjectsFile,
-    ensure_cron_project,
-    index_rows_of,
-    load_projects_with_backfill,
-)
+from hermes_sessions_cron_projects import ensure_cron_project
 
+from hermes_sessions_core import SessionStore
 from hermes_sessions_core.locations import Locations
+from hermes_sessions_core.manager import make_plugin_manager
 
 
 def main() -> None:
@@ -23,9 +20,9 @@ def main() -> None:
     deadline = time.time() + 20
     while not Path(start).exists() and time.time() < deadline:
         time.sleep(0.001)
-    projects = load_projects_with_backfill(
-        ProjectsFile(locations.projects_file), lambda: index_rows_of(locations)
-    )
+    store = SessionStore(locations, plugin_manager=make_plugin_manager(entry_points=False))
+    projects = store.stored_projects()  # the back-fill asks the Web UI store for its sessions
+    store.close()
     cron_id = ensure_cron_project(locations, profile)
     print(json.dumps({"projects": len(projects), "cron": cron_id}))
 

@@ -13,19 +13,18 @@ from hermes_sessions_cron_projects import (
     ProjectsFile,
     ensure_cron_project,
     forget_backfills,
-    index_rows_of,
     load_projects_with_backfill,
 )
 
 from hermes_sessions_core.locations import Locations
 
+from .conftest import HELD
+
 WORKER = Path(__file__).with_name("race_worker.py")
 
 
 def _load(locations: Locations) -> list:
-    return load_projects_with_backfill(
-        ProjectsFile(locations.projects_file), lambda: index_rows_of(locations)
-    )
+    return load_projects_with_backfill(ProjectsFile(locations.projects_file), lambda: HELD)
 
 
 def _profiles(locations: Locations) -> dict[str, str]:
@@ -33,8 +32,8 @@ def _profiles(locations: Locations) -> dict[str, str]:
     return {p["project_id"]: p.get("profile") for p in stored}
 
 
-def test_untagged_projects_take_the_first_index_rows_profile_else_default(locations):
-    """S5.2: p1's first index row is `work`; p3 is used only by an untagged row → default."""
+def test_untagged_projects_take_the_newest_sessions_profile_else_default(locations):
+    """S5.2: p1's newest session is `work`; p3 is used only by an untagged one → default."""
     projects = _load(locations)
     assert _profiles(locations) == {
         "p1legacy0001": "work", "p2work000002": "work", "p3orphan0003": "default"}

@@ -79,7 +79,10 @@ def test_listing_never_creates_the_project_and_hides_cron_rows(locations):
 
 def test_projects_are_listed_per_profile_and_new_ones_take_the_active_profile(locations):
     store = SessionStore(locations)
-    listed = lambda profile: [p.project_id for p in store.dispatcher.projects(store.context(), profile)[0]]
+
+    def listed(profile: str) -> list[str]:
+        return [p.project_id for p in store.dispatcher.projects(store.context(), profile)[0]]
+
     assert listed("work") == ["p2work000002"]
     assert listed("default") == ["p1legacy0001", "p3orphan0003"]  # untagged counts as default
     made = create_project(locations.with_profile("ops"), "Ops")

@@ -16,9 +16,9 @@ from hermes_sessions_core.manager import make_plugin_manager
 from .conftest import LEGACY
 
 
-def _store(locations: Locations, **settings: object) -> SessionStore:
+def _store(locations: Locations, **json_fs_settings: object) -> SessionStore:
     return SessionStore(locations, plugin_manager=make_plugin_manager(entry_points=False),
-                        settings={"cron_projects": settings} if settings else None)
+                        settings={"json_fs": json_fs_settings} if json_fs_settings else None)
 
 
 def test_hook_hermes_sessions_stored_projects(locations: Locations) -> None:
@@ -34,7 +34,8 @@ def test_hook_hermes_sessions_stored_projects(locations: Locations) -> None:
 def test_stored_projects_read_the_index_the_host_names(
     locations: Locations, tmp_path: Path
 ) -> None:
-    """A host that keeps its index elsewhere (the Web UI's SESSION_INDEX_FILE) is read there."""
+    """A host that keeps its index elsewhere (the Web UI's SESSION_INDEX_FILE) names it to the
+    Web UI store, which answers from there."""
     elsewhere = tmp_path / "elsewhere.json"
     elsewhere.write_text(json.dumps([{"session_id": "s9", "project_id": "p1legacy0001",
                                       "profile": "haku"}]), encoding="utf-8")

@@ -18,8 +18,14 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from hermes_sessions_core.hookspecs import ListRequest, SourceContext, hookimpl
-from hermes_sessions_core.models import Session, SourceInfo, SourceListing, Transcript
+from hermes_sessions_core.hookspecs import AgentTranscript, ListRequest, SourceContext, hookimpl
+from hermes_sessions_core.models import (
+    ROLE_AGENT_STORE,
+    Session,
+    SourceInfo,
+    SourceListing,
+    Transcript,
+)
 
 from .cache import DEFAULT_TTL
 from .connection import (
@@ -32,7 +38,7 @@ from .connection import (
 from .delete import delete_agent_session
 from .lineage import lineage_metadata, lineage_report
 from .listing import DEFAULT_LIMIT, clear_cache, list_agent_rows
-from .recovery_support import known_session_ids, webui_rows_without_files
+from .recovery_support import agent_transcript, known_session_ids, webui_rows_without_files
 from .rounds import CONVERSATION_ROUND_THRESHOLD, count_conversation_rounds
 from .search import hermes_sessions_search  # noqa: F401  (the search hookimpl)
 from .session_view import find_agent_session, profiles_to_search, transcript_of
@@ -75,6 +81,7 @@ def hermes_sessions_source_info() -> SourceInfo:
         id_prefixes=(),
         priority=50,
         description="Hermes agent sessions: <profile home>/state.db (read-only, chains stitched)",
+        roles=frozenset({ROLE_AGENT_STORE}),
     )
 
 
@@ -84,7 +91,10 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
     profiles = [request.profile]
     if request.all_profiles:
         profiles = list(request.profiles) or locations.known_profiles()
-    limit = request.limit if request.limit is not None else _setting(context, "limit", DEFAULT_LIMIT)
+    limit = (
+        request.limit if request.limit is not None
+        else _setting(context, "limit", DEFAULT_LIMIT)
+    )
     rows: list[Any] = []
     problems: list[Any] = []
     seen_databases = set()
@@ -102,6 +112,7 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
             messaging_sources=messaging_sources_from(_setting(context, "messaging_sources", None)),
             ttl=float(_setting(context, "cache_ttl", DEFAULT_TTL)),
             busy_timeout=wait,
+            webui_store=context.webui_store,
         )
         rows.extend(listing.rows)
         problems.extend(listing.problems)
@@ -226,4 +237,12 @@ def hermes_sessions_recoverable_sessions(context: SourceContext, profile: str) -
         context.locations,
         profile,
         busy_timeout=_lock_wait(context),
+        webui_store=context.webui_store,
     )
+
+
+@hookimpl
+def hermes_sessions_agent_transcript(
+    context: SourceContext, profile: str, session_id: str
+) -> AgentTranscript | None:
+    return agent_transcript(context.locations, profile, session_id)

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hermes_sessions_core.hookspecs import WebuiStoreFacts
 from hermes_sessions_core.locations import Locations
 from hermes_sessions_core.models import Problem, SessionRow, SourceListing
-from hermes_sessions_core.tombstones import TOMBSTONES_FILE
 
 from .cache import DEFAULT_TTL, MAX_KEYS, TtlLruCache
 from .connection import (
@@ -81,6 +81,9 @@ class ListingOptions:
     limit: int = DEFAULT_LIMIT
     exclude_sources: frozenset[str] = frozenset()
     messaging: frozenset[str] = DEFAULT_MESSAGING_SOURCES
+    #: ``webui`` rows are checked against the Web UI store after the cache, so they do not
+    #: count towards the limit here; without a Web UI store nothing hides them.
+    webui_checked_later: bool = False
 
 
 def clear_cache() -> None:
@@ -161,10 +164,15 @@ def read_agent_rows(
     db_path: Path,
     options: ListingOptions,
     context: RowContext,
-    presence: WebuiPresence | None = None,
     busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT,
 ) -> list[dict[str, Any]]:
-    """Rows of one database, newest first, limited; database errors propagate."""
+    """Rows of one database, newest first; database errors propagate.
+
+    With ``options.webui_checked_later``, ``webui`` rows do not count towards the limit:
+    whether the Web UI still holds them is asked per call (:func:`_without_webui_held`), after
+    the cache, so a build serves every call until the database changes. Cutting those rows out
+    and then at the limit gives what cutting as they are built would.
+    """
     with read_only(db_path, busy_timeout) as connection:
         schema = probe(connection)
         if not schema.listable:
@@ -187,10 +195,11 @@ def read_agent_rows(
         if tip is not None and tip not in tips:
             tips[tip] = last_activity(graph.records[tip], stats.get(tip)) or 0.0
     rows: list[dict[str, Any]] = []
+    counted = 0
     # Rows are built newest first and only until the limit is met: the limit applies after
     # projection and visibility (S3.14), but nothing below it needs building.
     for tip in sorted(tips, key=lambda t: (tips[t], t), reverse=True):
-        if len(rows) >= options.limit:
+        if counted >= options.limit:
             break
         walk = graph.walk(tip)
         row = build_row(graph, walk, stats, context)
@@ -198,10 +207,21 @@ def read_agent_rows(
             continue
         if not _visible(row, len(walk.segments)):
             continue
-        if row["raw_source"] == "webui" and presence is not None and presence.hides(tip):
-            continue
         rows.append(row)
+        if row["raw_source"] != "webui" or not options.webui_checked_later:
+            counted += 1
     return rows
+
+
+def _without_webui_held(
+    rows: tuple[dict[str, Any], ...], limit: int, presence: WebuiPresence
+) -> tuple[dict[str, Any], ...]:
+    """The rows but the ``webui`` ones the Web UI store holds or deleted (S3.16), limited."""
+    webui_ids = [row["session_id"] for row in rows if row.get("raw_source") == "webui"]
+    hidden = presence.hidden(webui_ids) if webui_ids else frozenset()
+    if not hidden and len(rows) <= limit:
+        return rows
+    return tuple(row for row in rows if row["session_id"] not in hidden)[:limit]
 
 
 # ── the cached public entry point ────────────────────────────────────────────────────────────
@@ -242,7 +262,7 @@ def _build(
         cron_project_id=cron_project_id(locations, profile),
     )
     try:
-        rows = read_agent_rows(db_path, options, context, WebuiPresence(locations), wait)
+        rows = read_agent_rows(db_path, options, context, wait)
     except AgentStoreLocked:
         raise
     except (sqlite3.Error, OSError) as error:
@@ -284,13 +304,15 @@ def list_agent_rows(
     messaging_sources: Iterable[str] | None = None,
     ttl: float = DEFAULT_TTL,
     busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT,
+    webui_store: WebuiStoreFacts | None = None,
 ) -> SourceListing:
     """The agent rows of ``profile`` (the active one by default); never raises for bad data.
 
     ``exclude_sources`` drops raw sources (the gateway watcher passes ``cron`` and ``webui``,
     S3.14). Results are cached for ``ttl`` seconds per database state (S3.23); each call gets
     rows of its own. ``busy_timeout`` bounds the wait for a writer's lock: seconds, or the
-    :class:`~.connection.LockWait` a caller shares across several stores.
+    :class:`~.connection.LockWait` a caller shares across several stores. ``webui_store``
+    (the hook's ``context.webui_store``) hides ``webui`` rows the Web UI holds or deleted.
     """
     name = locations.active_profile(profile)
     options = ListingOptions(
@@ -301,16 +323,16 @@ def list_agent_rows(
             if messaging_sources is None
             else frozenset(s.strip().lower() for s in messaging_sources)
         ),
+        webui_checked_later=webui_store is not None,
     )
     wait = lock_wait(busy_timeout)
     db_path = locations.state_db(name)
     shm_path = Path(f"{db_path}-shm")
-    store_key = (str(locations.base_home), str(db_path), name, options, locations.session_url)
+    store_key = (str(locations.base_home), str(db_path), name, options)
     fixed = (
         *store_key,
         _stat(db_path), _stat(Path(f"{db_path}-wal")),
         _stat(locations.cron_jobs_file(name)), _stat(locations.projects_file),
-        _stat(locations.session_dir), _stat(locations.session_dir / TOMBSTONES_FILE),
     )
     key = (fixed, _stat(shm_path))
     try:
@@ -338,6 +360,7 @@ def list_agent_rows(
         rows, problems = _while_locked(store_key, error, db_path)
     except Exception as error:  # noqa: BLE001 - a listing never raises (S0.3)
         return SourceListing(SOURCE_NAME, (), (_problem(error, db_path),))
+    rows = _without_webui_held(rows, options.limit, WebuiPresence(webui_store))
     return SourceListing(
         SOURCE_NAME, tuple(SessionRow.adopt(_fresh(row)) for row in rows), problems
     )

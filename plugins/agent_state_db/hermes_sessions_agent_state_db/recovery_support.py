@@ -1,8 +1,9 @@
-"""What the Web UI store's recovery asks of the agent store (S2.21, S2.25).
+"""What the Web UI store's recovery asks of the agent store (S2.21, S2.25, S2.38).
 
-Recovery restores an orphan backup only if the agent still has the session, and the audit
-offers agent ``webui`` rows that lost their Web UI file for materialisation. Both read only
-and fail open: a missing, locked or old-schema store answers ``None`` / nothing.
+Recovery restores an orphan backup only if the agent still has the session, the audit offers
+agent ``webui`` rows that lost their Web UI file for materialisation, and the repair of an
+interrupted turn adopts the agent's own ``sessions/session_<id>.json``. All read only and fail
+open: a missing, locked, old-schema or unparseable store answers ``None`` / nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from hermes_sessions_core import jsoncodec
+from hermes_sessions_core.errors import InvalidProfileName
+from hermes_sessions_core.hookspecs import AgentTranscript, WebuiStoreFacts
 from hermes_sessions_core.locations import Locations
 from hermes_sessions_core.models import Session
 
@@ -20,15 +24,23 @@ from .connection import DEFAULT_LOCK_WAIT, AgentDatabaseMissing, LockWait, read_
 from .field_caps import PATH_MAX_CHARS, TITLE_MAX_CHARS, capped, capped_path
 from .graph import chunked
 from .schema import probe
+from .side_files import read_side_file
 from .sources import source_fields
 from .transcript import message_rows
 from .webui_files import WebuiPresence
 
-__all__ = ["known_session_ids", "webui_rows_without_files"]
+__all__ = [
+    "MAX_AGENT_TRANSCRIPT_BYTES",
+    "agent_transcript",
+    "known_session_ids",
+    "webui_rows_without_files",
+]
 
 logger = logging.getLogger(__name__)
 
-_WORKTREE_COLUMNS = ("worktree_path", "worktree_branch", "worktree_repo_root", "worktree_created_at")
+_WORKTREE_COLUMNS = (
+    "worktree_path", "worktree_branch", "worktree_repo_root", "worktree_created_at",
+)
 
 
 def known_session_ids(
@@ -56,14 +68,18 @@ def known_session_ids(
 
 
 def webui_rows_without_files(
-    locations: Locations, profile: str, busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT
+    locations: Locations,
+    profile: str,
+    busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT,
+    webui_store: WebuiStoreFacts | None = None,
 ) -> list[Session]:
-    """Agent ``webui`` sessions with no Web UI file and no tombstone, as full sessions.
+    """Agent ``webui`` sessions the Web UI store (``webui_store``, the hook's
+    ``context.webui_store``) neither holds nor deleted, as full sessions.
 
     Messages keep only role, content and timestamp, ordered by timestamp then row id (S2.25).
     """
     db_path = locations.state_db(profile)
-    presence = WebuiPresence(locations)
+    presence = WebuiPresence(webui_store)
     sessions: list[Session] = []
     try:
         with read_only(db_path, busy_timeout) as connection:
@@ -82,16 +98,16 @@ def webui_rows_without_files(
             )
             names = [column[0] for column in cursor.description]
             rows = [dict(zip(names, values)) for values in cursor]
+            hidden = presence.hidden(str(row["id"]) for row in rows)
             for row in rows:
                 session_id = str(row["id"])
-                if presence.hides(session_id):
+                if session_id in hidden:
                     continue
                 messages = []
                 if schema.has_transcripts:
-                    for message in message_rows(
-                        connection, schema, [session_id], ("role", "content", "timestamp")
-                    ):
-                        messages.append({k: message.get(k) for k in ("role", "content", "timestamp")})
+                    kept = ("role", "content", "timestamp")
+                    for message in message_rows(connection, schema, [session_id], kept):
+                        messages.append({k: message.get(k) for k in kept})
                 sessions.append(_as_session(row, messages, profile, locations))
     except (AgentDatabaseMissing, sqlite3.Error, OSError) as error:
         logger.info("agent store %s offers no sessions to recover (%s)", db_path, error)
@@ -122,3 +138,31 @@ def _as_session(
         if row.get(column) is not None:
             record[column] = row[column]
     return Session.from_record(record, default_workspace=locations.default_workspace)
+
+
+#: The agent's per-session transcript is read whole; one larger than this is left alone.
+MAX_AGENT_TRANSCRIPT_BYTES = 256 * 1024 * 1024
+
+
+def agent_transcript(locations: Locations, profile: str, session_id: str) -> AgentTranscript | None:
+    """The messages, tool calls, tokens and cost the agent wrote to its
+    ``<profile home>/sessions/session_<id>.json`` (``~`` expanded, a symlink followed: the
+    user's own files), or ``None`` when that file has no messages or cannot be read (S2.38)."""
+    try:
+        path = locations.core_transcript(session_id, profile).expanduser()
+        record = jsoncodec.loads(read_side_file(path, MAX_AGENT_TRANSCRIPT_BYTES))
+    except (InvalidProfileName, OSError, ValueError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    messages = record.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return None
+    tool_calls = record.get("tool_calls")
+    return AgentTranscript(
+        messages=tuple(messages),
+        tool_calls=tuple(tool_calls) if isinstance(tool_calls, list) else (),
+        input_tokens=record.get("input_tokens"),
+        output_tokens=record.get("output_tokens"),
+        estimated_cost=record.get("estimated_cost"),
+    )

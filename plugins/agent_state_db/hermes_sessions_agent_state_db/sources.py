@@ -52,7 +52,9 @@ def messaging_sources_from(value: object) -> frozenset[str]:
     return frozenset(str(item).strip().lower() for item in value if str(item).strip())
 
 
-def source_fields(raw: object, messaging: frozenset[str] = DEFAULT_MESSAGING_SOURCES) -> SourceFields:
+def source_fields(
+    raw: object, messaging: frozenset[str] = DEFAULT_MESSAGING_SOURCES
+) -> SourceFields:
     """Map a raw source; an empty one is labelled ``Agent`` with a null ``raw_source`` (S3.3).
 
     At most :data:`~.field_caps.LABEL_MAX_CHARS` characters of it are used."""

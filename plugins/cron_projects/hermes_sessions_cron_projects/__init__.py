@@ -10,19 +10,12 @@ the host's compatibility layer and the command line are re-exported here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-from hermes_sessions_core.hookspecs import Project, SourceContext, hookimpl
+from hermes_sessions_core.hookspecs import Project, SourceContext, StoredSession, hookimpl
 from hermes_sessions_core.times import to_epoch
 
-from .backfill import (
-    forget_backfills,
-    index_rows_at,
-    index_rows_of,
-    load_projects_with_backfill,
-    tag_untagged,
-)
+from .backfill import StoredSessions, forget_backfills, load_projects_with_backfill, tag_untagged
 from .cron import (
     CRON_PROJECT_COLOR,
     CRON_PROJECT_NAME,
@@ -51,6 +44,7 @@ __all__ = [
     "ProjectRefused",
     "ProjectsFile",
     "ProjectsFileUnreadable",
+    "StoredSessions",
     "check_session_move",
     "create_project",
     "cron_project_id",
@@ -58,8 +52,6 @@ __all__ = [
     "ensure_cron_project",
     "find_cron_project",
     "forget_backfills",
-    "index_rows_at",
-    "index_rows_of",
     "is_cron_session",
     "load_projects_with_backfill",
     "move_session",
@@ -91,23 +83,24 @@ def hermes_sessions_projects(context: SourceContext, profile: str) -> list[Proje
     ]
 
 
-#: This plugin's options in a store's settings (``SessionStore(settings={SETTINGS_KEY: ...})``):
-#: ``index_file``, the sidebar index the back-fill reads when a host keeps it elsewhere.
+#: This plugin's name in a store's settings and per-store state.
 SETTINGS_KEY = "cron_projects"
 
 
 @hookimpl
 def hermes_sessions_stored_projects(context: SourceContext, migrate: bool) -> list[Any]:
-    """``projects.json`` as stored, back-filled once per store when asked (S5.2)."""
-    locations = context.locations
-    file = ProjectsFile(locations.projects_file)
+    """``projects.json`` as stored, back-filled once per store when asked (S5.2), from the
+    sessions the Web UI store says it holds."""
+    file = ProjectsFile(context.locations.projects_file)
     if not migrate:
         return file.read_or_empty()
-    index_file = context.setting(SETTINGS_KEY, "index_file", None)
     done = context.state.setdefault(f"{SETTINGS_KEY}.backfilled", set())
-    if index_file:
-        return load_projects_with_backfill(file, lambda: index_rows_at(Path(index_file)), done)
-    return load_projects_with_backfill(file, lambda: index_rows_of(locations), done)
+    webui_store = context.webui_store
+
+    def stored_sessions() -> Sequence[StoredSession]:
+        return webui_store.stored_sessions() if webui_store is not None else ()
+
+    return load_projects_with_backfill(file, stored_sessions, done)
 
 
 @hookimpl

@@ -1,35 +1,34 @@
 """The one-time profile back-fill of untagged projects (S5.2, #1614).
 
 On the first load in a process, every project without a ``profile`` takes the profile of the
-first sidebar-index row that uses it, else ``default``. The change is made under the file's
-thread and process locks on a fresh read, so racing threads and processes tag each project
-once and a later load leaves the file (and its mtime) alone. A failed save is retried on the
-next load; a thread that waited for another's back-fill re-reads the file.
+newest Web UI session that uses it, else ``default``. The sessions come from the Web UI store
+itself (``context.webui_store``), never from its files: only the store knows its pending index
+changes and its remote storage. The change is made under the file's thread and process locks on
+a fresh read, so racing threads and processes tag each project once and a later load leaves the
+file (and its mtime) alone. A failed save is retried on the next load; a thread that waited for
+another's back-fill re-reads the file.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from hermes_sessions_core.errors import StorageError
-from hermes_sessions_core.locations import DEFAULT_PROFILE, Locations
+from hermes_sessions_core.hookspecs import StoredSession
+from hermes_sessions_core.locations import DEFAULT_PROFILE
 
 from .errors import ProjectsFileUnreadable
 from .projects_file import ProjectsFile
 
-__all__ = [
-    "IndexRows", "forget_backfills", "index_rows_at", "index_rows_of",
-    "load_projects_with_backfill", "tag_untagged",
-]
+__all__ = ["StoredSessions", "forget_backfills", "load_projects_with_backfill", "tag_untagged"]
 
 logger = logging.getLogger(__name__)
 
-IndexRows = Callable[[], Iterable[Mapping[str, Any]]]
+#: The Web UI store's sessions, newest first; called only when a project needs a profile.
+StoredSessions = Callable[[], Iterable[StoredSession]]
 
 _done: set[str] = set()
 _done_guard = threading.Lock()
@@ -42,60 +41,24 @@ def forget_backfills() -> None:
         _done.clear()
 
 
-def index_rows_of(locations: Locations) -> list[dict[str, Any]]:
-    """Rows of ``<sessions>/_index.json`` in file order (newest first); ``[]`` if unreadable.
-
-    The index is the Web UI's own file format, shared with today's Web UI, so reading it does
-    not depend on the store plugin. Remote session URLs are read through fsspec.
-    """
-    try:
-        if locations.session_url and "://" in locations.session_url:
-            import fsspec
-
-            with fsspec.open(locations.session_url.rstrip("/") + "/_index.json", "rb") as handle:
-                data = handle.read()
-        else:
-            folder = Path(locations.session_url) if locations.session_url else locations.session_dir
-            return index_rows_at(folder / "_index.json")
-        return _rows_of(data)
-    except Exception as error:  # noqa: BLE001 - the index is optional: tag as default
-        logger.debug("project back-fill: no readable session index (%s)", error)
-        return []
-
-
-def index_rows_at(path: Path) -> list[dict[str, Any]]:
-    """Rows of the index file at ``path`` (a host that keeps it elsewhere); ``[]`` if unreadable."""
-    try:
-        return _rows_of(Path(path).read_bytes())
-    except Exception as error:  # noqa: BLE001 - the index is optional: tag as default
-        logger.debug("project back-fill: no readable session index at %s (%s)", path, error)
-        return []
-
-
-def _rows_of(data: bytes) -> list[dict[str, Any]]:
-    rows = json.loads(data.decode("utf-8-sig"))
-    return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
-
-
-def tag_untagged(projects: list[Any], rows: Iterable[Mapping[str, Any]]) -> list[Any] | None:
-    """Tag each untagged project; ``None`` when every project already has a profile."""
+def tag_untagged(projects: list[Any], sessions: Iterable[StoredSession]) -> list[Any] | None:
+    """Tag each untagged project with the profile of the first (newest) session using it;
+    ``None`` when every project already has a profile."""
     untagged = [p for p in projects if isinstance(p, dict) and not p.get("profile")]
     if not untagged:
         return None
     wanted = {p.get("project_id") for p in untagged if p.get("project_id")}
     first_profile: dict[Any, str] = {}
-    for row in rows:
-        project_id = row.get("project_id")
-        profile = row.get("profile")
-        if project_id in wanted and profile and isinstance(profile, str):
-            first_profile.setdefault(project_id, profile)  # the first row wins
+    for session in sessions:
+        if session.project_id in wanted and session.profile:
+            first_profile.setdefault(session.project_id, session.profile)  # the first one wins
     for project in untagged:
         project["profile"] = first_profile.get(project.get("project_id"), DEFAULT_PROFILE)
     return projects
 
 
 def load_projects_with_backfill(
-    file: ProjectsFile, index_rows: IndexRows, done: set[str] | None = None
+    file: ProjectsFile, stored_sessions: StoredSessions, done: set[str] | None = None
 ) -> list[Any]:
     """Every stored project, back-filled once; never raises for bad data.
 
@@ -119,13 +82,13 @@ def load_projects_with_backfill(
         if key in done:
             return file.read_or_empty()  # another thread back-filled while we waited
         try:
-            stored = file.update(lambda latest: tag_untagged(latest, index_rows()))
+            stored = file.update(lambda latest: tag_untagged(latest, stored_sessions()))
         except ProjectsFileUnreadable as error:
             logger.warning("projects are unreadable, listing none: %s", error)
             return []
         except (StorageError, OSError) as error:
             logger.warning("project profile back-fill not saved, will retry: %s", error)
-            return tag_untagged(current, index_rows()) or current
+            return tag_untagged(current, stored_sessions()) or current
         with _done_guard:
             done.add(key)
         return stored

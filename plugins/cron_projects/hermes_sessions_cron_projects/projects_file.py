@@ -109,7 +109,9 @@ class ProjectsFile:
             if updated is None:
                 return list(current or [])
             if not isinstance(updated, list):
-                raise TypeError(f"a projects change must return a list, not {type(updated).__name__}")
+                raise TypeError(
+                    f"a projects change must return a list, not {type(updated).__name__}"
+                )
             self._write(updated)
             return updated
 
@@ -127,7 +129,9 @@ class ProjectsFile:
         try:
             write_file_atomically(self.path, payload)
         except OSError as error:
-            raise StorageError(f"could not write {self.path}: {error}", path=str(self.path)) from error
+            raise StorageError(
+                f"could not write {self.path}: {error}", path=str(self.path)
+            ) from error
 
 
 class _Locked:

@@ -10,13 +10,21 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from hermes_sessions_core.errors import SessionUnreadable
 from hermes_sessions_core.hookspecs import ListRequest, MaintenanceRequest, SourceContext, hookimpl
-from hermes_sessions_core.models import Session, SourceInfo, SourceListing, Transcript
+from hermes_sessions_core.models import (
+    ROLE_WEBUI_STORE,
+    Session,
+    SourceInfo,
+    SourceListing,
+    Transcript,
+)
 
+from . import stored_facts
 from .listed_rows import listed_rows_of
 from .registry import SOURCE_NAME, forget_all, session_files_for
 from .session_files import RECHECK_AFTER
 
 if TYPE_CHECKING:  # search and maintenance load on first use: a listing needs neither
+    from hermes_sessions_core.hookspecs import StoredSession
     from hermes_sessions_core.search import SearchQuery, SearchResults
 
     from .search_index import SearchIndex
@@ -32,6 +40,7 @@ def hermes_sessions_source_info() -> SourceInfo:
         writable=True,
         priority=0,
         description="Web UI sessions: <state dir>/sessions/<id>.json and _index.json",
+        roles=frozenset({ROLE_WEBUI_STORE}),
     )
 
 
@@ -86,7 +95,9 @@ def hermes_sessions_read_messages(
 
 
 @hookimpl
-def hermes_sessions_save_session(context: SourceContext, session: Session, skip_index: bool) -> bool:
+def hermes_sessions_save_session(
+    context: SourceContext, session: Session, skip_index: bool
+) -> bool:
     session_files_for(context).save(session, skip_index=skip_index)
     _search_index(context).session_saved(session)  # never raises: marks stale
     return True
@@ -117,10 +128,28 @@ def hermes_sessions_shutdown(context: SourceContext) -> None:
 
 
 @hookimpl
-def hermes_sessions_maintain(context: SourceContext, request: MaintenanceRequest) -> Mapping[str, Any]:
+def hermes_sessions_maintain(
+    context: SourceContext, request: MaintenanceRequest
+) -> Mapping[str, Any]:
     from .recovery import maintain
 
     return maintain(session_files_for(context), request)
+
+
+@hookimpl
+def hermes_sessions_stored_sessions(
+    context: SourceContext, profile: str | None, session_ids: frozenset[str] | None
+) -> list[StoredSession]:
+    """Setting ``index_file``: an index a host keeps apart from the session folder."""
+    return stored_facts.stored_sessions(
+        session_files_for(context), context.locations, profile, session_ids,
+        host_index=context.setting(SOURCE_NAME, "index_file", None),
+    )
+
+
+@hookimpl
+def hermes_sessions_deleted_ids(context: SourceContext) -> frozenset[str]:
+    return stored_facts.deleted_ids(session_files_for(context))
 
 
 def _search_index(context: SourceContext) -> SearchIndex:

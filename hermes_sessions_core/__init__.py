@@ -22,9 +22,20 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .hookspecs import ENTRY_POINT_GROUP, ListRequest, SourceContext, hookimpl, hookspec
+    from .hookspecs import (
+        ENTRY_POINT_GROUP,
+        AgentTranscript,
+        ListRequest,
+        SourceContext,
+        StoredSession,
+        WebuiStoreFacts,
+        hookimpl,
+        hookspec,
+    )
     from .locations import Locations
     from .models import (
+        ROLE_AGENT_STORE,
+        ROLE_WEBUI_STORE,
         Problem,
         Session,
         SessionRow,
@@ -41,6 +52,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "AgentTranscript",
     "ENTRY_POINT_GROUP",
     "HermesSessionsError",
     "InvalidProfileName",
@@ -49,6 +61,8 @@ __all__ = [
     "Locations",
     "PartialSessionSaveError",
     "Problem",
+    "ROLE_AGENT_STORE",
+    "ROLE_WEBUI_STORE",
     "ReadOnlySessionError",
     "Session",
     "SessionConflict",
@@ -61,7 +75,9 @@ __all__ = [
     "SourceInfo",
     "SourceListing",
     "StorageError",
+    "StoredSession",
     "Transcript",
+    "WebuiStoreFacts",
     "hookimpl",
     "hookspec",
     "is_valid_session_id",
@@ -73,13 +89,18 @@ __all__ = [
 # package (the command line's `--help`, the Web UI drop-in) does not load all of them.
 _HOMES = {
     **dict.fromkeys(
-        ("ENTRY_POINT_GROUP", "ListRequest", "SourceContext", "hookimpl", "hookspec"), "hookspecs"
+        (
+            "ENTRY_POINT_GROUP", "AgentTranscript", "ListRequest", "SourceContext",
+            "StoredSession", "WebuiStoreFacts", "hookimpl", "hookspec",
+        ),
+        "hookspecs",
     ),
     "Locations": "locations",
     **dict.fromkeys(
         (
-            "Problem", "Session", "SessionRow", "SidebarListing", "SourceInfo", "SourceListing",
-            "Transcript", "is_valid_session_id", "new_session_id", "title_from",
+            "Problem", "ROLE_AGENT_STORE", "ROLE_WEBUI_STORE", "Session", "SessionRow",
+            "SidebarListing", "SourceInfo", "SourceListing", "Transcript", "is_valid_session_id",
+            "new_session_id", "title_from",
         ),
         "models",
     ),

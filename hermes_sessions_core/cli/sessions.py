@@ -153,13 +153,17 @@ def _print_rows(rows: list[dict[str, Any]], profile: str) -> None:
     out().print(table)
 
 
-def _fail_if_asked_location_unusable(sessions_url: Optional[str], problems: Any) -> None:
+def _fail_if_asked_location_unusable(
+    sessions_url: Optional[str], store: Any, problems: Any
+) -> None:
     """A ``--sessions-url`` the user gave that cannot be opened is the command's failure (one
-    line naming it and the fix, exit 1), not a warning beside an empty listing."""
-    if sessions_url is None:
+    line naming it and the fix, exit 1), not a warning beside an empty listing. The URL is the
+    Web UI store's, whichever plugin holds that role."""
+    writable = store.dispatcher.writable_source()
+    if sessions_url is None or writable is None:
         return
     for problem in problems:
-        if problem.source == "json_fs" and problem.error_type in (
+        if problem.source == writable.name and problem.error_type in (
             "StorageError", "MissingDependencyError"
         ):
             fail(problem.message)
@@ -227,7 +231,7 @@ def list_command(
     except HermesSessionsError as error:
         fail(str(error))
         return
-    _fail_if_asked_location_unusable(sessions_url, listing.problems)
+    _fail_if_asked_location_unusable(sessions_url, store, listing.problems)
     listed = listing.rows_from(source) if source else listing.rows
     selected = _sorted(_selected([row.to_dict() for row in listed], since, project), sort, reverse)
     rows = selected[:limit] if limit is not None else selected

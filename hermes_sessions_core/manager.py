@@ -176,7 +176,26 @@ def make_plugin_manager(
         manager.register_source(plugin, PluginRecord(name=name, origin="extra", module=module_name))
     if entry_points:
         _load_entry_points(manager)
+    _check_pending(manager)
     return manager
+
+
+def _check_pending(manager: SessionsPluginManager) -> None:
+    """pluggy's own check that every registered hook implementation has a specification.
+
+    ``register_source`` already unregistered each plugin with a misspelled hook, naming the
+    plugin and the hook; this is pluggy's word that nothing slipped past, and if something did
+    (a plugin registered by other means), it is reported as a load problem, not raised.
+    """
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as error:
+        plugin = error.plugin
+        name = manager.get_name(plugin) or repr(plugin)
+        record = manager.records.get(name) or PluginRecord(
+            name=name, origin="unknown", module=type(plugin).__name__
+        )
+        manager._report(record, "check_pending", error)
 
 
 def _load_entry_points(manager: SessionsPluginManager) -> None:

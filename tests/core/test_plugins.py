@@ -277,3 +277,26 @@ def test_a_slow_projects_hook_costs_at_most_the_bound(site, tmp_path, release_sl
     assert (problem.source, problem.hook, problem.error_type) == (
         "fakeslowprojects", "hermes_sessions_projects", "SourceTimeout")
     assert problem.distribution == "fake-slowprojects 0.2"
+
+
+def test_pluggy_check_pending_reports_what_bypassed_registration():
+    """A plugin registered on the manager directly (not through register_source) with a hook
+    that has no specification is pluggy's check_pending failure: a load problem, not a raise."""
+    import types
+
+    from hermes_sessions_core.hookspecs import hookimpl
+    from hermes_sessions_core.manager import _check_pending
+
+    manager = make_plugin_manager(builtins=["json_fs"], entry_points=False)
+    stray = types.ModuleType("stray")
+
+    def hermes_sessions_list_row(context, request):
+        return None
+
+    stray.hermes_sessions_list_row = hookimpl(hermes_sessions_list_row)
+    manager.register(stray, name="stray")
+    _check_pending(manager)
+    (problem,) = [p for p in manager.load_problems if p.source == "stray"]
+    assert problem.hook == "check_pending" and "hermes_sessions_list_row" in problem.message
+    clean = make_plugin_manager(builtins=["json_fs"], entry_points=False)
+    assert clean.load_problems == []

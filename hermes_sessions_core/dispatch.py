@@ -35,6 +35,7 @@ from .models import (
     SourceListing,
     Transcript,
     is_valid_session_id,
+    validate_project_id,
 )
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         ListRequest,
         MaintenanceRequest,
         Project,
+        ProjectFacts,
         SourceContext,
         StoredSession,
         WebuiStoreFacts,
@@ -102,6 +104,7 @@ class Dispatcher:
         self.sources: dict[str, Source] = {}
         self._ordered: list[Source] | None = None
         self._calls = PluginHookCalls(manager)
+        self._keepers: list[tuple[str, bool]] | None = None
         describe_bound = bound_for("hermes_sessions_source_info", settings, self.call_timeout)
         self._describe_sources(describe_bound)
 
@@ -535,6 +538,41 @@ class Dispatcher:
             self._record_source(source, hook, wrong)
             return frozenset()
         return frozenset(i for i in answer if isinstance(i, str))
+
+    def project_facts(self, context: SourceContext) -> ProjectFacts | None:
+        """What the projects keeper holds, asked of it with ``context`` when a plugin first
+        wants it; ``None`` when no plugin keeps projects. Handed to plugins as
+        ``context.projects``."""
+        from .hookspecs import ProjectFacts
+
+        if not self._project_keepers():
+            return None
+        return ProjectFacts(lambda profile: self.cron_project_id(context, profile))
+
+    def cron_project_id(self, context: SourceContext, profile: str) -> str | None:
+        """The first keeper's id of ``profile``'s Cron Jobs project, never created here (S5.6);
+        a raising keeper or a malformed answer is reported and the next one asked, because
+        the listing that asks must never fail."""
+        hook = "hermes_sessions_cron_project_id"
+        for name, builtin in self._project_keepers():
+            bound = None if builtin else self._timeout_for(hook, context)
+            try:
+                answer = self._call(name, hook, bound, context=context, profile=profile)
+                if answer is not None:
+                    return validate_project_id(answer)
+            except Exception as error:  # noqa: BLE001 - a broken keeper is a reported fact
+                self._record(name, hook, error, self._distribution(name))
+        return None
+
+    def _project_keepers(self) -> list[tuple[str, bool]]:
+        """The plugins answering ``hermes_sessions_cron_project_id`` in calling order, each
+        with whether it is built in; found once, as every agent listing asks them."""
+        if self._keepers is None:
+            self._keepers = [
+                (name, self._is_builtin(name))
+                for name, _plugin in self._answering("hermes_sessions_cron_project_id")
+            ]
+        return self._keepers
 
     def projects(
         self, context: SourceContext, profile: str

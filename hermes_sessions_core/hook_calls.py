@@ -48,6 +48,7 @@ BOUNDED_HOOKS: frozenset[str] = frozenset({
     "hermes_sessions_search",
     "hermes_sessions_projects",
     "hermes_sessions_agent_transcript",
+    "hermes_sessions_cron_project_id",
 })
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "SourceContext",
     "ListRequest",
     "Project",
+    "ProjectFacts",
     "StoredSession",
     "WebuiStoreFacts",
     "HOOK_NAMES",
@@ -99,6 +100,30 @@ class WebuiStoreFacts:
         return self._deleted
 
 
+class ProjectFacts:
+    """What the plugin that keeps projects holds, for the others (STYLE 11).
+
+    The agent store tags cron rows with their profile's Cron Jobs project (S5.6) but never
+    reads the projects file: the keeper (``hermes_sessions_cron_project_id``) answers, asked on
+    first use and remembered for the one call (a listing asks once per profile). Looking never
+    creates the project (S5.6); a keeper that cannot answer answers ``None``.
+    """
+
+    __slots__ = ("_ask_cron", "_cron")
+
+    def __init__(self, cron_project_id: Callable[[str], str | None]) -> None:
+        self._ask_cron = cron_project_id
+        self._cron: dict[str, str | None] = {}
+
+    def cron_project_id(self, profile: str) -> str | None:
+        """The id of ``profile``'s Cron Jobs project, or ``None`` while it does not exist."""
+        try:
+            return self._cron[profile]
+        except KeyError:
+            answer = self._cron[profile] = self._ask_cron(profile)
+            return answer
+
+
 @dataclass(frozen=True)
 class SourceContext:
     """What a hook needs to know about the calling store.
@@ -109,7 +134,9 @@ class SourceContext:
     ``state`` is the calling store's scratch space, the same dict on every call from that
     store: a source may keep there, under its own name, what it built for this store (an open
     folder, a cache) instead of in a global. ``webui_store`` answers what the Web UI store
-    holds (:class:`WebuiStoreFacts`), or is ``None`` when no source takes that role.
+    holds (:class:`WebuiStoreFacts`), or is ``None`` when no source takes that role;
+    ``projects`` answers what the projects keeper holds (:class:`ProjectFacts`), or is ``None``
+    when no plugin keeps projects.
     """
 
     locations: Locations
@@ -117,6 +144,7 @@ class SourceContext:
     live_stream_ids: frozenset[str] = frozenset()
     state: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     webui_store: WebuiStoreFacts | None = field(default=None, compare=False, repr=False)
+    projects: ProjectFacts | None = field(default=None, compare=False, repr=False)
 
     def setting(self, source: str, key: str, default: Any = None) -> Any:
         return self.settings.get(source, {}).get(key, default)
@@ -463,6 +491,20 @@ class HermesSessionsSpec:
         --ensure-cron``); a listing never does (S5.6). ``default`` and a renamed root share one
         (S7.4). Raise a ``StorageError`` rather than replace an unreadable file (S8.8).
         ``None``: this plugin keeps no projects. Stops at first non-None result.
+        """
+
+    @hookspec(firstresult=True)
+    def hermes_sessions_cron_project_id(
+        self, context: SourceContext, profile: str
+    ) -> str | None:
+        """Return the id of ``profile``'s Cron Jobs project if it exists; never create it (S5.6).
+
+        Called on every agent listing, through ``context.projects.cron_project_id()``, so cron
+        rows carry the project (S5.4-S5.6) without another plugin reading your projects. Answer
+        as :meth:`hermes_sessions_ensure_cron_project` would find it (``default`` and a renamed
+        root share one, S7.4), cheaply (the caller keys its cache on the answer), writing
+        nothing. ``None``: no such project yet, or this plugin keeps no projects. Raising is
+        isolated: cron rows then carry no project. Stops at first non-None result.
         """
 
     @hookspec(firstresult=True)

@@ -131,10 +131,15 @@ class SessionStore:
         self, locations: Locations, settings: Mapping[str, Mapping[str, Any]],
         live: frozenset[str],
     ) -> SourceContext:
-        """A context whose ``webui_store`` asks the Web UI store, with this same context, what
-        it holds: plugins get another source's facts only through the core (STYLE 11)."""
+        """A context whose ``webui_store`` asks the Web UI store, and whose ``projects`` the
+        projects keeper, with this same context, what they hold: plugins get another source's
+        facts only through the core (STYLE 11)."""
         plain = SourceContext(locations, settings, live, self._source_state)
-        return replace(plain, webui_store=self.dispatcher.webui_store_facts(plain))
+        return replace(
+            plain,
+            webui_store=self.dispatcher.webui_store_facts(plain),
+            projects=self.dispatcher.project_facts(plain),
+        )
 
     def source_enabled(self, name: str) -> bool:
         writable = self.dispatcher.writable_source()

@@ -17,6 +17,7 @@ from hermes_sessions_core import SessionStore
 from hermes_sessions_core.hookspecs import ListRequest
 from hermes_sessions_core.locations import Locations
 from hermes_sessions_core.manager import make_plugin_manager
+from hermes_sessions_core.models import SessionRow
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "agent_state_db"
 GENERATOR = FIXTURES / "make_state_db.py"
@@ -109,9 +110,14 @@ def lock_held_by_another_process(*databases: Path, mode: str) -> Iterator[None]:
 
 
 @contextmanager
-def store_over(home: AgentHome, session_url: str | None = None) -> Iterator[SessionStore]:
+def store_over(
+    home: AgentHome, session_url: str | None = None,
+    builtins: tuple[str, ...] = ("json_fs", "agent_state_db"),
+    settings: dict[str, dict[str, Any]] | None = None,
+) -> Iterator[SessionStore]:
     """A store with the Web UI store (json_fs, on ``session_url`` if given) and the agent
-    store: the agent asks the Web UI store what it holds only through the core."""
+    store (and any other ``builtins``): the agent asks the Web UI store and the projects
+    keeper what they hold only through the core. ``settings`` replace the uncached default."""
     from dataclasses import replace
 
     from hermes_sessions_json_fs import forget_all
@@ -122,9 +128,9 @@ def store_over(home: AgentHome, session_url: str | None = None) -> Iterator[Sess
     store = SessionStore(
         locations,
         plugin_manager=make_plugin_manager(
-            builtins=["json_fs", "agent_state_db"], entry_points=False
+            builtins=list(builtins), entry_points=False
         ),
-        settings={"agent_state_db": {"cache_ttl": 0.0}},
+        settings=settings if settings is not None else {"agent_state_db": {"cache_ttl": 0.0}},
     )
     try:
         yield store
@@ -133,10 +139,15 @@ def store_over(home: AgentHome, session_url: str | None = None) -> Iterator[Sess
         forget_all()
 
 
-def agent_ids_through(store: SessionStore, profile: str = "default") -> set[str]:
-    """Ids of the agent store's own listing, called the way the sidebar calls it."""
+def agent_rows_through(store: SessionStore, profile: str = "default") -> dict[str, SessionRow]:
+    """The agent store's own listing by id, called the way the sidebar calls it."""
     request = ListRequest(profile=profile, profiles=(profile,), limit=1000)
     listings = store.dispatcher.list_rows(
         store.context(), request, lambda name: name == "agent_state_db"
     )
-    return {row.session_id for listing in listings for row in listing.rows}
+    return {row.session_id: row for listing in listings for row in listing.rows}
+
+
+def agent_ids_through(store: SessionStore, profile: str = "default") -> set[str]:
+    """Ids of the agent store's own listing, called the way the sidebar calls it."""
+    return set(agent_rows_through(store, profile))

@@ -15,9 +15,11 @@ from hermes_sessions_agent_state_db import list_agent_rows
 
 from hermes_sessions_core.models import Session
 
-from .helpers import FIXTURES, AgentHome, agent_ids_through, store_over
+from .helpers import FIXTURES, AgentHome, agent_ids_through, agent_rows_through, store_over
 
 CRON = "cron_5afbaeed357d_20261123_212026"
+#: The stores with the Web UI store, the agent store and the projects keeper.
+KEEPER = ("json_fs", "agent_state_db", "cron_projects")
 
 
 def _ids(home: AgentHome, profile: str = "default", **options: object) -> list[str]:
@@ -93,7 +95,8 @@ def test_a_damaged_web_ui_file_still_hides_its_agent_row(current: AgentHome) -> 
 
 
 def test_cron_rows_take_the_existing_cron_jobs_project(real_small: AgentHome) -> None:
-    """S5.6: cron rows carry their profile's Cron Jobs project; listing never writes projects."""
+    """S5.6, STYLE 11: cron rows carry their profile's Cron Jobs project, as the projects
+    keeper (cron_projects) answers; the listing never writes projects."""
     projects = real_small.state_dir / "projects.json"
     projects.parent.mkdir(parents=True)
     payload = [
@@ -103,15 +106,21 @@ def test_cron_rows_take_the_existing_cron_jobs_project(real_small: AgentHome) ->
     ]
     projects.write_text(json.dumps(payload), encoding="utf-8")
     before = projects.stat().st_mtime_ns
-    rows = {r.session_id: r for r in list_agent_rows(real_small.locations, "default", ttl=0).rows}
+    with store_over(real_small, builtins=KEEPER) as store:
+        rows = agent_rows_through(store)
     assert rows[CRON]["project_id"] == "bbbbbbbbbbbb"
     assert rows["20261123_212026_5dae6d"]["project_id"] is None
     assert projects.stat().st_mtime_ns == before
+    # Without a keeper nobody knows the project: the agent store never reads the file itself.
+    assert {r["project_id"] for r in list_agent_rows(real_small.locations, "default", ttl=0).rows
+            if r.session_id == CRON} == {None}
 
 
 def test_listing_never_creates_projects(real_small: AgentHome) -> None:
-    """S5.6, S8.20: without projects.json nothing is created."""
+    """S5.6, S8.20: without projects.json nothing is created, the keeper asked or not."""
     list_agent_rows(real_small.locations, "default", ttl=0)
+    with store_over(real_small, builtins=KEEPER) as store:
+        assert agent_rows_through(store)[CRON]["project_id"] is None
     assert not (real_small.state_dir / "projects.json").exists()
 
 

@@ -194,3 +194,64 @@ def test_no_plugin_names_another_plugins_private_files() -> None:
             if found:
                 offenders[str(path.relative_to(PLUGINS))] = found
     assert offenders == {}
+
+
+#: The projects keeper's file, as code names it: only cron_projects, which owns it, may; other
+#: plugins ask it through ``context.projects`` (the Cron Jobs project of cron rows, S5.6).
+PROJECTS_KEEPER = "cron_projects"
+PROJECTS_FILE_NAMES = ("projects.json", "projects_file", "PROJECTS_FILE")
+
+
+def _names_in_code(path: Path, names: tuple[str, ...]) -> list[str]:
+    """Each attribute, name or string (docstrings aside) in ``path`` that holds one of
+    ``names``, as ``line: name``: what opening that file takes, whatever prose says of it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value) for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            text = node.attr
+        elif isinstance(node, ast.Name):
+            text = node.id
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) in docstrings:
+                continue
+            text = node.value
+        else:
+            continue
+        found += [f"{node.lineno}: {name}" for name in names if name in text]
+    return sorted(found, key=lambda entry: int(entry.split(":")[0]))
+
+
+def test_no_plugin_but_the_keeper_names_the_projects_file() -> None:
+    """Only the projects keeper reads ``projects.json``: the agent store once read it for the
+    Cron Jobs project and now asks the keeper (issue 16, STYLE 11)."""
+    offenders = {}
+    for name, module in BUILTIN_PLUGINS:
+        if name == PROJECTS_KEEPER:
+            continue
+        for path in (PLUGINS / name / module).rglob("*.py"):
+            found = _names_in_code(path, PROJECTS_FILE_NAMES)
+            if found:
+                offenders[str(path.relative_to(PLUGINS))] = found
+    assert offenders == {}
+
+
+def test_the_projects_file_check_sees_names_in_code(tmp_path: Path) -> None:
+    """The check above can fail: an attribute, a name and a string are found, a docstring is
+    not."""
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        '"""Reads projects.json."""\n'
+        "def f(locations):\n"
+        '    """The projects.json list."""\n'
+        "    locations.projects_file\n    PROJECTS_FILE\n    'state/projects.json'\n",
+        encoding="utf-8",
+    )
+    found = _names_in_code(sample, PROJECTS_FILE_NAMES)
+    assert found == ["4: projects_file", "5: PROJECTS_FILE", "6: projects.json"]

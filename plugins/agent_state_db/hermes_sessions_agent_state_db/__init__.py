@@ -113,6 +113,7 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
             ttl=float(_setting(context, "cache_ttl", DEFAULT_TTL)),
             busy_timeout=wait,
             webui_store=context.webui_store,
+            projects=context.projects,
         )
         rows.extend(listing.rows)
         problems.extend(listing.problems)
@@ -138,6 +139,7 @@ def hermes_sessions_load_session(
         messaging=messaging_sources_from(_setting(context, "messaging_sources", None)),
         busy_timeout=_lock_wait(context),
         every_profile=_every_profile(context),
+        projects=context.projects,
     )
     if view is None:
         return None

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hermes_sessions_core.hookspecs import WebuiStoreFacts
+from hermes_sessions_core.hookspecs import ProjectFacts, WebuiStoreFacts
 from hermes_sessions_core.locations import Locations
 from hermes_sessions_core.models import Problem, SessionRow, SourceListing
 
@@ -247,9 +247,11 @@ def _fresh(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _build(
-    locations: Locations, profile: str, db_path: Path, options: ListingOptions, wait: LockWait
+    locations: Locations, profile: str, db_path: Path, options: ListingOptions, wait: LockWait,
+    cron_project: str | None,
 ) -> _Built:
-    """Rows and problems; raises :class:`AgentStoreLocked`, which is never cached."""
+    """Rows and problems, cron rows in project ``cron_project``; raises
+    :class:`AgentStoreLocked`, which is never cached."""
     problems: list[Problem] = []
     jobs_path = locations.cron_jobs_file(profile)
     names = read_cron_job_names(jobs_path)
@@ -259,7 +261,7 @@ def _build(
         profile=profile,
         messaging=options.messaging,
         cron_names=dict(names),
-        cron_project_id=cron_project_id(locations, profile),
+        cron_project_id=cron_project,
     )
     try:
         rows = read_agent_rows(db_path, options, context, wait)
@@ -305,6 +307,7 @@ def list_agent_rows(
     ttl: float = DEFAULT_TTL,
     busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT,
     webui_store: WebuiStoreFacts | None = None,
+    projects: ProjectFacts | None = None,
 ) -> SourceListing:
     """The agent rows of ``profile`` (the active one by default); never raises for bad data.
 
@@ -312,7 +315,8 @@ def list_agent_rows(
     S3.14). Results are cached for ``ttl`` seconds per database state (S3.23); each call gets
     rows of its own. ``busy_timeout`` bounds the wait for a writer's lock: seconds, or the
     :class:`~.connection.LockWait` a caller shares across several stores. ``webui_store``
-    (the hook's ``context.webui_store``) hides ``webui`` rows the Web UI holds or deleted.
+    (the hook's ``context.webui_store``) hides ``webui`` rows the Web UI holds or deleted;
+    ``projects`` (``context.projects``) names the profile's Cron Jobs project for cron rows.
     """
     name = locations.active_profile(profile)
     options = ListingOptions(
@@ -329,10 +333,12 @@ def list_agent_rows(
     db_path = locations.state_db(name)
     shm_path = Path(f"{db_path}-shm")
     store_key = (str(locations.base_home), str(db_path), name, options)
+    # The keeper's answer, not its file, keys the cache: rows change when the project does.
+    cron_project = None if "cron" in options.exclude_sources else cron_project_id(projects, name)
     fixed = (
         *store_key,
         _stat(db_path), _stat(Path(f"{db_path}-wal")),
-        _stat(locations.cron_jobs_file(name)), _stat(locations.projects_file),
+        _stat(locations.cron_jobs_file(name)), cron_project,
     )
     key = (fixed, _stat(shm_path))
     try:
@@ -345,7 +351,7 @@ def list_agent_rows(
         return SourceListing(SOURCE_NAME, (), (_problem(error, where),))
 
     def build() -> _Built:
-        built = _build(locations, name, db_path, options, wait)
+        built = _build(locations, name, db_path, options, wait, cron_project)
         if not any(problem.path == str(db_path) for problem in built[1]):
             _remember_read(store_key, built[0])
         return built

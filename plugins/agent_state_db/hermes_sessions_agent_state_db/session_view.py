@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hermes_sessions_core.hookspecs import ProjectFacts
 from hermes_sessions_core.locations import Locations
 from hermes_sessions_core.models import Session, Transcript
 
@@ -91,7 +92,7 @@ def profiles_to_search(locations: Locations, every_profile: bool = True) -> list
 
 def _read_view(
     locations: Locations, profile: str, session_id: str, with_messages: bool,
-    messaging: frozenset[str], busy_timeout: float | LockWait,
+    messaging: frozenset[str], busy_timeout: float | LockWait, projects: ProjectFacts | None,
 ) -> AgentSessionView | None:
     db_path = locations.state_db(profile)
     if not db_path.is_file():
@@ -115,7 +116,7 @@ def _read_view(
         profile=profile,
         messaging=messaging,
         cron_names=dict(read_cron_job_names(locations.cron_jobs_file(profile))),
-        cron_project_id=cron_project_id(locations, profile),
+        cron_project_id=cron_project_id(projects, profile),
     )
     return AgentSessionView(profile, build_row(graph, walk, stats, context), messages)
 
@@ -128,6 +129,7 @@ def find_agent_session(
     messaging: frozenset[str] = DEFAULT_MESSAGING_SOURCES,
     busy_timeout: float | LockWait = DEFAULT_LOCK_WAIT,
     every_profile: bool = True,
+    projects: ProjectFacts | None = None,
 ) -> AgentSessionView | None:
     """The session from the first profile whose store holds it (the active profile only
     unless ``every_profile``), else None.
@@ -135,14 +137,17 @@ def find_agent_session(
     A database that cannot be read is skipped. When no store answered, a store locked by
     another process raises :class:`AgentStoreLocked` (whether it holds the id cannot be
     known), else ``sqlite3.Error`` from the last one tried is raised so the core can report
-    it. Every store shares one wait for locks (``busy_timeout``).
+    it. Every store shares one wait for locks (``busy_timeout``). ``projects`` (the hook's
+    ``context.projects``) names the Cron Jobs project a cron session belongs to.
     """
     wait = lock_wait(busy_timeout)
     locked: AgentStoreLocked | None = None
     last_error: sqlite3.Error | None = None
     for profile in profiles_to_search(locations, every_profile):
         try:
-            view = _read_view(locations, profile, session_id, with_messages, messaging, wait)
+            view = _read_view(
+                locations, profile, session_id, with_messages, messaging, wait, projects
+            )
         except AgentStoreLocked as error:
             locked = locked or error
             continue

@@ -1,10 +1,11 @@
 """Reading the small JSON files agent rows consult, without trusting them (issue 13).
 
-``cron/jobs.json`` (job names), the Web UI's ``projects.json`` (the Cron Jobs project) and its
-tombstones, and the agent's per-session ``sessions/session_<id>.json`` (an interrupted turn's
-transcript) are written by other programs. Opening a FIFO for reading blocks until a writer
-comes, so each file is opened non-blocking and must turn out to be a regular file; and none is
-read past :data:`MAX_SIDE_FILE_BYTES` unless its reader names a larger cap.
+``cron/jobs.json`` (job names) and the agent's per-session ``sessions/session_<id>.json`` (an
+interrupted turn's transcript) are written by other programs; what the Web UI's store and the
+projects keeper hold is asked through the core (``context.webui_store``, ``context.projects``).
+Opening a FIFO for reading blocks until a writer comes, so each file is opened non-blocking and
+must turn out to be a regular file; and none is read past :data:`MAX_SIDE_FILE_BYTES` unless
+its reader names a larger cap.
 """
 
 from __future__ import annotations

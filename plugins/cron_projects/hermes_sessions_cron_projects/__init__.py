@@ -19,6 +19,7 @@ from .backfill import StoredSessions, forget_backfills, load_projects_with_backf
 from .cron import (
     CRON_PROJECT_COLOR,
     CRON_PROJECT_NAME,
+    CronMemo,
     cron_project_id,
     ensure_cron_project,
     find_cron_project,
@@ -114,3 +115,17 @@ def hermes_sessions_replace_projects(
 @hookimpl
 def hermes_sessions_ensure_cron_project(context: SourceContext, profile: str) -> str:
     return ensure_cron_project(context.locations, profile)
+
+
+@hookimpl
+def hermes_sessions_cron_project_id(context: SourceContext, profile: str) -> str | None:
+    """Looked up, never created (S5.6); remembered per store until ``projects.json`` changes,
+    because every agent listing asks."""
+    memo = context.state.get(_CRON_MEMO)
+    if memo is None:
+        memo = context.state.setdefault(_CRON_MEMO, CronMemo())
+    return cron_project_id(context.locations, profile, memo)
+
+
+#: Where a store's remembered Cron Jobs project ids live in its ``context.state``.
+_CRON_MEMO = f"{SETTINGS_KEY}.cron_project_ids"

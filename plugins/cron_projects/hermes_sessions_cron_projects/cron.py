@@ -7,6 +7,7 @@ callers in any process get one project per profile.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from typing import Any
@@ -14,11 +15,12 @@ from typing import Any
 from hermes_sessions_core.locations import Locations, validate_profile_name
 from hermes_sessions_core.models import is_cron_session
 
-from .projects_file import ProjectsFile
+from .projects_file import ProjectsFile, stamp_of
 
 __all__ = [
     "CRON_PROJECT_COLOR",
     "CRON_PROJECT_NAME",
+    "CronMemo",
     "cron_project_id",
     "ensure_cron_project",
     "find_cron_project",
@@ -43,9 +45,55 @@ def find_cron_project(
     return None
 
 
-def cron_project_id(locations: Locations, profile: str) -> str | None:
-    """The profile's Cron Jobs project id, read-only; None if it does not exist yet (S5.6)."""
-    projects = ProjectsFile(locations.projects_file).read_or_empty()
+class CronMemo:
+    """One store's remembered Cron Jobs project ids, each with the stamp of the file it was
+    read from, and where that file is for the store's (frozen) locations."""
+
+    __slots__ = ("_where", "answers")
+
+    def __init__(self) -> None:
+        self._where: tuple[Locations, str] | None = None
+        self.answers: dict[tuple[str, str], tuple[tuple[int, int, int], str | None]] = {}
+
+    def path_for(self, locations: Locations) -> str:
+        """``locations.projects_file`` as a string, worked out once per locations object."""
+        where = self._where
+        if where is None or where[0] is not locations:
+            where = self._where = (locations, os.fspath(locations.projects_file))
+        return where[1]
+
+
+_MEMO_KEYS = 64
+
+
+def cron_project_id(
+    locations: Locations, profile: str, memo: CronMemo | None = None
+) -> str | None:
+    """The profile's Cron Jobs project id, read-only; None if it does not exist yet (S5.6).
+
+    With ``memo`` (a store's, kept in its ``context.state``) an answer is reused while the
+    file's stamp is unchanged: every agent listing asks, and a warm listing must stay one
+    ``stat`` away from its cache.
+    """
+    if memo is None:
+        return _lookup(ProjectsFile(locations.projects_file).read_or_empty(), profile, locations)
+    path = memo.path_for(locations)
+    stamp = stamp_of(path)
+    if stamp is None:
+        return None  # missing (or out of sight): no project to find
+    remembered = memo.answers.get((path, profile))
+    if remembered is not None and remembered[0] == stamp:
+        return remembered[1]
+    answer = _lookup(ProjectsFile(path).read_or_empty(), profile, locations)
+    if stamp_of(path) == stamp:  # unchanged while it was read: safe to reuse
+        if len(memo.answers) >= _MEMO_KEYS:
+            memo.answers.clear()  # bounded: a store asks for a handful of profiles
+        memo.answers[(path, profile)] = (stamp, answer)
+    return answer
+
+
+def _lookup(projects: list[Any], profile: str, locations: Locations) -> str | None:
+    """The Cron Jobs project id of ``profile`` in ``projects``, else None."""
     found = find_cron_project(projects, profile, locations)
     if found is not None:
         return str(found["project_id"])

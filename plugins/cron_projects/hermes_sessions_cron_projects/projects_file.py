@@ -18,13 +18,16 @@ from typing import TYPE_CHECKING, Any
 from hermes_sessions_core.atomic import write_file_atomically
 from hermes_sessions_core.errors import StorageError
 from hermes_sessions_core.models import validate_project_id
+from hermes_sessions_core.regular_files import NotARegularFile, read_regular
 
 from .errors import ProjectsFileUnreadable
 
 if TYPE_CHECKING:
     from filelock import FileLock
 
-__all__ = ["LOCK_TIMEOUT", "ProjectsFile", "encode_projects", "validate_project_id"]
+__all__ = [
+    "LOCK_TIMEOUT", "ProjectsFile", "encode_projects", "stamp_of", "validate_project_id",
+]
 
 #: Seconds a writer waits for another process holding ``projects.json.lock``.
 LOCK_TIMEOUT = 30.0
@@ -50,6 +53,16 @@ def _checked(projects: object) -> list[Any]:
     return projects
 
 
+def stamp_of(path: str | os.PathLike[str]) -> tuple[int, int, int] | None:
+    """What changes whenever the file at ``path`` does (inode, size, mtime), ``None`` when it
+    cannot be seen: one ``stat``, for readers that remember what they read."""
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns)
+
+
 def _thread_lock(key: str) -> threading.RLock:
     with _thread_locks_guard:
         lock = _thread_locks.get(key)
@@ -67,14 +80,22 @@ class ProjectsFile:
 
     # ── reading ──────────────────────────────────────────────────────────────────────────
 
+    def stamp(self) -> tuple[int, int, int] | None:
+        """:func:`stamp_of` this file."""
+        return stamp_of(self.path)
+
     def read(self) -> list[Any] | None:
-        """The stored list, ``None`` when the file is missing; raises ProjectsFileUnreadable."""
+        """The stored list, ``None`` when the file is missing; raises ProjectsFileUnreadable.
+
+        Opened without blocking: a FIFO or folder in its place is unreadable, never waited on
+        (the agent listing asks for the Cron Jobs project on every call, issue 13).
+        """
         try:
-            data = self.path.read_bytes()
+            data = read_regular(self.path, follow_symlinks=True)
         except FileNotFoundError:
             return None
-        except IsADirectoryError as error:
-            raise ProjectsFileUnreadable(str(self.path), "it is a folder") from error
+        except NotARegularFile as error:
+            raise ProjectsFileUnreadable(str(self.path), "it is not a regular file") from error
         except OSError as error:
             raise StorageError(f"cannot read {self.path}: {error}", path=str(self.path)) from error
         try:

@@ -176,3 +176,15 @@ def test_rows_are_read_only_and_copies_are_independent():
     copy["title"] = "changed"
     assert row["title"] == "t"
     assert row.replace(title="n")["title"] == "n" and row["title"] == "t"
+
+
+def test_the_field_table_and_the_file_order_name_the_same_fields():
+    """SESSION_FIELDS (how each field is read) and METADATA_FIELDS (the original's file order)
+    are two lists of one set of names: they must not drift apart."""
+    from hermes_sessions_core.field_groups import METADATA_FIELDS
+    from hermes_sessions_core.session_fields import SESSION_FIELDS
+
+    table = [name for name, _kind in SESSION_FIELDS]
+    assert len(table) == len(set(table))
+    extra = {"messages", "tool_calls", "context_messages", "_metadata_message_count"}
+    assert set(table) == set(METADATA_FIELDS) | extra

@@ -30,15 +30,9 @@ __all__ = [
 @pytest.fixture
 def hermes_sessions_locations(tmp_path: Path) -> Locations:
     """Hermes locations inside ``tmp_path`` that never read the developer's real homes."""
-    from ..locations import Locations
+    from .fixtures import isolated_locations
 
-    return Locations.from_environment(
-        base_home=tmp_path / "hermes",
-        state_dir=tmp_path / "webui",
-        claude_projects_dir=tmp_path / "claude-projects",
-        default_workspace=tmp_path / "workspace",
-        environ={},
-    )
+    return isolated_locations(tmp_path)
 
 
 @pytest.fixture

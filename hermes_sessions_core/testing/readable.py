@@ -7,8 +7,7 @@ and ``seed_damaged`` (and ``settings`` if your source needs to be told where its
 from __future__ import annotations
 
 import copy
-from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 import pytest
 
@@ -19,10 +18,10 @@ from ..errors import (
     SessionNotFound,
     SessionUnreadable,
 )
-from ..locations import Locations
 from ..models import Problem, Session, SessionRow, SourceListing, Transcript
 from .assertions import assert_valid_row
 from .errors import abstract_fixture
+from .fixtures import SourceFixtures
 from .harness import SourceHarness
 
 __all__ = ["ReadableSourceContract", "MALFORMED_IDS"]
@@ -51,7 +50,7 @@ def _is_notice(message: dict[str, Any]) -> bool:
     return message.get("role") == "system" and message.get("kind") == "notice"
 
 
-class ReadableSourceContract:
+class ReadableSourceContract(SourceFixtures):
     """Every source: listing never raises, rows are typed and fresh, ids are validated, every
     listed session opens, metadata-only loads cannot be saved, damaged data becomes problems."""
 
@@ -87,37 +86,6 @@ class ReadableSourceContract:
             "empty). If your format cannot be damaged, override it with "
             "`pytest.skip('why')`.",
         )
-
-    # ── fixtures with defaults ───────────────────────────────────────────────────────────
-
-    @pytest.fixture
-    def data_dir(self, tmp_path: Path) -> Path:
-        """A private folder for the source's data; point ``settings`` or ``seed`` at it."""
-        folder = tmp_path / "source-data"
-        folder.mkdir()
-        return folder
-
-    @pytest.fixture
-    def locations(self, tmp_path: Path) -> Locations:
-        """Hermes locations inside ``tmp_path``, blind to the process environment."""
-        return Locations.from_environment(
-            base_home=tmp_path / "hermes",
-            state_dir=tmp_path / "webui",
-            claude_projects_dir=tmp_path / "claude-projects",
-            default_workspace=tmp_path / "workspace",
-            environ={},
-        )
-
-    @pytest.fixture
-    def settings(self) -> Mapping[str, Mapping[str, Any]]:
-        """Per-source settings passed in every hook's context (``{source name: {...}}``)."""
-        return {}
-
-    @pytest.fixture
-    def harness(
-        self, plugin: object, locations: Locations, settings: Mapping[str, Mapping[str, Any]]
-    ) -> SourceHarness:
-        return SourceHarness(plugin, locations, settings)
 
     @pytest.fixture
     def seeded(self, harness: SourceHarness, seed: Iterable[str]) -> dict[str, SessionRow]:

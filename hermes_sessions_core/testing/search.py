@@ -11,13 +11,11 @@ highlights inside a non-empty snippet, and cut so that top-N is a prefix of top-
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import pytest
 
 from ..errors import SessionNotFound
-from ..locations import Locations
 from ..models import Problem, SessionRow
 from ..search import (
     MATCH_CONTENT,
@@ -30,6 +28,7 @@ from ..search import (
     tool_call_text,
 )
 from .errors import abstract_fixture
+from .fixtures import SourceFixtures
 from .harness import SourceHarness
 
 __all__ = ["SearchContract", "SearchExample", "HOSTILE_QUERIES"]
@@ -53,7 +52,7 @@ def _all_text(message: Mapping[str, Any]) -> str:
     return tool_call_text(dict(message))
 
 
-class SearchContract:
+class SearchContract(SourceFixtures):
     """A searching source: answers typed, finds its titles and messages, names only sessions it
     lists, scores on the documented scale, and ranks in one total order."""
 
@@ -88,34 +87,6 @@ class SearchContract:
             "answer: the id is the one your listing shows, and at least one example is a "
             "title match (a word or two of a session's title).",
         )
-
-    # ── fixtures with defaults (the same as ReadableSourceContract's) ────────────────────
-
-    @pytest.fixture
-    def data_dir(self, tmp_path: Path) -> Path:
-        folder = tmp_path / "source-data"
-        folder.mkdir(exist_ok=True)
-        return folder
-
-    @pytest.fixture
-    def locations(self, tmp_path: Path) -> Locations:
-        return Locations.from_environment(
-            base_home=tmp_path / "hermes",
-            state_dir=tmp_path / "webui",
-            claude_projects_dir=tmp_path / "claude-projects",
-            default_workspace=tmp_path / "workspace",
-            environ={},
-        )
-
-    @pytest.fixture
-    def settings(self) -> Mapping[str, Mapping[str, Any]]:
-        return {}
-
-    @pytest.fixture
-    def harness(
-        self, plugin: object, locations: Locations, settings: Mapping[str, Mapping[str, Any]]
-    ) -> SourceHarness:
-        return SourceHarness(plugin, locations, settings)
 
     @pytest.fixture
     def listed(self, harness: SourceHarness, seed: Iterable[str]) -> dict[str, SessionRow]:

@@ -11,7 +11,7 @@ import errno
 import functools
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Optional
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, Optional
 
 import typer
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "app", "out", "err", "fail", "when", "print_json", "open_store", "safe", "COMMAND_SETTINGS",
-    "require_known", "parse_since", "state_dir_for",
+    "require_known", "parse_since", "state_dir_for", "close_quietly",
 ]
 
 app = typer.Typer(
@@ -126,6 +126,17 @@ def open_store(
     return SessionStore(locations, settings=settings, cli_row_limit=cli_row_limit)
 
 
+def close_quietly(store: Any) -> None:
+    """Close a command's store once its answer is in hand: a source failing to flush on the
+    way out of a read command is not the command's failure (and is in the store's problems)."""
+    from ..errors import HermesSessionsError
+
+    try:
+        store.close()
+    except HermesSessionsError:
+        pass
+
+
 def state_dir_for(home: Optional[Path], state_dir: Optional[Path]) -> Optional[Path]:
     """``--home X`` means what ``HERMES_HOME=X`` means, the Web UI's state dir included
     (``X/webui``, S7.7), unless ``--state-dir`` or ``$HERMES_WEBUI_STATE_DIR`` names one: without
@@ -190,7 +201,7 @@ def safe(value: Any) -> str:
     return escape(str(value))
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     err().print(f"[red]error:[/red] {safe(message)}", highlight=False)
     raise typer.Exit(code)
 
@@ -234,7 +245,7 @@ def parse_since(text: str, option: str = "--since") -> float:
             f"{option} {text!r} is not a time: use 7d, 12h, 30m, today, yesterday, "
             "an ISO 8601 date (2026-12-01) or epoch seconds", code=2,
         )
-    return float(stamp)  # type: ignore[arg-type]
+    return float(stamp)
 
 
 def when(value: Any) -> str:

@@ -9,7 +9,6 @@ from typing import Optional
 
 import typer
 
-from ..errors import HermesSessionsError, SessionNotFound
 from .app import (
     ClaudeDirOption,
     HomeOption,
@@ -17,7 +16,6 @@ from .app import (
     StateDirOption,
     app,
     fail,
-    open_store,
     require_known,
 )
 
@@ -50,21 +48,9 @@ def export_command(
     if output is not None:
         _check_writable(output, force)
     from ..export import export_session
-    from .sessions import _stored_session
+    from .sessions import stored_session_or_exit
 
-    try:
-        store = open_store(home, state_dir, sessions_url, claude_dir)
-        session = _stored_session(store, session_id)
-    except SessionNotFound:
-        fail(f"session {session_id!r} not found (run `hermes-sessions list` to see ids)")
-        return
-    except HermesSessionsError as error:
-        fail(str(error))
-        return
-    try:
-        store.close()
-    except HermesSessionsError:
-        pass
+    session = stored_session_or_exit(session_id, home, state_dir, sessions_url, claude_dir)
     try:
         data = export_session(session, chosen)
     except ValueError as error:  # JSON of a value nested deeper than an encoder goes

@@ -19,6 +19,7 @@ from .app import (
     JsonOption,
     StateDirOption,
     app,
+    close_quietly,
     out,
     print_json,
     require_known,
@@ -104,10 +105,7 @@ def _probed_report(
         except HermesSessionsError:
             pass  # the report names whatever failed
     report = store.plugin_report()
-    try:
-        store.close()
-    except HermesSessionsError:
-        pass  # a source failing to flush is already in the report, or irrelevant to it
+    close_quietly(store)
     return report
 
 

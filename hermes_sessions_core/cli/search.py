@@ -17,6 +17,7 @@ from .app import (
     SessionsUrlOption,
     StateDirOption,
     app,
+    close_quietly,
     err,
     fail,
     open_store,
@@ -121,10 +122,7 @@ def search_command(
     except HermesSessionsError as error:
         fail(str(error))
         return
-    try:
-        store.close()
-    except HermesSessionsError:
-        pass
+    close_quietly(store)
     if as_json:
         print_json({"query": query, **results.to_dict()})
         return
@@ -229,10 +227,7 @@ def reindex_command(
             bar.update(tasks[name], completed=done, total=total or None)
 
         counts, problems = store.rebuild_search_indexes(progress, tuple(source or ()))
-    try:
-        store.close()
-    except HermesSessionsError:
-        pass
+    close_quietly(store)
     if as_json:
         print_json({"indexed": counts, "problems": [p.to_dict() for p in problems]})
     else:

@@ -17,6 +17,7 @@ from .app import (
     SessionsUrlOption,
     StateDirOption,
     app,
+    close_quietly,
     err,
     fail,
     open_store,
@@ -32,7 +33,7 @@ from .completion import complete_profiles, complete_session_ids, complete_source
 if TYPE_CHECKING:
     from ..locations import Locations
 
-__all__ = ["list_command", "show_command"]
+__all__ = ["list_command", "show_command", "stored_session_or_exit"]
 
 
 def _looked_in(store: Any, profile: str, no_agent: bool = False) -> list[str]:
@@ -235,10 +236,7 @@ def list_command(
     listed = listing.rows_from(source) if source else listing.rows
     selected = _sorted(_selected([row.to_dict() for row in listed], since, project), sort, reverse)
     rows = selected[:limit] if limit is not None else selected
-    try:
-        store.close()
-    except HermesSessionsError:
-        pass
+    close_quietly(store)
     if quiet or as_jsonl:
         from .. import jsoncodec
 
@@ -310,15 +308,7 @@ def show_command(
     as_json: bool = JsonOption,
 ) -> None:
     """One session: its metadata and transcript."""
-    try:
-        store = open_store(home, state_dir, sessions_url, claude_dir)
-        session = _stored_session(store, session_id)
-    except SessionNotFound:
-        fail(f"session {session_id!r} not found (run `hermes-sessions list` to see ids)")
-        return
-    except HermesSessionsError as error:
-        fail(str(error))
-        return
+    session = stored_session_or_exit(session_id, home, state_dir, sessions_url, claude_dir)
     row = session.compact()
     transcript = list(session.messages)
     if as_json:
@@ -352,6 +342,23 @@ def show_command(
             f"[bold]{safe(message.get('role', '?'))}[/bold]: {safe(content[:2000])}",
             highlight=False,
         )
+
+
+def stored_session_or_exit(
+    session_id: str, home: Optional[Path], state_dir: Optional[Path],
+    sessions_url: Optional[str], claude_dir: Optional[Path],
+) -> Any:
+    """The session as stored, from whichever source holds it, for a command that shows or
+    exports it; an unknown id or unusable store is one error line and exit 1."""
+    try:
+        store = open_store(home, state_dir, sessions_url, claude_dir)
+        session = _stored_session(store, session_id)
+    except SessionNotFound:
+        fail(f"session {session_id!r} not found (run `hermes-sessions list` to see ids)")
+    except HermesSessionsError as error:
+        fail(str(error))
+    close_quietly(store)
+    return session
 
 
 def _stored_session(store: Any, session_id: str) -> Any:

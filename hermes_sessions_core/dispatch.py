@@ -26,6 +26,7 @@ from .hook_calls import (
     bound_for,
     timeout_from,
 )
+from .hookspecs import ProjectFacts, WebuiStoreFacts
 from .models import (
     ROLE_WEBUI_STORE,
     Problem,
@@ -44,10 +45,8 @@ if TYPE_CHECKING:
         ListRequest,
         MaintenanceRequest,
         Project,
-        ProjectFacts,
         SourceContext,
         StoredSession,
-        WebuiStoreFacts,
     )
     from .manager import SessionsPluginManager
     from .search import SearchQuery, SearchResults
@@ -62,6 +61,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Not worked out yet (``None`` is an answer: no writable source).
+_UNKNOWN = object()
 
 class Source:
     """A registered plugin that describes itself as a source."""
@@ -103,6 +105,7 @@ class Dispatcher:
         self.problems: list[Problem] = list(manager.load_problems)
         self.sources: dict[str, Source] = {}
         self._ordered: list[Source] | None = None
+        self._writable: Source | None | object = _UNKNOWN
         self._calls = PluginHookCalls(manager)
         self._keepers: list[tuple[str, bool]] | None = None
         describe_bound = bound_for("hermes_sessions_source_info", settings, self.call_timeout)
@@ -196,15 +199,16 @@ class Dispatcher:
 
     def writable_source(self) -> Source | None:
         """The Web UI store: the first source with the ``webui_store`` role, else the first
-        writable one (a writable store described before roles existed keeps working)."""
-        ordered = self.ordered_sources()
-        for source in ordered:
-            if source.info.writable and source.info.has_role(ROLE_WEBUI_STORE):
-                return source
-        for source in ordered:
-            if source.info.writable:
-                return source
-        return None
+        writable one (a writable store described before roles existed keeps working).
+        Found once: sources never change after the dispatcher is built, and every context
+        and save asks."""
+        if self._writable is _UNKNOWN:
+            ordered = self.ordered_sources()
+            self._writable = next(
+                (s for s in ordered if s.info.writable and s.info.has_role(ROLE_WEBUI_STORE)),
+                next((s for s in ordered if s.info.writable), None),
+            )
+        return self._writable  # type: ignore[return-value]
 
     # ── hooks ────────────────────────────────────────────────────────────────────────────
 
@@ -477,8 +481,6 @@ class Dispatcher:
     def webui_store_facts(self, context: SourceContext) -> WebuiStoreFacts | None:
         """What the Web UI store holds, asked of it with ``context`` when a plugin first wants
         it; ``None`` without a Web UI store. Handed to plugins as ``context.webui_store``."""
-        from .hookspecs import WebuiStoreFacts
-
         if self.writable_source() is None:
             return None
         return WebuiStoreFacts(
@@ -543,8 +545,6 @@ class Dispatcher:
         """What the projects keeper holds, asked of it with ``context`` when a plugin first
         wants it; ``None`` when no plugin keeps projects. Handed to plugins as
         ``context.projects``."""
-        from .hookspecs import ProjectFacts
-
         if not self._project_keepers():
             return None
         return ProjectFacts(lambda profile: self.cron_project_id(context, profile))

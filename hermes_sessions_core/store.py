@@ -11,7 +11,6 @@ import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .aggregate import SidebarOptions, build_sidebar
@@ -135,10 +134,10 @@ class SessionStore:
         projects keeper, with this same context, what they hold: plugins get another source's
         facts only through the core (STYLE 11)."""
         plain = SourceContext(locations, settings, live, self._source_state)
-        return replace(
-            plain,
-            webui_store=self.dispatcher.webui_store_facts(plain),
-            projects=self.dispatcher.project_facts(plain),
+        dispatcher = self.dispatcher
+        return SourceContext(
+            locations, settings, live, self._source_state,
+            dispatcher.webui_store_facts(plain), dispatcher.project_facts(plain),
         )
 
     def source_enabled(self, name: str) -> bool:

@@ -121,7 +121,7 @@ class Dispatcher:
             try:
                 info = self._call(name, hook, bound)
             except Exception as error:
-                self._record(name, hook, error, self._distribution(name))
+                self._record(name, hook, error, self.distribution_of(name))
                 continue
             from .models import SourceInfo
 
@@ -151,7 +151,7 @@ class Dispatcher:
                 )
                 continue
             self.sources[info.name] = Source(
-                name, info, plugin, self._distribution(name), self._is_builtin(name)
+                name, info, plugin, self.distribution_of(name), self._is_builtin(name)
             )
 
     def _prefix_clash(self, info: SourceInfo) -> str | None:
@@ -167,7 +167,8 @@ class Dispatcher:
         record = self.manager.record_of(plugin_name)
         return record is not None and record.origin == "builtin"
 
-    def _distribution(self, plugin_name: str) -> str | None:
+    def distribution_of(self, plugin_name: str) -> str | None:
+        """``"name version"`` of the distribution that installed ``plugin_name``, if any."""
         record = self.manager.record_of(plugin_name)
         if record is None or record.distribution is None:
             return None
@@ -561,7 +562,7 @@ class Dispatcher:
                 if answer is not None:
                     return validate_project_id(answer)
             except Exception as error:  # noqa: BLE001 - a broken keeper is a reported fact
-                self._record(name, hook, error, self._distribution(name))
+                self._record(name, hook, error, self.distribution_of(name))
         return None
 
     def _project_keepers(self) -> list[tuple[str, bool]]:
@@ -592,7 +593,7 @@ class Dispatcher:
             try:
                 answer = self._call(name, hook, bound, context=context, profile=profile)
             except Exception as error:  # noqa: BLE001 - a broken plugin is a reported fact
-                problems.append(self._record(name, hook, error, self._distribution(name)))
+                problems.append(self._record(name, hook, error, self.distribution_of(name)))
                 continue
             bad = 0
             listed: Any = answer if isinstance(answer, (list, tuple)) else ()
@@ -605,7 +606,7 @@ class Dispatcher:
                     bad += 1
             if bad:
                 wrong = ValueError(f"{bad} malformed project(s) dropped (not Project or no id)")
-                problems.append(self._record(name, hook, wrong, self._distribution(name)))
+                problems.append(self._record(name, hook, wrong, self.distribution_of(name)))
         return list(found.values()), problems
 
     def search(

@@ -702,69 +702,10 @@ class SessionStore:
         self.close()
 
     def plugin_report(self) -> list[dict[str, Any]]:
-        """One entry per plugin, for `plugins` views: each loaded source with its capabilities,
-        then each plugin that failed to load.
+        """One entry per plugin, for `plugins` views (:mod:`.plugin_report`)."""
+        from .plugin_report import plugin_report
 
-        A source that loaded but raised in a hook is one entry with status ``failed`` (its
-        first failure in ``hook``/``error``, all of them in ``failures``), never an ``ok`` entry
-        plus a ``failed`` one: a report that names a plugin twice reads as two plugins.
-        """
-        report: list[dict[str, Any]] = []
-        loaded: dict[tuple[str, str | None], dict[str, Any]] = {}
-        for source in self.dispatcher.ordered_sources():
-            record = self.plugin_manager.record_of(source.name)
-            entry: dict[str, Any] = {
-                "name": source.info.name,
-                "plugin": source.name,
-                "label": source.info.label,
-                "writable": source.info.writable,
-                "id_prefixes": list(source.info.id_prefixes),
-                "priority": source.info.priority,
-                "enabled": self.source_enabled(source.info.name),
-                "origin": record.origin if record else "unknown",
-                "module": record.module if record else None,
-                "distribution": source.distribution,
-                "status": "ok",
-                "failures": [],
-            }
-            loaded[(source.name, source.distribution)] = entry
-            report.append(entry)
-        unloaded: dict[tuple[str, str | None], dict[str, Any]] = {}
-        load_problems = self.plugin_manager.load_problems
-        for problem in self.dispatcher.problems:
-            distribution = problem.distribution or self._distribution_label(problem.source)
-            key = (problem.source, distribution)
-            # A load problem is about a plugin that never registered, even when another
-            # distribution's plugin of the same name did (the loser of a name clash).
-            found = None if problem in load_problems else loaded.get(key)
-            if found is None:
-                found = unloaded.get(key)
-            if found is None:
-                found = {
-                    "name": problem.source,
-                    "plugin": problem.source,
-                    "status": "failed",
-                    "distribution": distribution,
-                    "failures": [],
-                }
-                unloaded[key] = found
-                report.append(found)
-            failure = {
-                "hook": problem.hook,
-                "error": f"{problem.error_type}: {problem.message}",
-                "path": problem.path,
-            }
-            if not found["failures"]:
-                found.update(failure, status="failed")
-            found["failures"].append(failure)
-        return report
-
-    def _distribution_label(self, plugin_name: str) -> str | None:
-        """``"name version"`` of the distribution that installed ``plugin_name``, if any."""
-        record = self.plugin_manager.record_of(plugin_name)
-        if record is None or record.distribution is None:
-            return None
-        return f"{record.distribution} {record.version or ''}".strip()
+        return plugin_report(self.dispatcher, self.plugin_manager, self.source_enabled)
 
     # ── search ───────────────────────────────────────────────────────────────────────────
 

@@ -223,12 +223,15 @@ def list_command(
             home, state_dir, sessions_url, claude_dir, profile, cli_row_limit=cli_rows or -1
         )
         active = store.locations.active_profile(profile)
+        # A profile with a folder is known at once; any other must be named by a session (a
+        # profile needs no folder). Rows of sources without profiles (Claude Code) list in
+        # every profile, so an empty listing cannot be what tells a typo.
+        if profile is not None and active not in store.locations.known_profiles():
+            require_known("--profile", (active,), _profiles_in_use(store, archived, cron))
+        require_known("--source", tuple(source or ()), list(store.dispatcher.sources))
         listing = store.list_sessions(
             active, all_profiles=all_profiles, include_archived=archived, include_cron=cron
         )
-        if profile is not None and not listing.rows:
-            require_known("--profile", (active,), _profiles_in_use(store, archived, cron))
-        require_known("--source", tuple(source or ()), list(store.dispatcher.sources))
     except HermesSessionsError as error:
         fail(str(error))
         return

@@ -178,3 +178,11 @@ def test_home_option_means_what_hermes_home_means(tmp_path, monkeypatch):
                                      str(tmp_path / "none"), "--claude-dir", str(tmp_path)])
     assert other.exit_code == 0 and other.stdout.split() == []
     assert not (tmp_path / "user").exists()
+
+
+def test_a_mistyped_profile_exits_2_even_when_claude_code_rows_list(home):
+    """Claude Code rows belong to no profile, so they list under any name: the typo must be
+    caught by the profile's name, not by an empty listing."""
+    result = CliRunner().invoke(app, ["list", "--claude-dir", str(home), "--profile", "nosuch"])
+    assert result.exit_code == 2
+    assert "unknown --profile 'nosuch'" in result.stderr and "default" in result.stderr

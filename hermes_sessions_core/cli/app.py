@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "app", "out", "err", "fail", "when", "print_json", "open_store", "safe", "COMMAND_SETTINGS",
-    "require_known", "parse_since", "state_dir_for", "close_quietly",
+    "require_known", "require_known_profile", "parse_since", "state_dir_for", "close_quietly",
 ]
 
 app = typer.Typer(
@@ -216,6 +216,25 @@ def require_known(option: str, values: list[str] | tuple[str, ...], known: list[
             f"choose from: {', '.join(sorted(known)) or '(none)'}",
             code=2,
         )
+
+
+def require_known_profile(store: Any, profile: Optional[str]) -> None:
+    """Exit 2 naming the profiles when ``--profile`` names none: a profile with a folder is
+    known at once; any other must be named by some session or project (a profile needs no
+    folder). Rows of sources without profiles (Claude Code) list under any name, so an empty
+    result cannot be what tells a typo."""
+    if profile is None or profile in store.locations.known_profiles():
+        return
+    known = set(store.locations.known_profiles())
+    listing = store.list_sessions(
+        None, all_profiles=True, include_archived=True, include_cron=True
+    )
+    known.update(str(row.get("profile")) for row in listing.rows if row.get("profile"))
+    known.update(
+        str(project.get("profile")) for project in store.stored_projects(migrate=False)
+        if isinstance(project, dict) and project.get("profile")
+    )
+    require_known("--profile", (profile,), sorted(known))
 
 
 def parse_since(text: str, option: str = "--since") -> float:

@@ -18,6 +18,7 @@ from .app import (
     open_store,
     out,
     print_json,
+    require_known_profile,
     safe,
     when,
 )
@@ -38,6 +39,7 @@ def projects_command(
     """The profile's projects; nothing is written unless --ensure-cron is given."""
     try:
         store = open_store(home, state_dir, profile=profile)
+        require_known_profile(store, profile)
         active = store.locations.active_profile(profile)
         created: str | None = None
         if ensure_cron:

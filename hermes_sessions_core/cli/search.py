@@ -25,6 +25,7 @@ from .app import (
     parse_since,
     print_json,
     require_known,
+    require_known_profile,
     safe,
     when,
 )
@@ -108,6 +109,7 @@ def search_command(
     until_at = parse_since(until, "--until") if until is not None else None
     try:
         store = open_store(home, state_dir, sessions_url, claude_dir, profile)
+        require_known_profile(store, profile)
         require_known("--source", tuple(source or ()), list(store.dispatcher.sources))
         with _index_progress_bar(disable=as_json) as progress, \
                 store.reporting_index_progress(progress):

@@ -25,6 +25,7 @@ from .app import (
     parse_since,
     print_json,
     require_known,
+    require_known_profile,
     safe,
     when,
 )
@@ -170,16 +171,6 @@ def _fail_if_asked_location_unusable(
             fail(problem.message)
 
 
-def _profiles_in_use(store: Any, archived: bool, cron: bool) -> list[str]:
-    """Profiles with a folder, and profiles some session names (which need no folder)."""
-    known = set(store.locations.known_profiles())
-    listing = store.list_sessions(
-        None, all_profiles=True, include_archived=archived, include_cron=cron
-    )
-    known.update(str(row.profile) for row in listing.rows if row.profile)
-    return sorted(known)
-
-
 @app.command("list")
 def list_command(
     home: Optional[Path] = HomeOption,
@@ -223,11 +214,7 @@ def list_command(
             home, state_dir, sessions_url, claude_dir, profile, cli_row_limit=cli_rows or -1
         )
         active = store.locations.active_profile(profile)
-        # A profile with a folder is known at once; any other must be named by a session (a
-        # profile needs no folder). Rows of sources without profiles (Claude Code) list in
-        # every profile, so an empty listing cannot be what tells a typo.
-        if profile is not None and active not in store.locations.known_profiles():
-            require_known("--profile", (active,), _profiles_in_use(store, archived, cron))
+        require_known_profile(store, profile)
         require_known("--source", tuple(source or ()), list(store.dispatcher.sources))
         listing = store.list_sessions(
             active, all_profiles=all_profiles, include_archived=archived, include_cron=cron

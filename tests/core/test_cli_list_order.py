@@ -186,3 +186,13 @@ def test_a_mistyped_profile_exits_2_even_when_claude_code_rows_list(home):
     result = CliRunner().invoke(app, ["list", "--claude-dir", str(home), "--profile", "nosuch"])
     assert result.exit_code == 2
     assert "unknown --profile 'nosuch'" in result.stderr and "default" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["search", "chat"], ["projects"]])
+def test_search_and_projects_refuse_a_mistyped_profile_too(home, command):
+    result = CliRunner().invoke(
+        app, [*command, "--claude-dir", str(home), "--profile", "nosuch"]
+        if command[0] == "search" else [*command, "--profile", "nosuch"]
+    )
+    assert result.exit_code == 2
+    assert "unknown --profile 'nosuch'" in result.stderr

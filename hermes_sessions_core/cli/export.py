@@ -18,6 +18,7 @@ from .app import (
     fail,
     require_known,
 )
+from .completion import complete_session_ids
 
 __all__ = ["export_command"]
 
@@ -26,7 +27,9 @@ _SUFFIXES = ".md, .markdown, .html, .htm or .json"
 
 @app.command("export")
 def export_command(
-    session_id: str = typer.Argument(..., help="The session id."),
+    session_id: str = typer.Argument(
+        ..., help="The session id.", autocompletion=complete_session_ids
+    ),
     output_format: Optional[str] = typer.Option(
         None, "--format", "-f", metavar="markdown|html|json",
         help="Output format (default: from -o's suffix, else markdown).",

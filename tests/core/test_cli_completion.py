@@ -76,3 +76,7 @@ def test_completion_scripts_for_each_shell(shell):
     )
     assert done.returncode == 0, done.stderr
     assert "_HERMES_SESSIONS_COMPLETE" in done.stdout
+
+
+def test_export_completes_session_ids_too(home):
+    assert sorted(complete("export", "abc", home=home)) == ["abcd00000001", "abce00000002"]

@@ -107,7 +107,7 @@ class Dispatcher:
         self._ordered: list[Source] | None = None
         self._writable: Source | None | object = _UNKNOWN
         self._calls = PluginHookCalls(manager)
-        self._keepers: list[tuple[str, bool]] | None = None
+        self._keepers: list[str] | None = None
         describe_bound = bound_for("hermes_sessions_source_info", settings, self.call_timeout)
         self._describe_sources(describe_bound)
 
@@ -119,7 +119,7 @@ class Dispatcher:
         for name, plugin in self._answering(hook):
             bound = None if self._is_builtin(name) else seconds
             try:
-                info = self._call(name, hook, bound)
+                info = self._calls.call(name, hook, bound)
             except Exception as error:
                 self._record(name, hook, error, self.distribution_of(name))
                 continue
@@ -369,7 +369,7 @@ class Dispatcher:
         propagate, because their callers write and must see why a write was refused.
         """
         for name, _plugin in self._answering(hook):
-            answer = self._call(name, hook, None, context=context, **arguments)
+            answer = self.call_plugin(name, hook, context=context, **arguments)
             if answer is not None:
                 return answer
         return None
@@ -555,23 +555,21 @@ class Dispatcher:
         a raising keeper or a malformed answer is reported and the next one asked, because
         the listing that asks must never fail."""
         hook = "hermes_sessions_cron_project_id"
-        for name, builtin in self._project_keepers():
-            bound = None if builtin else self._timeout_for(hook, context)
+        for name in self._project_keepers():
             try:
-                answer = self._call(name, hook, bound, context=context, profile=profile)
+                answer = self.call_plugin(name, hook, context=context, profile=profile)
                 if answer is not None:
                     return validate_project_id(answer)
             except Exception as error:  # noqa: BLE001 - a broken keeper is a reported fact
                 self._record(name, hook, error, self.distribution_of(name))
         return None
 
-    def _project_keepers(self) -> list[tuple[str, bool]]:
-        """The plugins answering ``hermes_sessions_cron_project_id`` in calling order, each
-        with whether it is built in; found once, as every agent listing asks them."""
+    def _project_keepers(self) -> list[str]:
+        """The plugins answering ``hermes_sessions_cron_project_id`` in calling order; found
+        once, as every agent listing asks them."""
         if self._keepers is None:
             self._keepers = [
-                (name, self._is_builtin(name))
-                for name, _plugin in self._answering("hermes_sessions_cron_project_id")
+                name for name, _plugin in self._answering("hermes_sessions_cron_project_id")
             ]
         return self._keepers
 
@@ -589,9 +587,8 @@ class Dispatcher:
         found: dict[str, Project] = {}
         problems: list[Problem] = []
         for name, _plugin in self._answering(hook):
-            bound = None if self._is_builtin(name) else self._timeout_for(hook, context)
             try:
-                answer = self._call(name, hook, bound, context=context, profile=profile)
+                answer = self.call_plugin(name, hook, context=context, profile=profile)
             except Exception as error:  # noqa: BLE001 - a broken plugin is a reported fact
                 problems.append(self._record(name, hook, error, self.distribution_of(name)))
                 continue
@@ -730,12 +727,16 @@ class Dispatcher:
         """One source's answer to ``hook_name``, the way every method here asks it: through
         pluggy, a third-party read bounded by the store's ``call_timeout``. Errors propagate
         (the conformance kit calls hooks this way to see what a plugin really does)."""
-        seconds = None if source.builtin else self._timeout_for(hook_name, arguments.get("context"))
-        return self._calls.call(source.name, hook_name, seconds, **arguments)
+        return self._ask(source.name, source.builtin, hook_name, arguments)
 
-    def _call(
-        self, plugin_name: str, hook_name: str, seconds: float | None, **arguments: Any
+    def call_plugin(self, plugin_name: str, hook_name: str, **arguments: Any) -> Any:
+        """The same for a plugin that answers for the whole store (projects), source or not."""
+        return self._ask(plugin_name, self._is_builtin(plugin_name), hook_name, arguments)
+
+    def _ask(
+        self, plugin_name: str, builtin: bool, hook_name: str, arguments: dict[str, Any]
     ) -> Any:
+        seconds = None if builtin else self._timeout_for(hook_name, arguments.get("context"))
         return self._calls.call(plugin_name, hook_name, seconds, **arguments)
 
     def _timeout_for(self, hook_name: str, context: object) -> float | None:

@@ -62,6 +62,10 @@ def _options(
     ),
 ) -> None:
     """Browse Hermes sessions from every source: Web UI, agent state.db, Claude Code, plugins."""
+    # A console reads the terminal's width (and $COLUMNS) when it is built: each command gets
+    # its own, so one invoking the app again (a host, a test runner) sees its own terminal.
+    out.cache_clear()
+    err.cache_clear()
     if standalone:  # a process of its own: a caller that invokes the app keeps its logging
         _configure_logging(verbose)
 

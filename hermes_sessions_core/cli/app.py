@@ -227,9 +227,11 @@ def require_known_profile(store: Any, profile: Optional[str]) -> None:
     known at once; any other must be named by some session or project (a profile needs no
     folder). Rows of sources without profiles (Claude Code) list under any name, so an empty
     result cannot be what tells a typo."""
-    if profile is None or profile in store.locations.known_profiles():
+    if profile is None:
         return
     known = set(store.locations.known_profiles())
+    if profile in known:
+        return
     listing = store.list_sessions(
         None, all_profiles=True, include_archived=True, include_cron=True
     )

@@ -104,6 +104,10 @@ def _sorted(rows: list[dict[str, Any]], key: SortKey, reverse: bool) -> list[dic
     return sorted(rows, key=measure, reverse=not reverse)
 
 
+#: The table's columns, in the order ``_print_rows``'s cells give them.
+_COLUMNS = ("ID", "Source", "Msgs", "Last activity", "Title")
+
+
 def _print_rows(rows: list[dict[str, Any]], profile: str) -> None:
     """A table in a terminal, ids and titles cut with an ellipsis to fit its width; when piped,
     one row per line (id, source, messages, last activity, title), tab-separated."""
@@ -129,27 +133,29 @@ def _print_rows(rows: list[dict[str, Any]], profile: str) -> None:
     # bounds; the title takes what is left; ids and titles are cut with an ellipsis (`show`
     # takes the full id from --json, -q or a pipe).
     values = [tuple(safe(cell) for cell in cells(row)) for row in rows]
-    headers = ["ID", "Source", "Msgs", "Last activity", "Title"]
     bounds = {"ID": (12, 14), "Source": (6, 12), "Msgs": (4, 7), "Last activity": (13, 16)}
     widths = {
         header: max(low, len(header), min(high, max((cell_len(v[i]) for v in values), default=0)))
         for i, (header, (low, high)) in enumerate(bounds.items())
     }
+    shown = list(_COLUMNS)
+
+    def room_for_title() -> int:
+        frame = 3 * len(shown) + 1  # a space either side of each cell, and the rules
+        return out().width - sum(widths[h] for h in shown if h != "Title") - frame
+
     # A narrow terminal loses the source, then the date, before the title gets unreadable.
     for dropped in ("Source", "Last activity"):
-        frame = 3 * len(headers) + 1  # a space either side of each cell, and the rules
-        if out().width - sum(widths[h] for h in headers if h != "Title") - frame >= 12:
+        if room_for_title() >= 12:
             break
-        headers.remove(dropped)
-    frame = 3 * len(headers) + 1
-    widths["Title"] = max(10, out().width - sum(widths[h] for h in headers if h != "Title") - frame)
-    for header in headers:
+        shown.remove(dropped)
+    widths["Title"] = max(10, room_for_title())
+    for header in shown:
         table.add_column(
             header, no_wrap=True, overflow="ellipsis", width=widths[header],
             justify="right" if header == "Msgs" else "left",
         )
-    kept = [i for i, header in enumerate(("ID", "Source", "Msgs", "Last activity", "Title"))
-            if header in headers]
+    kept = [_COLUMNS.index(header) for header in shown]
     for value in values:
         table.add_row(*(value[i] for i in kept))
     out().print(table)

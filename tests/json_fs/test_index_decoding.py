@@ -19,7 +19,7 @@ def test_batches_give_the_same_rows_as_one_decode(small_batches):
     rows = [{"session_id": f"s{i}", "title": "x\n  },\n  {" * (i % 3),
              "nested": {"a": [1, {"b": "  },\n  {"}]}} for i in range(2000)]
     data = json.dumps(rows, ensure_ascii=False, indent=2).encode()
-    assert index._decode_entries(data) == rows
+    assert index.decode_entries(data) == rows
 
 
 @pytest.mark.parametrize("layout", ["compact", "indent4", "empty"])
@@ -29,12 +29,12 @@ def test_other_layouts_are_decoded_whole(small_batches, layout):
     if layout == "empty":
         rows = []
     data = json.dumps(rows, indent=None if layout == "compact" else 4).encode()
-    assert index._decode_entries(data) == rows
+    assert index.decode_entries(data) == rows
 
 
 def test_a_torn_index_is_corrupt(small_batches):
     """S2.9: a truncated index reads as corrupt (then it is rebuilt), never as fewer rows."""
     rows = [{"session_id": f"s{i}"} for i in range(500)]
     data = json.dumps(rows, indent=2).encode()
-    assert index._decode_entries(data[: len(data) // 2]) is None
-    assert index._decode_entries(b'{"not": "a list"}') is None
+    assert index.decode_entries(data[: len(data) // 2]) is None
+    assert index.decode_entries(b'{"not": "a list"}') is None

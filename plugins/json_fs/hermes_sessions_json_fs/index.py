@@ -57,7 +57,7 @@ from .storage import (
 
 __all__ = [
     "CHANGES_FOLDER", "INDEX_BYTES_PER_SESSION", "INDEX_FILE", "INDEX_FLOOR_BYTES",
-    "IndexSnapshot", "SidebarIndex", "suspect_row", "well_formed_row",
+    "IndexSnapshot", "SidebarIndex", "decode_entries", "suspect_row", "well_formed_row",
 ]
 
 logger = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ class SidebarIndex:
         if base is None or base.data is None:
             return None
         with collector_paused():
-            entries = _decode_entries(base.data)
+            entries = decode_entries(base.data)
         if entries is None:
             logger.warning(
                 "session index %s is corrupt; rebuilding it", self.folder.path(INDEX_FILE)
@@ -621,7 +621,7 @@ def _looks_like_a_list(head: bytes) -> bool:
     return head.lstrip()[:1] == b"["
 
 
-def _decode_entries(data: bytes) -> list[Any] | None:
+def decode_entries(data: bytes) -> list[Any] | None:
     """The index's list, decoded in batches of whole rows of about 1 MB; ``None`` if corrupt.
 
     orjson briefly allocates many times its input, so decoding a 120 MB index in one call
@@ -668,7 +668,7 @@ def _parse_rows(data: bytes | None) -> dict[str, dict[str, Any]] | None:
     if data is None:
         return None
     with collector_paused():
-        entries = _decode_entries(data)
+        entries = decode_entries(data)
     if entries is None:
         return None
     return {

@@ -4,7 +4,7 @@ A row is a summary: the file keeps every byte, the row only what a sidebar shows
 title would otherwise make every listing, every ``_index.json`` fold and every page of the Web
 UI carry 10 MB. Rows are capped where they are made from a session (a save, a rebuild, a row
 recomputed from its file), so ``_index.json`` holds capped rows; rows another writer put in the
-index are capped as they are read when their size shows (see ``index._decode_entries``).
+index are capped as they are read when their size shows (see ``index.decode_entries``).
 """
 
 from __future__ import annotations

@@ -8,16 +8,18 @@ folder as the sidebar, so they hold on every backend (local, memory, S3, SFTP).
 
 from __future__ import annotations
 
+import codecs
 import logging
 from pathlib import Path
 from typing import Any
 
-from hermes_sessions_core import jsoncodec
 from hermes_sessions_core.hookspecs import StoredSession
 from hermes_sessions_core.locations import Locations
 from hermes_sessions_core.models import is_valid_session_id
+from hermes_sessions_core.regular_files import read_regular
 from hermes_sessions_core.times import to_epoch
 
+from .index import decode_entries
 from .session_files import SessionFiles
 
 __all__ = ["deleted_ids", "stored_sessions"]
@@ -76,13 +78,16 @@ def _text(value: object) -> str | None:
 
 
 def _rows_in_host_index(path: Path) -> list[dict[str, Any]]:
-    """Rows of a host's index file in file order; ``[]`` if it is missing or does not parse."""
+    """Rows of a host's index file in file order; ``[]`` if it is missing, not a regular file
+    (never waited on) or does not parse. Decoded as the store's own index is."""
     try:
-        entries = jsoncodec.loads(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, ValueError, RecursionError) as error:
+        data = read_regular(path, follow_symlinks=True)
+    except OSError as error:
         logger.debug("no readable session index at %s (%s)", path, error)
         return []
-    if not isinstance(entries, list):
+    entries = decode_entries(data.removeprefix(codecs.BOM_UTF8))
+    if entries is None:
+        logger.debug("the session index at %s does not parse", path)
         return []
     return [
         entry for entry in entries

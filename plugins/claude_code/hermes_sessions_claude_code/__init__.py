@@ -11,11 +11,18 @@ reader), :mod:`.legacy`, :mod:`.blocks`, :mod:`.messages`, :mod:`.markup`,
 from __future__ import annotations
 
 from hermes_sessions_core.hookspecs import ListRequest, SourceContext, hookimpl
-from hermes_sessions_core.models import Session, SourceInfo, SourceListing, Transcript
+from hermes_sessions_core.models import Problem, Session, SourceInfo, SourceListing, Transcript
+from hermes_sessions_core.source_roots import (
+    MachineFolders,
+    folders_by_machine,
+    list_by_machine,
+    load_by_machine,
+)
 
 from .cache import SummaryCache, clear_default_cache, default_cache
 from .ids import claude_code_session_id, owns_session_id
 from .listing import list_claude_code_rows
+from .machines import MIRRORED_PATTERNS
 from .persist import STATE_FILE_NAME
 from .search import hermes_sessions_rebuild_search_index, hermes_sessions_search  # noqa: F401
 from .sessions import import_view, load_claude_code_session
@@ -49,17 +56,32 @@ def hermes_sessions_source_info() -> SourceInfo:
     )
 
 
+def _machines(
+    context: SourceContext, settings: ClaudeCodeSettings, sync: bool
+) -> tuple[list[MachineFolders], list[Problem]]:
+    """This machine's projects roots and each configured remote one (as a mirror)."""
+    return folders_by_machine(
+        context, SOURCE_NAME, context.locations.claude_projects_roots(),
+        patterns=MIRRORED_PATTERNS, max_files=settings.remote_max_files, sync=sync,
+    )
+
+
 @hookimpl
 def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> SourceListing:
-    return list_claude_code_rows(
-        context.locations.claude_projects_roots(),
-        settings=ClaudeCodeSettings.from_context(context),
-        cache=default_cache(),
-        limit=request.limit,
-        # Read-only commands ask for no cache file (core.persist_caches: False).
-        state_file=(
-            context.locations.state_dir / "cache" / STATE_FILE_NAME
-            if context.setting("core", "persist_caches", True) else None
+    settings = ClaudeCodeSettings.from_context(context)
+    # Read-only commands ask for no cache file (core.persist_caches: False).
+    state_file = (
+        context.locations.state_dir / "cache" / STATE_FILE_NAME
+        if context.setting("core", "persist_caches", True) else None
+    )
+    groups, problems = _machines(context, settings, sync=True)
+    local = next((group.folders for group in groups if group.machine is None), None)
+    return list_by_machine(
+        groups, problems, ID_PREFIX,
+        lambda folders: list_claude_code_rows(
+            folders, settings=settings, cache=default_cache(), limit=request.limit,
+            # The state file keeps this machine's summaries; a mirror is re-read cheaply.
+            state_file=state_file if folders == local else None,
         ),
     )
 
@@ -70,14 +92,17 @@ def hermes_sessions_load_session(
 ) -> Session | None:
     if not owns_session_id(session_id):
         return None
-    return load_claude_code_session(
-        session_id,
-        context.locations.claude_projects_roots(),
-        metadata_only=metadata_only,
-        default_workspace=context.locations.default_workspace,
-        settings=ClaudeCodeSettings.from_context(context),
-        cache=default_cache(),
+    settings = ClaudeCodeSettings.from_context(context)
+    groups, _ = _machines(context, settings, sync=False)
+    session: Session | None = load_by_machine(
+        groups, ID_PREFIX, session_id,
+        lambda native_id, folders: load_claude_code_session(
+            native_id, folders, metadata_only=metadata_only,
+            default_workspace=context.locations.default_workspace,
+            settings=settings, cache=default_cache(),
+        ),
     )
+    return session
 
 
 @hookimpl
@@ -86,10 +111,12 @@ def hermes_sessions_read_messages(
 ) -> Transcript | None:
     if not owns_session_id(session_id):
         return None
-    return read_transcript(
-        session_id,
-        context.locations.claude_projects_roots(),
-        settings=ClaudeCodeSettings.from_context(context),
-        cache=default_cache(),
-        limit=limit,
+    settings = ClaudeCodeSettings.from_context(context)
+    groups, _ = _machines(context, settings, sync=False)
+    transcript: Transcript | None = load_by_machine(
+        groups, ID_PREFIX, session_id,
+        lambda native_id, folders: read_transcript(
+            native_id, folders, settings=settings, cache=default_cache(), limit=limit,
+        ),
     )
+    return transcript

@@ -6,6 +6,8 @@ import hashlib
 import os
 from pathlib import Path
 
+from hermes_sessions_core.source_roots import split_scoped_id
+
 from .settings import ID_PREFIX
 
 __all__ = ["claude_code_session_id", "owns_session_id"]
@@ -26,8 +28,13 @@ def id_for_resolved(resolved_path: str) -> str:
 
 
 def owns_session_id(session_id: object) -> bool:
-    """True for ids of this source's shape; anything else is "not found" (S4.20)."""
-    if not isinstance(session_id, str) or not session_id.startswith(ID_PREFIX):
+    """True for ids of this source's shape, on this machine or scoped to another
+    (``claude_code_<machine>__<digest>``, the digest of the mirror copy's path); anything else
+    is "not found" (S4.20)."""
+    if not isinstance(session_id, str):
         return False
-    digest = session_id[len(ID_PREFIX):]
+    split = split_scoped_id(ID_PREFIX, session_id)
+    if split is None:
+        return False
+    digest = split[1]
     return len(digest) == 24 and all(c in "0123456789abcdef" for c in digest)

@@ -41,11 +41,17 @@ from hermes_sessions_core.search_files import (
     discard_search_index,
     open_search_index,
 )
+from hermes_sessions_core.source_roots import (
+    MachineFolders,
+    folders_by_machine,
+    search_by_machine,
+)
 
 from .discovery import TranscriptFile, discover
 from .ids import id_for_resolved
+from .machines import MIRRORED_PATTERNS
 from .parse import parse_transcript
-from .settings import SOURCE_NAME, ClaudeCodeSettings
+from .settings import ID_PREFIX, SOURCE_NAME, ClaudeCodeSettings
 
 __all__ = [
     "hermes_sessions_search",
@@ -74,17 +80,30 @@ _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
-def index_path_for(context: SourceContext) -> Path:
+def index_path_for(context: SourceContext, machine: str | None = None) -> Path:
+    """This machine's index, or ``claude_code@<machine>.sqlite`` beside it for another's
+    (ids repeat across machines, so each machine's transcripts are indexed apart)."""
     configured = context.setting(SOURCE_NAME, "search_index_path", None)
-    if configured:
-        return Path(configured)
-    return context.locations.state_dir / "search" / "claude_code.sqlite"
+    path = (
+        Path(configured) if configured
+        else context.locations.state_dir / "search" / "claude_code.sqlite"
+    )
+    return path if machine is None else path.with_name(f"{path.stem}@{machine}{path.suffix}")
 
 
-def _index(context: SourceContext) -> TranscriptIndex:
+def _machines(context: SourceContext) -> list[MachineFolders]:
+    """Search reads the mirrors as the last listing left them (no round trip)."""
+    settings = ClaudeCodeSettings.from_context(context)
+    groups, _ = folders_by_machine(
+        context, SOURCE_NAME, context.locations.claude_projects_roots(),
+        patterns=MIRRORED_PATTERNS, max_files=settings.remote_max_files, sync=False,
+    )
+    return groups
+
+
+def _index(context: SourceContext, folders: list[str], machine: str | None) -> TranscriptIndex:
     return TranscriptIndex(
-        index_path_for(context), context.locations.claude_projects_roots(),
-        ClaudeCodeSettings.from_context(context),
+        index_path_for(context, machine), folders, ClaudeCodeSettings.from_context(context),
     )
 
 
@@ -92,14 +111,21 @@ def _index(context: SourceContext) -> TranscriptIndex:
 def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> SearchResults | None:
     if query.project_id is not None:
         return None  # Claude Code sessions belong to no Web UI project
-    return _index(context).search(query, index_progress(context, SOURCE_NAME))
+    progress = index_progress(context, SOURCE_NAME)
+    return search_by_machine(
+        _machines(context), ID_PREFIX,
+        lambda folders, machine: _index(context, folders, machine).search(query, progress),
+    )
 
 
 @hookimpl
 def hermes_sessions_rebuild_search_index(
     context: SourceContext, progress: Callable[[int, int], None]
 ) -> int:
-    return _index(context).rebuild(progress)
+    return sum(
+        _index(context, group.folders, group.machine).rebuild(progress)
+        for group in _machines(context)
+    )
 
 
 _Unusable = SearchIndexUnusable

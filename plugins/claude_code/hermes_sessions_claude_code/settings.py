@@ -31,7 +31,9 @@ class ClaudeCodeSettings:
     listing read to summarise changed files (see :mod:`.counts`); until a file's count is
     complete its row says ``stats_estimated``. ``line_scan_bytes``: when a file's last line is
     longer than ``max_file_bytes``, how far before the tail window its start is searched for
-    (issue 13); no line longer than ``max_file_bytes`` is ever decoded.
+    (issue 13); no line longer than ``max_file_bytes`` is ever decoded. ``remote_max_files``:
+    how many of a remote root's most recently modified transcripts (subagents included) its
+    mirror keeps (see :mod:`hermes_sessions_core.remote_mirror`).
     """
 
     max_files: int = 200
@@ -44,6 +46,7 @@ class ClaudeCodeSettings:
     count_scan_bytes: int = 4 * 1024 * 1024
     cache_entries: int = 4096
     line_scan_bytes: int = 64 * 1024 * 1024
+    remote_max_files: int = 1000
 
     @classmethod
     def from_context(cls, context: SourceContext | None, **overrides: Any) -> ClaudeCodeSettings:

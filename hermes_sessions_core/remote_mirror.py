@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import orjson
 
+from .machines import SourceRoot, default_mirror_home
 from .problems import Problem
-from .source_roots import SourceRoot, default_mirror_home
 
 if TYPE_CHECKING:
     from .hookspecs import SourceContext

@@ -18,7 +18,7 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from .locations import Locations
@@ -28,6 +28,7 @@ __all__ = [
     "open_search_index",
     "discard_search_index",
     "search_index_folder",
+    "search_index_path",
     "make_private_folder",
     "make_private_file",
     "PRIVATE_FILE_MODE",
@@ -50,6 +51,20 @@ class SearchIndexUnusable(Exception):
 def search_index_folder(locations: Locations) -> Path:
     """``<state dir>/search``: where built-in sources keep their indexes by default."""
     return locations.state_dir / "search"
+
+
+def search_index_path(
+    locations: Locations, settings: Callable[[str, str], Any], source: str
+) -> Path:
+    """Where ``source`` keeps its index: its own ``search_index_path`` setting, else
+    ``<core.search_index_dir>/<source>.sqlite`` (commands point that into the user's cache
+    when the state dir does not exist), else ``<state dir>/search/<source>.sqlite``.
+    ``settings`` is the context's ``setting(source, key)``."""
+    configured = settings(source, "search_index_path")
+    if configured:
+        return Path(configured)
+    folder = settings("core", "search_index_dir")
+    return (Path(folder) if folder else search_index_folder(locations)) / f"{source}.sqlite"
 
 
 def open_search_index(

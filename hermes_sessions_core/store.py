@@ -601,6 +601,30 @@ class SessionStore:
 
         return build_sidebar(listings, options, self.locations, live, lineage)
 
+    def every_source_row(self) -> tuple[list[tuple[str, SessionRow]], list[Problem]]:
+        """Every row of every enabled source, in every profile, archived and cron ones too, as
+        ``(source name, row)``: no sidebar rule applies (the newest-per-chat rule of S6.9 and
+        the CLI cap hide sessions that still happened). An id two sources list is kept once,
+        from the first source in dispatch order (the Web UI's copy before the agent's)."""
+        with collector_paused(), self.locations.held_profiles():
+            request = ListRequest(
+                profile=self.locations.active_profile(),
+                profiles=tuple(self.locations.known_profiles()),
+                all_profiles=True, include_archived=True, include_cron=True, limit=None,
+            )
+            context = self._context_of(self.locations, self.settings, self.live_stream_ids())
+            listings = self.dispatcher.list_rows(context, request, self.source_enabled)
+        rows: list[tuple[str, SessionRow]] = []
+        problems: list[Problem] = []
+        seen: set[str] = set()
+        for listing in listings:
+            problems.extend(listing.problems)
+            for row in listing.rows:
+                if row.session_id not in seen:
+                    seen.add(row.session_id)
+                    rows.append((listing.source, row))
+        return rows, problems
+
     def _writable_name(self) -> str:
         writable = self.dispatcher.writable_source()
         return writable.info.name if writable is not None else ""

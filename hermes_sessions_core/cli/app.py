@@ -114,17 +114,22 @@ def open_store(
     home: Optional[Path] = None, state_dir: Optional[Path] = None,
     sessions_url: Optional[str] = None, claude_dir: Optional[Path] = None,
     profile: Optional[str] = None, cli_row_limit: int = 20,
+    extra_settings: Optional[dict[str, dict[str, Any]]] = None,
 ) -> Any:
     """A SessionStore for the command's options (imported lazily: `--help` stays fast);
     ``cli_row_limit`` caps the agent's CLI sessions as the Web UI's sidebar does (-1: no cap)."""
     from ..locations import Locations
+    from ..settings_file import read_settings_file, settings_file_path
     from ..store import SessionStore
 
     locations = Locations.from_environment(
         base_home=home, state_dir=state_dir_for(home, state_dir), session_url=sessions_url,
         claude_projects_dir=claude_dir, profile=profile,
     )
-    settings = {k: dict(v) for k, v in COMMAND_SETTINGS.items()}
+    # The user's settings file first (other machines' roots), then what commands insist on.
+    settings = read_settings_file(settings_file_path(locations.state_dir, locations.env))
+    for source, values in [*COMMAND_SETTINGS.items(), *(extra_settings or {}).items()]:
+        settings.setdefault(source, {}).update(values)
     for source, values in _search_indexes_outside(locations).items():
         settings.setdefault(source, {}).update(values)
     return SessionStore(locations, settings=settings, cli_row_limit=cli_row_limit)
@@ -176,8 +181,8 @@ def _search_indexes_outside(locations: Any) -> dict[str, dict[str, str]]:
     key = f"{locations.state_dir}\n{locations.sessions_url}".encode("utf-8", "surrogatepass")
     folder = cache / "hermes-sessions" / "search" / hashlib.sha1(key).hexdigest()[:16]
     return {
+        "core": {"search_index_dir": str(folder)},
         "json_fs": {"search_index_path": str(folder / "json_fs.sqlite")},
-        "claude_code": {"search_index_path": str(folder / "claude_code.sqlite")},
     }
 
 
@@ -220,6 +225,27 @@ def require_known(option: str, values: list[str] | tuple[str, ...], known: list[
             f"choose from: {', '.join(sorted(known)) or '(none)'}",
             code=2,
         )
+
+
+def row_machine(row: Any) -> str:
+    """The machine a row was read from: its label, or ``local`` for this machine."""
+    from ..machines import LOCAL_MACHINE, MACHINE_KEY
+
+    return str(row.get(MACHINE_KEY) or LOCAL_MACHINE)
+
+
+def known_machines(store: Any, rows: Any) -> list[str]:
+    """``local``, every machine a source's settings name, and any a row came from."""
+    from ..machines import LOCAL_MACHINE
+
+    known = {LOCAL_MACHINE}
+    for values in store.settings.values():
+        roots = values.get("roots") if isinstance(values, dict) else None
+        for root in roots if isinstance(roots, list) else ():
+            if isinstance(root, dict) and isinstance(root.get("machine"), str):
+                known.add(root["machine"])
+    known.update(row_machine(row) for row in rows)
+    return sorted(known)
 
 
 def require_known_profile(store: Any, profile: Optional[str]) -> None:

@@ -20,12 +20,14 @@ from .app import (
     close_quietly,
     err,
     fail,
+    known_machines,
     open_store,
     out,
     parse_since,
     print_json,
     require_known,
     require_known_profile,
+    row_machine,
     safe,
     when,
 )
@@ -113,8 +115,9 @@ def _print_rows(rows: list[dict[str, Any]], profile: str) -> None:
     one row per line (id, source, messages, last activity, title), tab-separated."""
     def cells(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
         title = ("📌 " if row.get("pinned") else "") + str(row.get("title") or "Untitled")
+        machine = f" @{row['machine']}" if row.get("machine") else ""
         return (
-            str(row.get("session_id")), str(row.get("source_label") or "WebUI"),
+            str(row.get("session_id")), str(row.get("source_label") or "WebUI") + machine,
             str(row.get("message_count") or 0),
             when(row.get("last_message_at") or row.get("updated_at")), title,
         )
@@ -133,7 +136,7 @@ def _print_rows(rows: list[dict[str, Any]], profile: str) -> None:
     # bounds; the title takes what is left; ids and titles are cut with an ellipsis (`show`
     # takes the full id from --json, -q or a pipe).
     values = [tuple(safe(cell) for cell in cells(row)) for row in rows]
-    bounds = {"ID": (12, 14), "Source": (6, 12), "Msgs": (4, 7), "Last activity": (13, 16)}
+    bounds = {"ID": (12, 14), "Source": (6, 20), "Msgs": (4, 7), "Last activity": (13, 16)}
     widths = {
         header: max(low, len(header), min(high, max((cell_len(v[i]) for v in values), default=0)))
         for i, (header, (low, high)) in enumerate(bounds.items())
@@ -199,6 +202,11 @@ def list_command(
         help="Only rows this source supplied (json_fs, agent_state_db, claude_code…); "
              "repeatable.",
     ),
+    machine: Optional[List[str]] = typer.Option(
+        None, "--machine", "-m", metavar="NAME",
+        help="Only rows read from this machine (a label from the settings file, or 'local'); "
+             "repeatable.",
+    ),
     sort: SortKey = typer.Option(
         SortKey.sidebar, "--sort", case_sensitive=False,
         help="Order: sidebar (pinned, then newest), activity, created, messages or title.",
@@ -230,6 +238,9 @@ def list_command(
         return
     _fail_if_asked_location_unusable(sessions_url, store, listing.problems)
     listed = listing.rows_from(source) if source else listing.rows
+    if machine:
+        require_known("--machine", tuple(machine), known_machines(store, listing.rows))
+        listed = [row for row in listed if row_machine(row) in machine]
     selected = _sorted(_selected([row.to_dict() for row in listed], since, project), sort, reverse)
     rows = selected[:limit] if limit is not None else selected
     close_quietly(store)
@@ -258,8 +269,9 @@ def list_command(
     warnings = [p for p in listing.problems if p.error_type != "AgentDatabaseMissing"]
     if not rows and listing.rows:
         out().print(
-            f"No sessions match --source/--since/--project ({len(listing.rows)} in the sidebar "
-            f"of profile [bold]{safe(active)}[/bold]).", highlight=False,
+            "No sessions match --source/--machine/--since/--project "
+            f"({len(listing.rows)} in the sidebar of profile [bold]{safe(active)}[/bold]).",
+            highlight=False,
         )
     elif not rows:
         out().print(f"No sessions found for profile [bold]{safe(active)}[/bold]. Looked in:")

@@ -223,6 +223,25 @@ _DROP_IN_SETTINGS: Mapping[str, Mapping[str, Any]] = {
 }
 
 
+def _with_user_settings(
+    locations: Locations, settings: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Mapping[str, Any]]:
+    """The user's settings file (other machines' roots, source options) under the drop-in's
+    own, which win key by key. A broken file is logged and skipped: the sidebar still opens."""
+    from ..settings_file import SettingsFileError, read_settings_file, settings_file_path
+
+    try:
+        merged: dict[str, Mapping[str, Any]] = dict(
+            read_settings_file(settings_file_path(locations.state_dir, locations.env))
+        )
+    except SettingsFileError as error:
+        logger.warning("%s; running without it", error)
+        merged = {}
+    for source, values in settings.items():
+        merged[source] = {**merged.get(source, {}), **values}
+    return merged
+
+
 def _bound_store_key() -> tuple[Any, ...] | None:
     module = _host_module
     if module is None:
@@ -263,7 +282,10 @@ def _bound_store() -> _CompatStore:
         # The host keeps its index elsewhere (its tests move it): the Web UI store answers
         # which sessions it holds (the project back-fill asks) from there.
         settings["json_fs"] = {**settings["json_fs"], "index_file": os.fspath(index_file)}
-    options: dict[str, Any] = {"cli_row_limit": -1, "settings": settings, **_host.store_options}
+    options: dict[str, Any] = {
+        "cli_row_limit": -1, "settings": _with_user_settings(locations, settings),
+        **_host.store_options,
+    }
     return _CompatStore(
         locations,
         live_stream_ids=lambda: _hosted("_active_stream_ids")(),
@@ -292,15 +314,17 @@ def get_store() -> SessionStore:
             else:
                 from .shared_store import _CompatStore
 
+                locations = replace(
+                    _host.locations or _environment_locations(),
+                    active_profile_resolver=_host_profile,
+                )
                 options = {
-                    "cli_row_limit": -1, "settings": dict(_DROP_IN_SETTINGS),
+                    "cli_row_limit": -1,
+                    "settings": _with_user_settings(locations, _DROP_IN_SETTINGS),
                     **_host.store_options,
                 }
                 _store = _CompatStore(
-                    replace(
-                        _host.locations or _environment_locations(),
-                        active_profile_resolver=_host_profile,
-                    ),
+                    locations,
                     live_stream_ids=_live_stream_ids,
                     last_workspace=_last_workspace,
                     configured_model=_configured_model,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hermes_sessions_core.times import to_epoch
+from hermes_sessions_core.usage import USAGE_KEY
 
 from .continuation import Walk
 from .cron_jobs import cron_job_id
@@ -28,6 +29,7 @@ from .graph import LineageGraph
 from .message_stats import MessageStats
 from .sources import DEFAULT_MESSAGING_SOURCES, SourceFields, source_fields
 from .titles import clean_title, fallback_title
+from .usage import chain_usage
 
 __all__ = ["RowContext", "build_row", "is_cron", "last_activity", "parent_fields", "row_title"]
 
@@ -239,6 +241,7 @@ def build_row(
         "end_reason": _label(tip.get("end_reason")),
     }
     row.update(_identity(tip, source))
+    row[USAGE_KEY] = chain_usage(graph, walk, stats, last_activity)
     if len(walk.segments) > 1:
         row["parent_session_id"] = walk.parent
         row["_lineage_root_id"] = walk.head

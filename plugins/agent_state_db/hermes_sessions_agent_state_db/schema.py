@@ -20,6 +20,7 @@ SESSION_FIELDS: tuple[str, ...] = (
     "model_config", "title", "model", "message_count", "input_tokens", "output_tokens",
     "estimated_cost_usd", "cwd", "user_id", "session_key", "chat_id", "chat_type", "thread_id",
     "origin_json", "last_activity_at", "created_source", "session_source",
+    "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "actual_cost_usd",
 )
 
 

@@ -40,6 +40,7 @@ from hermes_sessions_core.search_files import (
     SearchIndexUnusable,
     discard_search_index,
     open_search_index,
+    search_index_path,
 )
 from hermes_sessions_core.source_roots import (
     MachineFolders,
@@ -83,11 +84,7 @@ _locks_guard = threading.Lock()
 def index_path_for(context: SourceContext, machine: str | None = None) -> Path:
     """This machine's index, or ``claude_code@<machine>.sqlite`` beside it for another's
     (ids repeat across machines, so each machine's transcripts are indexed apart)."""
-    configured = context.setting(SOURCE_NAME, "search_index_path", None)
-    path = (
-        Path(configured) if configured
-        else context.locations.state_dir / "search" / "claude_code.sqlite"
-    )
+    path = search_index_path(context.locations, context.setting, SOURCE_NAME)
     return path if machine is None else path.with_name(f"{path.stem}@{machine}{path.suffix}")
 
 

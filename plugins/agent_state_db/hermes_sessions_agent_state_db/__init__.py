@@ -8,7 +8,8 @@ Settings (``SessionStore(settings={"agent_state_db": {...}})``): ``limit``,
 ``exclude_sources``, ``messaging_sources``, ``cache_ttl`` (5 s), ``search_every_profile``,
 ``search_scan_limit``; ``lock_wait`` (0.75 s): how long one read call (a listing of every
 profile, one opened session) may wait in total for another process's lock on ``state.db``;
-``busy_timeout`` (5 s): how long a delete waits for it.
+``busy_timeout`` (5 s): how long a delete waits for it; ``roots``: stores on other machines
+(see :mod:`.machines`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hermes_sessions_core.hookspecs import AgentTranscript, ListRequest, SourceContext, hookimpl
+from hermes_sessions_core.locations import DEFAULT_PROFILE
 from hermes_sessions_core.models import (
     ROLE_AGENT_STORE,
     Session,
@@ -26,6 +28,8 @@ from hermes_sessions_core.models import (
     SourceListing,
     Transcript,
 )
+from hermes_sessions_core.rows import SessionRow
+from hermes_sessions_core.source_roots import list_by_machine, load_by_machine
 
 from .cache import DEFAULT_TTL
 from .connection import (
@@ -38,6 +42,7 @@ from .connection import (
 from .delete import delete_agent_session
 from .lineage import lineage_metadata, lineage_report
 from .listing import DEFAULT_LIMIT, clear_cache, list_agent_rows
+from .machines import ID_PREFIX, other_machines, snapshot_locations
 from .recovery_support import agent_transcript, known_session_ids, webui_rows_without_files
 from .rounds import CONVERSATION_ROUND_THRESHOLD, count_conversation_rounds
 from .search import hermes_sessions_search  # noqa: F401  (the search hookimpl)
@@ -117,7 +122,65 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
         )
         rows.extend(listing.rows)
         problems.extend(listing.problems)
+    groups, machine_problems = other_machines(context, sync=True)
+    problems.extend(machine_problems)
+    if groups:
+        remote = list_by_machine(
+            groups, (), ID_PREFIX,
+            lambda folders: _snapshot_rows(context, folders, limit, wait),
+        )
+        rows.extend(remote.rows)
+        problems.extend(remote.problems)
     return SourceListing(SOURCE_NAME, tuple(rows), tuple(problems))
+
+
+def _snapshot_rows(
+    context: SourceContext, folders: list[str], limit: int, wait: LockWait
+) -> SourceListing:
+    """Rows of other machines' stores. They belong to no local profile, so (like other
+    agents' rows) they carry none and show in every profile."""
+    rows: list[Any] = []
+    problems: list[Any] = []
+    for folder in folders:
+        listing = list_agent_rows(
+            snapshot_locations(context.locations, folder), DEFAULT_PROFILE, limit=limit,
+            exclude_sources=_setting(context, "exclude_sources", ()),
+            messaging_sources=messaging_sources_from(_setting(context, "messaging_sources", None)),
+            ttl=float(_setting(context, "cache_ttl", DEFAULT_TTL)), busy_timeout=wait,
+        )
+        rows.extend(SessionRow.adopt({**row, "profile": None}) for row in listing.rows)
+        problems.extend(listing.problems)
+    return SourceListing(SOURCE_NAME, tuple(rows), tuple(problems))
+
+
+def _on_other_machine(
+    context: SourceContext, session_id: str, metadata_only: bool, limit: int | None,
+    as_transcript: bool,
+) -> Any:
+    """The session or transcript of a ``<machine>__<id>`` id from that machine's snapshot;
+    None when no configured machine has that name (then the id is an ordinary one)."""
+    if "__" not in session_id:
+        return None
+    groups, _ = other_machines(context, sync=False)
+
+    def load(native_id: str, folders: list[str]) -> Any:
+        for folder in folders:
+            view = find_agent_session(
+                snapshot_locations(context.locations, folder), native_id,
+                with_messages=as_transcript or not metadata_only,
+                messaging=messaging_sources_from(_setting(context, "messaging_sources", None)),
+                busy_timeout=_lock_wait(context), every_profile=False,
+            )
+            if view is not None:
+                if as_transcript:
+                    return view.to_transcript(limit)
+                session = view.to_session(snapshot_locations(context.locations, folder),
+                                          metadata_only)
+                session.profile = None
+                return session
+        return None
+
+    return load_by_machine(groups, ID_PREFIX, session_id, load)
 
 
 def _every_profile(context: SourceContext) -> bool:
@@ -132,6 +195,9 @@ def hermes_sessions_load_session(
 ) -> Session | None:
     """Raises :class:`AgentStoreLocked` (a ``StorageError``) when the store that may hold the
     id is locked by another process: "not found" would be a guess."""
+    remote = _on_other_machine(context, session_id, metadata_only, None, as_transcript=False)
+    if remote is not None:
+        return remote  # type: ignore[no-any-return]
     view = find_agent_session(
         context.locations,
         session_id,
@@ -150,6 +216,9 @@ def hermes_sessions_load_session(
 def hermes_sessions_read_messages(
     context: SourceContext, session_id: str, limit: int | None
 ) -> Transcript | None:
+    remote = _on_other_machine(context, session_id, False, limit, as_transcript=True)
+    if remote is not None:
+        return remote  # type: ignore[no-any-return]
     try:
         view = find_agent_session(
             context.locations,

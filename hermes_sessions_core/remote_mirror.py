@@ -22,7 +22,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import orjson
@@ -80,8 +80,9 @@ def _safe_relative(name: str, base: str) -> str | None:
     if base and not name.startswith(base + "/"):
         return None
     relative = name[len(base) + 1:] if base else name.lstrip("/")
-    parts = PurePosixPath(relative).parts
-    if not parts or "\0" in relative or any(part in ("", ".", "..") for part in parts):
+    # Split by hand: PurePosixPath would drop "." and turn "//x" into an absolute path.
+    parts = relative.split("/")
+    if "\0" in relative or any(part in ("", ".", "..") for part in parts):
         return None
     if parts[0] in (MANIFEST_NAME, _LOCK_NAME):
         return None

@@ -31,17 +31,19 @@ from .app import (
     row_machine,
     safe,
 )
-from .completion import complete_sources
+from .completion import complete_machines, complete_sources
 
 __all__ = ["usage_command", "UsageKey"]
 
-#: Every source lists all of its sessions for a usage count, not the sidebar's newest few.
+#: Every source lists all of its sessions for a usage count, not the sidebar's newest few,
+#: with exact counts rather than the estimates a quick listing may start from.
 _WHOLE_HISTORY: dict[str, dict[str, Any]] = {
     "agent_state_db": {"limit": 1_000_000},
-    "claude_code": {"max_files": 1_000_000, "remote_max_files": 1_000_000},
-    "codex": {"max_files": 1_000_000},
-    "gemini_cli": {"max_files": 1_000_000},
-    "opencode": {"max_files": 1_000_000},
+    "claude_code": {"max_files": 1_000_000, "remote_max_files": 1_000_000,
+                    "count_scan_bytes": 1 << 40},
+    "codex": {"max_files": 1_000_000, "count_scan_bytes": 1 << 40},
+    "gemini_cli": {"max_files": 1_000_000, "exact_scan_bytes": 1 << 40},
+    "opencode": {"max_sessions": 1_000_000},
 }
 #: Token fields and their (short: the table must fit 80 columns) terminal headers.
 _TOKEN_COLUMNS = (
@@ -144,7 +146,8 @@ def usage_command(
         help="Only this source's sessions; repeatable.",
     ),
     machine: Optional[List[str]] = typer.Option(
-        None, "--machine", "-m", metavar="NAME", help="Only this machine ('local' is this one)."
+        None, "--machine", "-m", metavar="NAME", autocompletion=complete_machines,
+        help="Only this machine ('local' is this one)."
     ),
     as_json: bool = JsonOption,
 ) -> None:

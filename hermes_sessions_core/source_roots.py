@@ -116,6 +116,13 @@ def _scoped_row(row: Mapping[str, Any], prefix: str, group: MachineFolders) -> d
     for key in _ID_LIST_KEYS:
         if isinstance(values.get(key), (list, tuple)):
             values[key] = [_scoped(prefix, item, group.machine) for item in values[key]]
+    subagents = values.get("subagents")
+    if isinstance(subagents, (list, tuple)):  # children open by id: theirs are scoped too
+        values["subagents"] = [
+            {**child, "session_id": _scoped(prefix, child["session_id"], group.machine)}
+            if isinstance(child, Mapping) and "session_id" in child else child
+            for child in subagents
+        ]
     values[MACHINE_KEY] = group.machine
     path = values.get("source_path")
     if isinstance(path, str):

@@ -22,12 +22,19 @@ _ISOLATED_VARIABLES = (
     "LLM_MODEL",
     "CLAUDE_CONFIG_DIR",
     "HERMES_SESSIONS_BLOCKED_PLUGINS",
+    "HERMES_SESSIONS_CONFIG",
+    # Other agents' homes (issue 17), and the caches mirrors and indexes may use.
+    "CODEX_HOME",
+    "GEMINI_CLI_HOME",
+    "XDG_DATA_HOME",
+    "OPENCODE_DB",
+    "XDG_CACHE_HOME",
 )
 
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh HOME per test; Hermes and Claude variables removed."""
+    """A fresh HOME per test; the variables that point Hermes or an agent elsewhere removed."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     for name in _ISOLATED_VARIABLES:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 
 import typer
 
-__all__ = ["complete_profiles", "complete_session_ids", "complete_sources"]
+__all__ = ["complete_machines", "complete_profiles", "complete_session_ids", "complete_sources"]
 
 
 def complete_sources(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -24,6 +24,13 @@ def complete_sources(ctx: typer.Context, incomplete: str) -> list[str]:
 def complete_profiles(ctx: typer.Context, incomplete: str) -> list[str]:
     """Profiles with a folder under the home."""
     return _answer(lambda store: store.locations.known_profiles(), ctx, incomplete)
+
+
+def complete_machines(ctx: typer.Context, incomplete: str) -> list[str]:
+    """``local`` and the machines the settings file names (no remote is contacted)."""
+    from .app import known_machines
+
+    return _answer(lambda store: known_machines(store, ()), ctx, incomplete)
 
 
 def complete_session_ids(ctx: typer.Context, incomplete: str) -> list[str]:

@@ -31,7 +31,12 @@ from .app import (
     safe,
     when,
 )
-from .completion import complete_profiles, complete_session_ids, complete_sources
+from .completion import (
+    complete_machines,
+    complete_profiles,
+    complete_session_ids,
+    complete_sources,
+)
 
 if TYPE_CHECKING:
     from ..locations import Locations
@@ -203,7 +208,7 @@ def list_command(
              "repeatable.",
     ),
     machine: Optional[List[str]] = typer.Option(
-        None, "--machine", "-m", metavar="NAME",
+        None, "--machine", "-m", metavar="NAME", autocompletion=complete_machines,
         help="Only rows read from this machine (a label from the settings file, or 'local'); "
              "repeatable.",
     ),

@@ -24,7 +24,15 @@ def isolated_locations(tmp_path: Path) -> Locations:
         state_dir=tmp_path / "webui",
         claude_projects_dir=tmp_path / "claude-projects",
         default_workspace=tmp_path / "workspace",
-        environ={},
+        # The built-in agents' own variables, so none falls back to the developer's ~ (a
+        # source reads them from locations.env, never from the process).
+        environ={
+            "HOME": str(tmp_path / "home"),
+            "CODEX_HOME": str(tmp_path / "codex-home"),
+            "GEMINI_CLI_HOME": str(tmp_path / "gemini-home"),
+            "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+            "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
+        },
     )
 
 

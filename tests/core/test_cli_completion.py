@@ -80,3 +80,11 @@ def test_completion_scripts_for_each_shell(shell):
 
 def test_export_completes_session_ids_too(home):
     assert sorted(complete("export", "abc", home=home)) == ["abcd00000001", "abce00000002"]
+
+
+def test_machines_come_from_the_settings_file_without_contacting_them(home):
+    (home / "webui" / "hermes-sessions.toml").write_text(
+        '[[claude_code.roots]]\nurl = "sftp://me@192.0.2.1/home/me/.claude/projects"\n'
+        'machine = "laptop"\n', encoding="utf-8")
+    assert complete("list", "--machine", "", home=home) == ["laptop", "local"]
+    assert complete("usage", "--machine", "la", home=home) == ["laptop"]

@@ -1,0 +1,43 @@
+"""This source's roots on every machine, as the core's :mod:`~hermes_sessions_core.source_roots`
+hands them out: the default data folder (see :mod:`.homes`) plus configured roots.
+
+A remote root is mirrored locally before it is read: its legacy JSON tree file by file, and
+its databases as whole files, read as a snapshot (the mirror is ours, so a reader may not
+change it, and no WAL of a remote writer comes with it).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hermes_sessions_core.models import Problem
+from hermes_sessions_core.source_roots import MachineFolders, folders_by_machine
+
+from .homes import data_homes, database_names
+from .settings import SOURCE_NAME
+
+if TYPE_CHECKING:
+    from hermes_sessions_core.hookspecs import SourceContext
+
+__all__ = ["MIRROR_PATTERNS", "MIRROR_MAX_FILES", "machine_folders", "context_database_names"]
+
+#: What a remote root's mirror copies (fnmatch, ``*`` crosses folders): the databases and
+#: every JSON file of the legacy tree.
+MIRROR_PATTERNS = ("opencode.db", "opencode-*.db", "storage/*.json")
+#: Legacy trees hold a file per message and per part: many small files.
+MIRROR_MAX_FILES = 50_000
+
+
+def machine_folders(
+    context: SourceContext, *, sync: bool
+) -> tuple[list[MachineFolders], list[Problem]]:
+    """Every machine's OpenCode data folders (``sync``: bring remote mirrors up to date)."""
+    env = context.locations.env
+    defaults = data_homes(env, context.setting(SOURCE_NAME, "home", None))
+    return folders_by_machine(context, SOURCE_NAME, defaults, patterns=MIRROR_PATTERNS,
+                              max_files=MIRROR_MAX_FILES, sync=sync)
+
+
+def context_database_names(context: SourceContext) -> frozenset[str]:
+    """Database file names this machine's environment adds (``$OPENCODE_DB``)."""
+    return database_names(context.locations.env)

@@ -9,8 +9,9 @@ consistent and is never held while a file is read.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from typing import Any, Generic, Iterable, TypeVar
+from typing import Any, Iterable
+
+from hermes_sessions_core.stat_cache import StatCache
 
 __all__ = [
     "NOT_A_SESSION", "StatCache", "SummaryCache", "default_cache", "clear_default_cache",
@@ -18,65 +19,6 @@ __all__ = [
 
 #: Cached for files that hold no conversation, so they are not re-read either.
 NOT_A_SESSION = "not-a-session"
-
-V = TypeVar("V")
-StatKey = tuple[int, int]
-
-
-class StatCache(Generic[V]):
-    """``path → (stat key, value)``; a lookup with another key is a miss."""
-
-    def __init__(self, max_entries: int = 4096) -> None:
-        self.max_entries = max(1, max_entries)
-        self._entries: OrderedDict[str, tuple[StatKey, V]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, path: str, key: StatKey) -> V | None:
-        with self._lock:
-            entry = self._entries.get(path)
-            if entry is None or entry[0] != key:
-                return None
-            self._entries.move_to_end(path)
-            return entry[1]
-
-    def put(self, path: str, key: StatKey, value: V) -> None:
-        with self._lock:
-            self._entries[path] = (key, value)
-            self._entries.move_to_end(path)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def forget_missing(self, roots: Iterable[str], present: set[str]) -> int:
-        """Drop entries under ``roots`` whose file the last scan did not find."""
-        prefixes = tuple(root.rstrip("/") + "/" for root in roots)
-        if not prefixes:
-            return 0
-        with self._lock:
-            # The set difference runs in C; only paths not found are tested against the roots.
-            gone = [p for p in self._entries.keys() - present if p.startswith(prefixes)]
-            for path in gone:
-                del self._entries[path]
-        return len(gone)
-
-    def peek(self, path: str) -> tuple[StatKey, V] | None:
-        """The entry for ``path`` whatever its key (for values that survive file changes)."""
-        with self._lock:
-            return self._entries.get(path)
-
-    def items(self) -> list[tuple[str, tuple[StatKey, V]]]:
-        with self._lock:
-            return list(self._entries.items())
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __contains__(self, path: object) -> bool:
-        return path in self._entries
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 class SummaryCache:
     """Everything the source remembers between calls: row summaries, subagent parents, and

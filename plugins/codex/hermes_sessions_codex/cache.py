@@ -10,8 +10,9 @@ held while a file is read.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Generic, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Iterable
+
+from hermes_sessions_core.stat_cache import StatCache
 
 from .settings import SOURCE_NAME
 
@@ -23,55 +24,6 @@ __all__ = ["NOT_A_ROLLOUT", "StatCache", "CodexCache", "cache_for"]
 #: Cached for files that are not rollouts, so they are not re-read either.
 NOT_A_ROLLOUT = "not-a-rollout"
 
-V = TypeVar("V")
-
-
-class StatCache(Generic[V]):
-    """``path → (stat key, value)``; a lookup with another key is a miss."""
-
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max(1, max_entries)
-        self._entries: OrderedDict[str, tuple[tuple[int, int], V]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, path: str, key: tuple[int, int]) -> V | None:
-        with self._lock:
-            entry = self._entries.get(path)
-            if entry is None or entry[0] != key:
-                return None
-            self._entries.move_to_end(path)
-            return entry[1]
-
-    def peek(self, path: str) -> V | None:
-        with self._lock:
-            entry = self._entries.get(path)
-            return entry[1] if entry is not None else None
-
-    def put(self, path: str, key: tuple[int, int], value: V) -> None:
-        with self._lock:
-            self._entries[path] = (key, value)
-            self._entries.move_to_end(path)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def forget_missing(self, roots: Iterable[str], present: set[str]) -> None:
-        prefixes = tuple(root.rstrip("/") + "/" for root in roots)
-        if not prefixes:
-            return
-        with self._lock:
-            for path in [p for p in self._entries.keys() - present if p.startswith(prefixes)]:
-                del self._entries[path]
-
-    def items(self) -> list[tuple[str, tuple[tuple[int, int], V]]]:
-        with self._lock:
-            return list(self._entries.items())
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 class CodexCache:

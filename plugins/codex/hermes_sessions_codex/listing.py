@@ -67,7 +67,7 @@ def with_exact_counts(
 ) -> tuple[RolloutSummary, int]:
     """``summary`` with exact figures if they are known or can be completed reading about
     ``budget`` bytes; also the bytes read. Progress is kept even when the end is not reached."""
-    state: CountState | None = cache.counts.peek(file.path)
+    state: CountState | None = cache.counts.stale(file.path)
     used = 0
     if state is None or not state.complete_for(file):
         if budget <= 0:

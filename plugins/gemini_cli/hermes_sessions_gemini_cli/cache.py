@@ -8,55 +8,15 @@ longer finds. A lock keeps concurrent listings consistent and is never held whil
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from typing import Any, Generic, Iterable, TypeVar
+from typing import Any, Iterable
+
+from hermes_sessions_core.stat_cache import StatCache
 
 __all__ = ["NOT_A_SESSION", "StatCache", "SourceCache", "default_cache", "clear_default_cache"]
 
 #: Cached for files that hold no session (no ``sessionId``), so they are not re-read either.
 NOT_A_SESSION = "not-a-session"
 
-V = TypeVar("V")
-StatKey = tuple[int, int]
-
-
-class StatCache(Generic[V]):
-    """``path → (stat key, value)``; a lookup with another key is a miss."""
-
-    def __init__(self, max_entries: int = 8192) -> None:
-        self.max_entries = max(1, max_entries)
-        self._entries: OrderedDict[str, tuple[StatKey, V]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, path: str, key: StatKey) -> V | None:
-        with self._lock:
-            entry = self._entries.get(path)
-            if entry is None or entry[0] != key:
-                return None
-            self._entries.move_to_end(path)
-            return entry[1]
-
-    def put(self, path: str, key: StatKey, value: V) -> None:
-        with self._lock:
-            self._entries[path] = (key, value)
-            self._entries.move_to_end(path)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def forget_missing(self, roots: Iterable[str], present: set[str]) -> None:
-        prefixes = tuple(root.rstrip("/") + "/" for root in roots)
-        if not prefixes:
-            return
-        with self._lock:
-            for path in [p for p in self._entries.keys() - present if p.startswith(prefixes)]:
-                del self._entries[path]
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 class SourceCache:

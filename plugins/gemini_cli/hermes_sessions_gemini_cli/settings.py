@@ -7,8 +7,10 @@ number of bytes per listing (see :mod:`.listing`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from hermes_sessions_core.source_settings import positive_int_settings
 
 if TYPE_CHECKING:
     from hermes_sessions_core.hookspecs import SourceContext
@@ -50,11 +52,4 @@ class GeminiSettings:
     @classmethod
     def from_context(cls, context: SourceContext | None, **overrides: Any) -> GeminiSettings:
         """Defaults, then the store's settings, then explicit ``overrides``; bad values ignored."""
-        values: dict[str, Any] = {}
-        for spec in fields(cls):
-            value = overrides.get(spec.name)
-            if value is None and context is not None:
-                value = context.setting(SOURCE_NAME, spec.name, None)
-            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-                values[spec.name] = value
-        return cls(**values)
+        return positive_int_settings(cls, SOURCE_NAME, context, overrides)

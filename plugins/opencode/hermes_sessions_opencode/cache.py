@@ -8,54 +8,13 @@ message folder. Values are frozen summaries, shared safely; rows are built fresh
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from typing import Any, Generic, Hashable, TypeVar
+from typing import Any
 
-__all__ = ["KeyedCache", "OpenCodeCache", "cache_for"]
+from hermes_sessions_core.stat_cache import StatCache
 
-V = TypeVar("V")
+__all__ = ["StatCache", "OpenCodeCache", "cache_for"]
+
 _STATE_KEY = "hermes_sessions_opencode:cache"
-
-
-class KeyedCache(Generic[V]):
-    """``path → (key, value)``, least recently used dropped first; a lookup with another key
-    is a miss (:meth:`stale` still gives the old value, for a database that is locked now)."""
-
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max(1, max_entries)
-        self._entries: OrderedDict[str, tuple[Hashable, V]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, path: str, key: Hashable) -> V | None:
-        with self._lock:
-            entry = self._entries.get(path)
-            if entry is None or entry[0] != key:
-                return None
-            self._entries.move_to_end(path)
-            return entry[1]
-
-    def stale(self, path: str) -> V | None:
-        with self._lock:
-            entry = self._entries.get(path)
-            return entry[1] if entry is not None else None
-
-    def put(self, path: str, key: Hashable, value: V) -> None:
-        with self._lock:
-            self._entries[path] = (key, value)
-            self._entries.move_to_end(path)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def forget_missing(self, folder: str, present: set[str]) -> None:
-        """Drop entries under ``folder`` that the last scan did not find."""
-        prefix = folder.rstrip("/") + "/"
-        with self._lock:
-            for path in [p for p in self._entries if p.startswith(prefix) and p not in present]:
-                del self._entries[path]
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 class OpenCodeCache:
@@ -63,10 +22,10 @@ class OpenCodeCache:
     kept rows and the transcripts a search built, by session."""
 
     def __init__(self, max_entries: int = 4096) -> None:
-        self.databases: KeyedCache[Any] = KeyedCache(64)
-        self.legacy: KeyedCache[Any] = KeyedCache(max_entries)
-        self.transcripts: KeyedCache[Any] = KeyedCache(max_entries)
-        self.rows: KeyedCache[Any] = KeyedCache(max_entries)
+        self.databases: StatCache[Any] = StatCache(64)
+        self.legacy: StatCache[Any] = StatCache(max_entries)
+        self.transcripts: StatCache[Any] = StatCache(max_entries)
+        self.rows: StatCache[Any] = StatCache(max_entries)
 
 
 def cache_for(state: dict[str, Any], max_entries: int = 4096) -> OpenCodeCache:

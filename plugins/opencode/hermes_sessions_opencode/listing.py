@@ -272,7 +272,7 @@ def collect_sessions(
             legacy = legacy_summary(resolved, file, settings, cache, found.problems)
             if legacy is not None:
                 summaries.setdefault(legacy.record.native_id, legacy)
-        cache.legacy.forget_missing(resolved, {f.path for f in files})
+        cache.legacy.forget_missing([resolved], {f.path for f in files})
     return found
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from hermes_sessions_core.read_only_rows import external_source_fields, read_only_row
+
 from .discovery import SubagentFile
 from .settings import SOURCE_LABEL, SOURCE_NAME
 from .summary import FileSummary
@@ -16,14 +18,7 @@ from .summary import FileSummary
 __all__ = ["row_from_summary", "resume_command", "SOURCE_FIELDS"]
 
 #: The fields that say where a row came from (S4.7), shared by rows, sessions and imports.
-SOURCE_FIELDS: dict[str, Any] = {
-    "source_tag": SOURCE_NAME,
-    "raw_source": SOURCE_NAME,
-    "session_source": "external_agent",
-    "source_label": SOURCE_LABEL,
-    "is_cli_session": True,
-    "read_only": True,
-}
+SOURCE_FIELDS: dict[str, Any] = external_source_fields(SOURCE_NAME, SOURCE_LABEL)
 
 
 def resume_command(external_session_id: str) -> str:
@@ -37,39 +32,19 @@ def row_from_summary(
     """A new row dict with every S1.12 key plus the Claude Code extras."""
     given, output, creation, read = summary.tokens
     row: dict[str, Any] = {
-        "session_id": summary.session_id,
-        "title": summary.title,
-        "workspace": summary.cwd,
-        "model": summary.model,
-        "model_provider": None,
-        "created_at": summary.first_at,
-        "updated_at": summary.last_at,
-        "pinned": False,
-        "archived": False,
-        "project_id": None,
-        "profile": None,
-        "input_tokens": given,
-        "output_tokens": output,
-        "estimated_cost": None,
-        "personality": None,
-        "active_stream_id": None,
-        "pending_user_message": None,
-        "compression_anchor_visible_idx": None,
-        "compression_anchor_message_key": None,
-        "compression_anchor_summary": None,
-        "context_length": None,
-        "threshold_tokens": None,
-        "last_prompt_tokens": None,
-        "gateway_routing": None,
-        "gateway_routing_history": [],
-        **SOURCE_FIELDS,
-        "enabled_toolsets": None,
-        "composer_draft": {},
-        "message_count": summary.message_count,
-        "last_message_at": summary.last_at,
-        "user_message_count": summary.user_message_count,
-        "has_pending_user_message": False,
-        "is_streaming": False,
+        **read_only_row(
+            SOURCE_FIELDS,
+            session_id=summary.session_id,
+            title=summary.title,
+            workspace=summary.cwd,
+            model=summary.model,
+            created_at=summary.first_at,
+            input_tokens=given,
+            output_tokens=output,
+            message_count=summary.message_count,
+            last_at=summary.last_at,
+            user_message_count=summary.user_message_count,
+        ),
         # Claude Code extras
         "external_session_id": summary.external_session_id,
         "resume_command": resume_command(summary.external_session_id),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from hermes_sessions_core.read_only_rows import external_source_fields, read_only_row
 from hermes_sessions_core.usage import USAGE_KEY
 
 from .ids import session_id_for
@@ -12,14 +13,7 @@ from .summary import RolloutSummary
 
 __all__ = ["row_from_summary", "resume_command", "SOURCE_FIELDS", "subagent_entry"]
 
-SOURCE_FIELDS: dict[str, Any] = {
-    "source_tag": SOURCE_NAME,
-    "raw_source": SOURCE_NAME,
-    "session_source": "external_agent",
-    "source_label": SOURCE_LABEL,
-    "is_cli_session": True,
-    "read_only": True,
-}
+SOURCE_FIELDS: dict[str, Any] = external_source_fields(SOURCE_NAME, SOURCE_LABEL)
 #: Sub-agents listed on a parent row at most (their count is exact).
 MAX_SUBAGENTS_SHOWN = 100
 
@@ -47,39 +41,21 @@ def row_from_summary(
     meta = summary.meta
     totals = dict(summary.totals)
     row: dict[str, Any] = {
-        "session_id": session_id_for(summary.thread_id),
-        "title": summary.title,
-        "workspace": meta.cwd,
-        "model": summary.model,
-        "model_provider": meta.model_provider,
-        "created_at": summary.first_at,
-        "updated_at": summary.last_at,
-        "pinned": False,
-        "archived": summary.archived,
-        "project_id": None,
-        "profile": None,
-        "input_tokens": totals.get("input_tokens", 0),
-        "output_tokens": totals.get("output_tokens", 0),
-        "estimated_cost": None,  # Codex records no cost; prices are never invented
-        "personality": None,
-        "active_stream_id": None,
-        "pending_user_message": None,
-        "compression_anchor_visible_idx": None,
-        "compression_anchor_message_key": None,
-        "compression_anchor_summary": None,
-        "context_length": None,
-        "threshold_tokens": None,
-        "last_prompt_tokens": None,
-        "gateway_routing": None,
-        "gateway_routing_history": [],
-        **SOURCE_FIELDS,
-        "enabled_toolsets": None,
-        "composer_draft": {},
-        "message_count": summary.message_count,
-        "last_message_at": summary.last_at,
-        "user_message_count": summary.user_message_count,
-        "has_pending_user_message": False,
-        "is_streaming": False,
+        **read_only_row(
+            SOURCE_FIELDS,
+            session_id=session_id_for(summary.thread_id),
+            title=summary.title,
+            workspace=meta.cwd,
+            model=summary.model,
+            model_provider=meta.model_provider,
+            created_at=summary.first_at,
+            archived=summary.archived,
+            input_tokens=totals.get("input_tokens", 0),
+            output_tokens=totals.get("output_tokens", 0),
+            message_count=summary.message_count,
+            last_at=summary.last_at,
+            user_message_count=summary.user_message_count,
+        ),
         # Codex extras
         "external_session_id": summary.thread_id,
         "codex_thread_id": summary.thread_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 from typing import Any, Sequence
 
+from hermes_sessions_core.read_only_rows import external_source_fields, read_only_row
 from hermes_sessions_core.usage import USAGE_KEY
 
 from .discovery import SubagentFile
@@ -20,14 +21,7 @@ from .summary import ChatSummary
 
 __all__ = ["SOURCE_FIELDS", "resume_command", "row_from_summary"]
 
-SOURCE_FIELDS: dict[str, Any] = {
-    "source_tag": SOURCE_NAME,
-    "raw_source": SOURCE_NAME,
-    "session_source": "external_agent",
-    "source_label": SOURCE_LABEL,
-    "is_cli_session": True,
-    "read_only": True,
-}
+SOURCE_FIELDS: dict[str, Any] = external_source_fields(SOURCE_NAME, SOURCE_LABEL)
 
 
 def resume_command(native_id: str) -> str:
@@ -47,39 +41,19 @@ def row_from_summary(
     cached = sum(record["cache_read_tokens"] for record in records)
     reasoning = sum(record["reasoning_tokens"] for record in records)
     row: dict[str, Any] = {
-        "session_id": session_id_for(summary.native_id),
-        "title": summary.title,
-        "workspace": workspace,
-        "model": summary.model,
-        "model_provider": None,
-        "created_at": summary.first_at,
-        "updated_at": summary.last_at,
-        "pinned": False,
-        "archived": False,
-        "project_id": None,
-        "profile": None,
-        "input_tokens": given,
-        "output_tokens": output,
-        "estimated_cost": None,
-        "personality": None,
-        "active_stream_id": None,
-        "pending_user_message": None,
-        "compression_anchor_visible_idx": None,
-        "compression_anchor_message_key": None,
-        "compression_anchor_summary": None,
-        "context_length": None,
-        "threshold_tokens": None,
-        "last_prompt_tokens": None,
-        "gateway_routing": None,
-        "gateway_routing_history": [],
-        **SOURCE_FIELDS,
-        "enabled_toolsets": None,
-        "composer_draft": {},
-        "message_count": summary.message_count,
-        "last_message_at": summary.last_at,
-        "user_message_count": summary.user_message_count,
-        "has_pending_user_message": False,
-        "is_streaming": False,
+        **read_only_row(
+            SOURCE_FIELDS,
+            session_id=session_id_for(summary.native_id),
+            title=summary.title,
+            workspace=workspace,
+            model=summary.model,
+            created_at=summary.first_at,
+            input_tokens=given,
+            output_tokens=output,
+            message_count=summary.message_count,
+            last_at=summary.last_at,
+            user_message_count=summary.user_message_count,
+        ),
         # Gemini CLI extras
         "external_session_id": summary.native_id,
         "resume_command": resume_command(summary.native_id),

@@ -11,20 +11,15 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from hermes_sessions_core.read_only_rows import external_source_fields, read_only_row
+
 from .settings import SOURCE_LABEL, SOURCE_NAME
 from .summary import SessionSummary
 
 __all__ = ["SOURCE_FIELDS", "merged_usage", "resume_command", "row_from_summary"]
 
 #: The fields that say where a row came from, shared by rows and sessions.
-SOURCE_FIELDS: dict[str, Any] = {
-    "source_tag": SOURCE_NAME,
-    "raw_source": SOURCE_NAME,
-    "session_source": "external_agent",
-    "source_label": SOURCE_LABEL,
-    "is_cli_session": True,
-    "read_only": True,
-}
+SOURCE_FIELDS: dict[str, Any] = external_source_fields(SOURCE_NAME, SOURCE_LABEL)
 
 
 def resume_command(native_id: str) -> str:
@@ -60,39 +55,23 @@ def row_from_summary(
     """A new row dict with every S1.12 key plus the OpenCode extras."""
     record = summary.record
     row: dict[str, Any] = {
-        "session_id": summary.session_id,
-        "title": summary.title,
-        "workspace": record.directory,
-        "model": summary.model,
-        "model_provider": summary.provider,
-        "created_at": summary.first_at,
-        "updated_at": record.updated_at or summary.last_at,
-        "pinned": False,
-        "archived": record.archived_at is not None,
-        "project_id": None,
-        "profile": None,
-        "input_tokens": summary.input_tokens,
-        "output_tokens": summary.output_tokens,
-        "estimated_cost": summary.cost,
-        "personality": None,
-        "active_stream_id": None,
-        "pending_user_message": None,
-        "compression_anchor_visible_idx": None,
-        "compression_anchor_message_key": None,
-        "compression_anchor_summary": None,
-        "context_length": None,
-        "threshold_tokens": None,
-        "last_prompt_tokens": None,
-        "gateway_routing": None,
-        "gateway_routing_history": [],
-        **SOURCE_FIELDS,
-        "enabled_toolsets": None,
-        "composer_draft": {},
-        "message_count": summary.message_count,
-        "last_message_at": summary.last_at,
-        "user_message_count": summary.user_message_count,
-        "has_pending_user_message": False,
-        "is_streaming": False,
+        **read_only_row(
+            SOURCE_FIELDS,
+            session_id=summary.session_id,
+            title=summary.title,
+            workspace=record.directory,
+            model=summary.model,
+            model_provider=summary.provider,
+            created_at=summary.first_at,
+            updated_at=record.updated_at or summary.last_at,
+            archived=record.archived_at is not None,
+            input_tokens=summary.input_tokens,
+            output_tokens=summary.output_tokens,
+            estimated_cost=summary.cost,
+            message_count=summary.message_count,
+            last_at=summary.last_at,
+            user_message_count=summary.user_message_count,
+        ),
         # OpenCode extras
         "external_session_id": record.native_id,
         "resume_command": resume_command(record.native_id),

@@ -167,6 +167,34 @@ def _agent_sources(store: SessionStore) -> set[str]:
     }
 
 
+def _other_agent_sources(store: SessionStore) -> set[str]:
+    """Enabled read-only sources of other agents with their own id prefix, besides Claude
+    Code (Codex, Gemini CLI, OpenCode, third-party ones): the host lists them with the CLI
+    sessions, where it shows Claude Code's."""
+    claude = _claude_code_sources(store)
+    return {
+        source.info.name for source in store.dispatcher.ordered_sources()
+        if not source.info.writable and source.info.id_prefixes
+        and source.info.name not in claude and store.source_enabled(source.info.name)
+    }
+
+
+def _other_agent_rows(profile: str) -> list[dict[str, Any]]:
+    """Rows of the other agents' sources, newest first within each; problems logged once."""
+    from ..hookspecs import ListRequest
+
+    store = get_store()
+    names = _other_agent_sources(store)
+    if not names:
+        return []
+    request = ListRequest(profile=profile, profiles=(profile,), include_archived=False)
+    listings = store.dispatcher.list_rows(store.context(), request, names.__contains__)
+    for problem in (p for listing in listings for p in listing.problems):
+        _warn_once(f"get_cli_sessions(): {problem.describe()}")
+    return [row.to_dict() for listing in listings for row in listing.rows
+            if not row.get("archived")]
+
+
 def _claude_context(store: SessionStore, projects_dir: Any, **limits: int) -> SourceContext:
     """The store's context, with an explicit projects folder and listing limits if given."""
     locations = store.locations
@@ -331,6 +359,10 @@ def _read_cli_rows(profile: str) -> list[dict[str, Any]]:
         rows.extend(_hosted("get_claude_code_sessions")())
     except Exception:
         logger.debug("Claude Code session scan failed", exc_info=True)
+    try:
+        rows.extend(_other_agent_rows(profile))
+    except Exception:  # noqa: BLE001 - other agents' rows never empty the list
+        logger.debug("other agents' session scan failed", exc_info=True)
     reader = _replaced_row_reader()
     if reader is not None:
         try:
@@ -410,7 +442,8 @@ def _rows_from_host_reader(
 
 
 def get_cli_session_messages(sid: Any) -> list[dict[str, Any]]:
-    """An agent or Claude Code transcript of the active profile; ``[]`` on any error.
+    """An agent, Claude Code or other agent's transcript of the active profile; ``[]`` on any
+    error.
 
     Corrected: a session whose parents are continuations opens stitched, not empty (S8.1).
     """
@@ -420,9 +453,14 @@ def get_cli_session_messages(sid: Any) -> list[dict[str, Any]]:
     if not is_valid_session_id(session_id):
         return []
     store = get_store()
-    transcript = store.dispatcher.read_messages(
-        store.context(), session_id, None, _agent_sources(store).__contains__
-    )
+    readers = _agent_sources(store) | _other_agent_sources(store)
+    try:
+        transcript = store.dispatcher.read_messages(
+            store.context(), session_id, None, readers.__contains__
+        )
+    except Exception:  # noqa: BLE001 - the original returned [] on any error
+        logger.debug("transcript of %s unavailable", session_id, exc_info=True)
+        return []
     return list(transcript.messages) if transcript is not None else []
 
 

@@ -186,3 +186,84 @@ def test_the_terminal_table_shows_only_recorded_costs(home):
     assert claude and claude[0].rstrip().endswith("\t0") is False
     fields = claude[0].split("\t")
     assert fields[-2] == ""  # no cost recorded: an empty cell, never 0.0
+
+
+@pytest.fixture
+def agents_home(home, monkeypatch):
+    """The same home plus the Codex, Gemini CLI and OpenCode fixtures in their places."""
+    shutil.copytree(FIXTURES / "codex" / "sessions", home / ".codex" / "sessions")
+    shutil.copytree(FIXTURES / "gemini_cli" / "tmp", home / ".gemini" / "tmp")
+    shutil.copytree(FIXTURES / "opencode", home / ".local" / "share" / "opencode",
+                    ignore=shutil.ignore_patterns("README.md", "*.py"))
+    return home
+
+
+def _codex_hand_count() -> dict[str, int]:
+    """Each request once: a token_count event whose cumulative total moved; Codex counts cached
+    input inside input, so input here is the uncached part."""
+    sums = dict.fromkeys((*TOKENS, "reasoning_tokens"), 0)
+    for path in (FIXTURES / "codex").rglob("*.jsonl"):
+        previous = None
+        for line in path.read_bytes().splitlines():
+            record = json.loads(line)
+            payload = record.get("payload") or {}
+            if record.get("type") != "event_msg" or payload.get("type") != "token_count":
+                continue
+            info = payload.get("info")
+            if not info or info.get("total_token_usage") == previous:
+                continue
+            previous = info["total_token_usage"]
+            last = info["last_token_usage"]
+            cached = last.get("cached_input_tokens", 0)
+            sums["input_tokens"] += last["input_tokens"] - cached
+            sums["cache_read_tokens"] += cached
+            sums["output_tokens"] += last["output_tokens"]
+            sums["reasoning_tokens"] += last.get("reasoning_output_tokens", 0)
+    return sums
+
+
+def _opencode_hand_count() -> dict[str, float]:
+    """The manifest's recorded facts, children's spend included (children are not rows)."""
+    manifest = json.loads((FIXTURES / "opencode" / "manifest.json").read_text())
+    sums: dict[str, float] = dict.fromkeys((*TOKENS, "reasoning_tokens", "cost"), 0)
+    for session in manifest["sessions"]:
+        tokens = session["tokens"]
+        sums["input_tokens"] += tokens["input"]
+        sums["output_tokens"] += tokens["output"]
+        sums["cache_read_tokens"] += tokens["cache_read"]
+        sums["cache_write_tokens"] += tokens["cache_write"]
+        sums["reasoning_tokens"] += tokens["reasoning"]
+        sums["cost"] += session["cost"]
+    return sums
+
+
+def test_codex_usage_equals_a_hand_count_with_no_cost(agents_home):
+    (line,) = _usage("--source", "codex", "--by", "source")["lines"]
+    expected = _codex_hand_count()
+    assert {name: line[name] for name in expected} == expected
+    assert line["cost"] is None
+
+
+def test_opencode_usage_equals_the_recorded_facts(agents_home):
+    (line,) = _usage("--source", "opencode", "--by", "source")["lines"]
+    expected = _opencode_hand_count()
+    for name, value in expected.items():
+        assert line[name] == pytest.approx(value), name
+
+
+def test_gemini_usage_counts_each_message_once(agents_home):
+    """A message re-appended whole (the JSONL rule) counts once: its last copy."""
+    last: dict[str, dict] = {}
+    for path in (FIXTURES / "gemini_cli").rglob("session-*.json*"):
+        text = path.read_text(encoding="utf-8")
+        records = ([json.loads(line) for line in text.splitlines() if line.strip()]
+                   if path.suffix == ".jsonl" else json.loads(text)["messages"])
+        for record in records:
+            if isinstance(record, dict) and record.get("type") == "gemini" and record.get(
+                    "tokens"):
+                last[f"{path}:{record['id']}"] = record["tokens"]
+    (line,) = _usage("--source", "gemini_cli", "--by", "source")["lines"]
+    assert line["messages"] == len(last)
+    assert line["output_tokens"] == sum(t.get("output", 0) for t in last.values())
+    assert line["cache_read_tokens"] == sum(t.get("cached", 0) for t in last.values())
+    assert line["cost"] is None

@@ -54,17 +54,22 @@ def search_index_folder(locations: Locations) -> Path:
 
 
 def search_index_path(
-    locations: Locations, settings: Callable[[str, str], Any], source: str
+    locations: Locations, settings: Callable[[str, str], Any], source: str,
+    machine: str | None = None,
 ) -> Path:
     """Where ``source`` keeps its index: its own ``search_index_path`` setting, else
     ``<core.search_index_dir>/<source>.sqlite`` (commands point that into the user's cache
     when the state dir does not exist), else ``<state dir>/search/<source>.sqlite``.
-    ``settings`` is the context's ``setting(source, key)``."""
+    Another machine's files get ``<name>@<machine>.sqlite`` beside it: ids repeat across
+    machines, so each machine is indexed apart. ``settings`` is the context's
+    ``setting(source, key)``."""
     configured = settings(source, "search_index_path")
     if configured:
-        return Path(configured)
-    folder = settings("core", "search_index_dir")
-    return (Path(folder) if folder else search_index_folder(locations)) / f"{source}.sqlite"
+        path = Path(configured)
+    else:
+        folder = settings("core", "search_index_dir")
+        path = (Path(folder) if folder else search_index_folder(locations)) / f"{source}.sqlite"
+    return path if machine is None else path.with_name(f"{path.stem}@{machine}{path.suffix}")
 
 
 def open_search_index(

@@ -292,4 +292,4 @@ def test_fifo_listing_state_file(projects: Path, tmp_path: Path) -> None:
         fifo_releaser(state),
     )
     assert len(listing.rows) == len(SESSIONS)
-    assert state.is_file() and json.loads(state.read_bytes())["version"] == 1
+    assert state.is_file() and json.loads(state.read_bytes())["version"] == 2

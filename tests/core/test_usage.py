@@ -4,6 +4,7 @@ to the same totals as a hand count over the fixtures, and no price that was not 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import time
@@ -119,6 +120,51 @@ def _agent_hand_count() -> dict[str, float]:
             " AND COALESCE(m.active, 1) = 1 AND COALESCE(m.display_kind, '') <> 'hidden')"
         ).fetchone()
     return dict(zip((*TOKENS, "cost"), row))
+
+
+def _claude_by_day() -> dict[str, tuple[int, int]]:
+    """(responses, output tokens) per UTC day of each response's last line."""
+    last: dict[tuple[str, str], tuple[str, int]] = {}
+    for path in CLAUDE.glob("*/*.jsonl"):
+        if path.name.startswith("agent-"):
+            continue
+        for line in path.read_bytes().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            message = record.get("message") if isinstance(record, dict) else None
+            if not isinstance(message, dict) or not isinstance(message.get("usage"), dict):
+                continue
+            if message.get("model") == "<synthetic>" or record.get("isSidechain"):
+                continue
+            last[(str(message.get("id")), str(record.get("requestId")))] = (
+                record["timestamp"][:10], int(message["usage"].get("output_tokens") or 0))
+    days: dict[str, tuple[int, int]] = {}
+    for day, output in last.values():
+        count, total = days.get(day, (0, 0))
+        days[day] = (count + 1, total + output)
+    return days
+
+
+@pytest.fixture
+def utc():
+    """Local days are UTC days for the test (the process's zone is restored after)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_claude_code_usage_is_one_entry_per_response_on_its_own_day(home, utc):
+    lines = _usage("--source", "claude_code", "--by", "day")["lines"]
+    assert {line["day"]: (line["messages"], line["output_tokens"]) for line in lines} == (
+        _claude_by_day())
 
 
 def _claude_hand_count() -> dict[str, int]:

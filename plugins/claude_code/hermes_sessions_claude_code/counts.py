@@ -57,7 +57,9 @@ class CountState:
     base_users: int
     open_responses: tuple[tuple[str, bool], ...]
     divider: int
-    usage: tuple[tuple[str, str, int, int, int, int], ...]
+    #: ``(message id, request id, 4 token counts, timestamp, model)`` per response; states
+    #: stored before the last two were kept have six items.
+    usage: tuple[tuple[Any, ...], ...]
 
     def complete_for(self, inode: int, size: int) -> bool:
         """True when the totals describe exactly this file at this size."""
@@ -86,13 +88,28 @@ class CountState:
                 base_messages=int(value["base_messages"]), base_users=int(value["base_users"]),
                 open_responses=tuple((str(k), bool(v)) for k, v in value["open_responses"]),
                 divider=int(value["divider"]),
-                usage=tuple(
-                    (str(m), str(r), int(a), int(b), int(c), int(d))
-                    for m, r, a, b, c, d in value["usage"]
-                ),
+                usage=tuple(_usage_item(item) for item in value["usage"]),
             )
         except (KeyError, TypeError, ValueError):
             return None
+
+
+def _usage_item(item: Any) -> tuple[Any, ...]:
+    """One stored response's usage; a timestamp or model that is not text is unknown."""
+    m, r, a, b, c, d, *when = item
+    stamp, model = (when + [None, None])[:2]
+    return (str(m), str(r), int(a), int(b), int(c), int(d),
+            stamp if isinstance(stamp, str) else None, model if isinstance(model, str) else None)
+
+
+def usage_records_of(state: CountState) -> tuple[dict[str, Any], ...]:
+    """The per-day usage entries of a complete count (see ``TokenTally.usage_records``)."""
+    tally = TokenTally()
+    for message_id, request_id, a, b, c, d, stamp, model in (
+        _usage_item(item) for item in state.usage
+    ):
+        tally.add_values((message_id, request_id), (a, b, c, d), (stamp, model))
+    return tally.usage_records()
 
 
 class MessageCounter:
@@ -112,8 +129,10 @@ class MessageCounter:
         self._divider = state.divider if state else _NO_DIVIDER
         self.tally = TokenTally()
         if state:
-            for message_id, request_id, *values in state.usage:
-                self.tally.add_values((message_id, request_id), tuple(values))  # type: ignore[arg-type]
+            for message_id, request_id, a, b, c, d, stamp, model in (
+                _usage_item(item) for item in state.usage
+            ):
+                self.tally.add_values((message_id, request_id), (a, b, c, d), (stamp, model))
 
     def add(self, record: dict[str, Any]) -> None:
         found = classify(record)
@@ -169,7 +188,9 @@ class MessageCounter:
             message_count=self.messages, user_message_count=self.users,
             tokens=self.totals(), base_messages=self.messages, base_users=self.users,
             open_responses=tuple(self._open.items()), divider=self._divider,
-            usage=tuple((m, r, *v) for (m, r), v in self.tally.items()),
+            usage=tuple(
+                (m, r, *v, *self.tally.when((m, r))) for (m, r), v in self.tally.items()
+            ),
         )
 
     def totals(self) -> tuple[int, int, int, int]:

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 from hermes_sessions_core.models import Problem, SessionRow, SourceListing
 
 from .cache import NOT_A_SESSION, SummaryCache, default_cache
-from .counts import MAX_LINE_BYTES, CountState, advance_counts
+from .counts import MAX_LINE_BYTES, CountState, advance_counts, usage_records_of
 from .discovery import TranscriptFile, discover
 from .parse import parse_transcript
 from .persist import load_state, save_state
@@ -78,6 +78,7 @@ def _exact(summary: FileSummary, counts: CountState) -> FileSummary:
         user_message_count=counts.user_message_count,
         tokens=counts.tokens,
         estimated=False,
+        usage=usage_records_of(counts),
     )
 
 

@@ -29,7 +29,7 @@ from .summary import FileSummary
 __all__ = ["STATE_FILE_NAME", "load_state", "save_state"]
 
 STATE_FILE_NAME = "claude_code-listing.json"
-_VERSION = 1
+_VERSION = 2  # 2: summaries and counts keep usage per response (issue 17)
 _SUMMARY_FIELDS = {spec.name for spec in dataclasses.fields(FileSummary)}
 
 
@@ -39,7 +39,10 @@ def _summary_from(value: Any) -> Any:
     if not isinstance(value, dict) or set(value) != _SUMMARY_FIELDS:
         return None
     try:
-        return FileSummary(**{**value, "tokens": tuple(int(v) for v in value["tokens"][:4])})
+        return FileSummary(**{
+            **value, "tokens": tuple(int(v) for v in value["tokens"][:4]),
+            "usage": tuple(dict(entry) for entry in value["usage"] if isinstance(entry, dict)),
+        })
     except (TypeError, ValueError):
         return None
 

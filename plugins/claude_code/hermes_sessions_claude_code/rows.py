@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from hermes_sessions_core.read_only_rows import external_source_fields, read_only_row
+from hermes_sessions_core.usage import USAGE_KEY
 
 from .discovery import SubagentFile
 from .settings import SOURCE_LABEL, SOURCE_NAME
@@ -59,6 +60,8 @@ def row_from_summary(
             for agent in subagents
         ],
     }
+    if summary.usage:
+        row[USAGE_KEY] = [dict(entry) for entry in summary.usage]
     if summary.inline_subagents:
         row["inline_subagent_count"] = summary.inline_subagents
     if summary.truncated:

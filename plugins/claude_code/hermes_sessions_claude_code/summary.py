@@ -65,6 +65,9 @@ class FileSummary:
     bad_lines: int = 0
     truncated: bool = False
     estimated: bool = False
+    #: Usage per (day, model), one entry per response (``hermes_sessions_core.usage``);
+    #: empty while counts are estimated.
+    usage: tuple[dict[str, Any], ...] = ()
 
     def token_totals(self) -> dict[str, int]:
         return dict(zip(TOKEN_FIELDS, self.tokens))
@@ -173,9 +176,11 @@ class SummaryBuilder:
         tokens: tuple[int, int, int, int] | None = None,
         has_uuid: Callable[[str], bool] | None = None,
     ) -> FileSummary:
+        usage: tuple[dict[str, Any], ...] = ()
         if tokens is None:
             totals = self.tally.totals()
             tokens = tuple(totals[name] for name in TOKEN_FIELDS)  # type: ignore[assignment]
+            usage = () if estimated else self.tally.usage_records()
         mtime = mtime_ns / 1e9
         return FileSummary(
             path=path,
@@ -196,4 +201,5 @@ class SummaryBuilder:
             bad_lines=bad_lines,
             truncated=truncated,
             estimated=estimated,
+            usage=usage,
         )

@@ -70,6 +70,8 @@ def usage_lines(
     from ..times import to_epoch
     from ..usage import merge_records, usage_records_of
 
+    first_day = _day(since) if since is not None else None
+    last_day = _day(until) if until is not None else None
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     sessions: dict[tuple[str, ...], set[str]] = {}
     silent = 0
@@ -83,8 +85,8 @@ def usage_lines(
         if not records:
             active = _day(to_epoch(row.get("last_message_at"))
                           or to_epoch(row.get("updated_at")) or 0.0) or "unknown"
-            if (since is None or active >= _day(since)) and (
-                until is None or active <= _day(until)
+            if (first_day is None or active >= first_day) and (
+                last_day is None or active <= last_day
             ):
                 silent += 1
             continue
@@ -92,8 +94,8 @@ def usage_lines(
         label = str(row.get("source_label") or labels.get(source) or source)
         for record in records:
             day = record.get("day") or "unknown"
-            if (since is not None and day < _day(since)) or (
-                until is not None and day > _day(until)
+            if (first_day is not None and day < first_day) or (
+                last_day is not None and day > last_day
             ):
                 continue
             values = {

@@ -122,9 +122,10 @@ def _agent_hand_count() -> dict[str, float]:
     return dict(zip((*TOKENS, "cost"), row))
 
 
-def _claude_by_day() -> dict[str, tuple[int, int]]:
-    """(responses, output tokens) per UTC day of each response's last line."""
-    last: dict[tuple[str, str], tuple[str, int]] = {}
+def _claude_responses() -> dict[tuple[str, str], tuple[str, dict]]:
+    """The last line's (timestamp, usage) of each (message id, request id) of the main
+    conversations (S4.14: neither sidechain lines nor subagent files count towards a row)."""
+    last: dict[tuple[str, str], tuple[str, dict]] = {}
     for path in CLAUDE.glob("*/*.jsonl"):
         if path.name.startswith("agent-"):
             continue
@@ -138,12 +139,17 @@ def _claude_by_day() -> dict[str, tuple[int, int]]:
                 continue
             if message.get("model") == "<synthetic>" or record.get("isSidechain"):
                 continue
-            last[(str(message.get("id")), str(record.get("requestId")))] = (
-                record["timestamp"][:10], int(message["usage"].get("output_tokens") or 0))
+            key = (str(message.get("id")), str(record.get("requestId")))
+            last[key] = (record["timestamp"], message["usage"])
+    return last
+
+
+def _claude_by_day() -> dict[str, tuple[int, int]]:
+    """(responses, output tokens) per UTC day of each response's last line."""
     days: dict[str, tuple[int, int]] = {}
-    for day, output in last.values():
-        count, total = days.get(day, (0, 0))
-        days[day] = (count + 1, total + output)
+    for stamp, usage in _claude_responses().values():
+        count, total = days.get(stamp[:10], (0, 0))
+        days[stamp[:10]] = (count + 1, total + int(usage.get("output_tokens") or 0))
     return days
 
 
@@ -168,27 +174,11 @@ def test_claude_code_usage_is_one_entry_per_response_on_its_own_day(home, utc):
 
 
 def _claude_hand_count() -> dict[str, int]:
-    """The last usage of each (message id, request id) of the main conversations (S4.14:
-    neither sidechain lines nor subagent files count towards a row)."""
-    last: dict[tuple[str, str], dict] = {}
-    for path in CLAUDE.glob("*/*.jsonl"):
-        if path.name.startswith("agent-"):
-            continue
-        for line in path.read_bytes().splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            message = record.get("message") if isinstance(record, dict) else None
-            if not isinstance(message, dict) or not isinstance(message.get("usage"), dict):
-                continue
-            if message.get("model") == "<synthetic>" or record.get("isSidechain"):
-                continue
-            last[(str(message.get("id")), str(record.get("requestId")))] = message["usage"]
     fields = {"input_tokens": "input_tokens", "output_tokens": "output_tokens",
               "cache_read_tokens": "cache_read_input_tokens",
               "cache_write_tokens": "cache_creation_input_tokens"}
-    return {ours: sum(int(u.get(theirs) or 0) for u in last.values())
+    usages = [usage for _, usage in _claude_responses().values()]
+    return {ours: sum(int(u.get(theirs) or 0) for u in usages)
             for ours, theirs in fields.items()}
 
 

@@ -11,7 +11,9 @@ are unchanged in the same request.
 Only files matching the source's patterns are copied, at most ``max_files`` of the most
 recently modified, each at most ``core.remote_max_file_bytes``. Copies keep the remote
 modification time, so the source's (mtime, size) caches and recency order hold. When the
-machine cannot be reached the last copy stands and a problem says the rows may be stale.
+machine cannot be reached the last copy stands, a problem says the rows may be stale, and
+the machine is not asked again for :data:`RETRY_AFTER` seconds (a sleeping laptop must not
+cost every listing a timeout).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import fnmatch
 import hashlib
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,13 +36,15 @@ from .problems import Problem
 if TYPE_CHECKING:
     from .hookspecs import SourceContext
 
-__all__ = ["RemoteMirror", "mirror_for", "MANIFEST_NAME"]
+__all__ = ["RemoteMirror", "mirror_for", "MANIFEST_NAME", "RETRY_AFTER"]
 
 MANIFEST_NAME = ".hermes-mirror.json"
 _LOCK_NAME = ".hermes-mirror.lock"
 #: How many bytes before the old end a grown file is checked against (append detection).
 _OVERLAP = 4096
 DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
+#: Seconds a machine that could not be listed is left alone (its last copy is shown).
+RETRY_AFTER = 60.0
 _HOOK = "hermes_sessions_list_rows"
 
 
@@ -104,6 +109,9 @@ class RemoteMirror:
         self.max_file_bytes = max_file_bytes
         self.last_sync = SyncReport()
         self._lock = threading.Lock()
+        #: Until when (monotonic) a machine that could not be reached is not asked again.
+        self._quiet_until = 0.0
+        self._last_failure: Problem | None = None
 
     def _problem(self, kind: str, message: str, path: str | None = None) -> Problem:
         return Problem(self.source, _HOOK, kind, message, path or self.root.shown)
@@ -146,6 +154,10 @@ class RemoteMirror:
         with self._lock:
             report = SyncReport()
             self.last_sync = report
+            if time.monotonic() < self._quiet_until and self._last_failure is not None:
+                # A sleeping laptop costs one timeout per RETRY_AFTER, not one per listing.
+                report.problems.append(self._last_failure)
+                return report.problems
             try:
                 self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as error:
@@ -163,8 +175,8 @@ class RemoteMirror:
 
     def _sync_locked(self, report: SyncReport, patterns: Sequence[str], max_files: int) -> None:
         try:
+            report.requests += 1  # the listing (an SFTP root connects first, in the same try)
             filesystem, base = self._filesystem()
-            report.requests += 1
             found = filesystem.find(base, detail=True, withdirs=False)
         except ImportError as error:
             report.problems.append(self._problem(
@@ -172,11 +184,15 @@ class RemoteMirror:
                 f"{error}; install hermes-sessions[s3] or hermes-sessions[sftp] for this root"))
             return
         except Exception as error:  # offline, refused, bad credentials: the copy stands
-            report.problems.append(self._problem(
+            self._last_failure = self._problem(
                 "RemoteUnreachable",
                 f"cannot list {self.root.shown} ({type(error).__name__}: {error}); showing "
-                "the copy from the last successful refresh"))
+                f"the copy from the last successful refresh, asking again in "
+                f"{RETRY_AFTER:.0f} s")
+            self._quiet_until = time.monotonic() + RETRY_AFTER
+            report.problems.append(self._last_failure)
             return
+        self._quiet_until, self._last_failure = 0.0, None
         files = self._candidates(found, base, patterns, report)
         files.sort(key=lambda item: (-item.mtime_ns, item.relative))
         chosen = {item.relative: item for item in files[:max_files]}

@@ -99,3 +99,22 @@ def test_a_missing_extra_names_what_to_install(tmp_path):
     (problem,) = mirror.sync(patterns=("*",), max_files=1)
     assert problem.error_type in ("MissingDependency", "RemoteUnreachable")
     assert "nosuchproto" in problem.message
+
+
+def test_an_unreachable_machine_is_left_alone_for_a_while(tmp_path, monkeypatch):
+    """A sleeping laptop costs one timeout per RETRY_AFTER seconds, not one per listing."""
+    from hermes_sessions_core import remote_mirror
+
+    mirror = RemoteMirror(
+        "claude_code",
+        SourceRoot("sftp://127.0.0.1/nowhere", "laptop", {"port": 1, "timeout": 2}),
+        tmp_path / "m", 1024,
+    )
+    (first,) = mirror.sync(patterns=("*",), max_files=1)
+    assert first.error_type == "RemoteUnreachable" and mirror.last_sync.requests == 1
+    (again,) = mirror.sync(patterns=("*",), max_files=1)
+    assert again is first and mirror.last_sync.requests == 0
+    now = remote_mirror.time.monotonic()
+    monkeypatch.setattr(remote_mirror.time, "monotonic", lambda: now + remote_mirror.RETRY_AFTER)
+    mirror.sync(patterns=("*",), max_files=1)
+    assert mirror.last_sync.requests == 1

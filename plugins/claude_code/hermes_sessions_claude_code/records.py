@@ -15,6 +15,8 @@ from typing import IO, Any, Iterator
 
 import orjson
 
+from hermes_sessions_core.jsonl_windows import CHUNK_BYTES, line_end_after, lines_in_range
+
 # One non-blocking, no-symlink open for every source (S4.2, issue 13), re-exported here.
 from hermes_sessions_core.regular_files import NotARegularFile, open_regular, open_regular_fd
 
@@ -23,7 +25,6 @@ __all__ = [
     "NotARegularFile",
     "TailPlan",
     "decode_line",
-    "iter_lines",
     "iter_range_lines",
     "open_regular",
     "open_regular_fd",
@@ -31,8 +32,6 @@ __all__ = [
     "read_head",
     "read_tail",
 ]
-
-_CHUNK = 1024 * 1024
 
 
 @dataclass
@@ -67,36 +66,9 @@ def decode_line(line: bytes, stats: LineStats | None = None) -> dict[str, Any] |
     return value
 
 
-def iter_lines(data: bytes) -> Iterator[bytes]:
-    """Non-blank lines of an in-memory window."""
-    for line in data.split(b"\n"):
-        if line.strip():
-            yield line
-
-
 def iter_range_lines(handle: IO[bytes], start: int, end: int) -> Iterator[bytes]:
-    """Lines between byte offsets ``start`` and ``end``, read in bounded chunks.
-
-    Memory stays near one chunk plus the longest line, so a 20 MB transcript is never held
-    as one buffer.
-    """
-    handle.seek(start)
-    remaining = end - start
-    pending = b""
-    while remaining > 0:
-        block = handle.read(min(_CHUNK, remaining))
-        if not block:
-            break
-        remaining -= len(block)
-        if pending:
-            block = pending + block
-        lines = block.split(b"\n")
-        pending = lines.pop()
-        for line in lines:
-            if line.strip():
-                yield line
-    if pending.strip():
-        yield pending
+    """Lines between byte offsets ``start`` and ``end`` (see :func:`lines_in_range`)."""
+    return (line for _, line in lines_in_range(handle, start, end))
 
 
 def read_head(handle: IO[bytes], size: int, head_bytes: int) -> bytes:
@@ -112,19 +84,7 @@ def read_head(handle: IO[bytes], size: int, head_bytes: int) -> bytes:
 def _next_line_start(handle: IO[bytes], position: int, limit: int) -> int:
     """The first line start at or after ``position``, searched in chunks up to ``limit``;
     ``limit`` when there is none."""
-    if position <= 0:
-        return 0
-    handle.seek(position - 1)
-    at = position - 1
-    while at < limit:
-        block = handle.read(min(_CHUNK, limit - at))
-        if not block:
-            break
-        newline = block.find(b"\n")
-        if newline >= 0:
-            return min(limit, at + newline + 1)
-        at += len(block)
-    return limit
+    return 0 if position <= 0 else line_end_after(handle, position - 1, limit)
 
 
 def _previous_line_start(handle: IO[bytes], lower: int, upper: int, floor: int) -> int | None:
@@ -133,7 +93,7 @@ def _previous_line_start(handle: IO[bytes], lower: int, upper: int, floor: int) 
     out of reach."""
     end = upper
     while end > lower:
-        begin = max(lower, end - _CHUNK)
+        begin = max(lower, end - CHUNK_BYTES)
         handle.seek(begin)
         newline = handle.read(end - begin).rfind(b"\n")
         if newline >= 0:

@@ -15,11 +15,11 @@ from typing import IO
 
 import orjson
 
+from hermes_sessions_core.jsonl_windows import line_end_after, lines_in_range
 from hermes_sessions_core.regular_files import open_regular
 
 from .discovery import RolloutFile
-from .parse import feed_lines, find_line_end, read_first_line
-from .records import read_range
+from .parse import feed_lines, read_first_line
 from .replay import Replay
 from .settings import CodexSettings
 from .summary import RolloutSummary, summary_from_replay
@@ -74,7 +74,7 @@ def advance_counts(
             state = CountState(file.inode, start, Replay(keep_outputs=False))
         begin = state.offset
         end = min(file.size, begin + max(budget, 1))
-        end = find_line_end(handle, end, file.size) if end < file.size else file.size
+        end = line_end_after(handle, end, file.size) if end < file.size else file.size
         if end == file.size and file.size > begin:
             handle.seek(file.size - 1)
             if handle.read(1) != b"\n":  # Codex is writing the last line, or it was cut
@@ -83,7 +83,7 @@ def advance_counts(
                 if not _is_record(handle.read(file.size - last)):
                     end = last
                     state.settled_size = file.size
-        feed_lines(state.replay, read_range(handle, begin, end))
+        feed_lines(state.replay, lines_in_range(handle, begin, end))
     state.offset = end
     return state, end - begin
 

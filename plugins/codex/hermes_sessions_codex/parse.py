@@ -12,18 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO, Any
 
+from hermes_sessions_core.jsonl_windows import line_end_after, lines_in_range
 from hermes_sessions_core.regular_files import open_regular
 
 from .discovery import RolloutFile
 from .meta import ThreadMeta, meta_from_prefix, meta_from_record
-from .records import LineHead, decode, head_of, read_range
+from .records import LineHead, decode, head_of
 from .replay import Replay
 from .settings import CodexSettings
 from .summary import NotARollout, RolloutSummary, summary_from_replay
 
-__all__ = ["ParsedRollout", "parse_rollout", "read_first_line", "feed_lines", "find_line_end"]
+__all__ = ["ParsedRollout", "parse_rollout", "read_first_line", "feed_lines"]
 
-_CHUNK = 1024 * 1024
 _META_TAIL = 8192
 
 
@@ -31,21 +31,6 @@ _META_TAIL = 8192
 class ParsedRollout:
     summary: RolloutSummary
     messages: list[dict[str, Any]]
-
-
-def find_line_end(handle: IO[bytes], start: int, limit: int) -> int:
-    """Offset just past the first newline at or after ``start`` (``limit`` if none before)."""
-    handle.seek(start)
-    at = start
-    while at < limit:
-        block = handle.read(min(_CHUNK, limit - at))
-        if not block:
-            break
-        newline = block.find(b"\n")
-        if newline >= 0:
-            return at + newline + 1
-        at += len(block)
-    return limit
 
 
 def read_first_line(
@@ -65,7 +50,7 @@ def read_first_line(
             raise NotARollout("the first line is not a Codex session_meta record")
     if not head.lstrip().startswith(b"{") or b'"type":"session_meta"' not in head[:4096]:
         raise NotARollout("the first line is not a readable Codex session_meta record")
-    end = find_line_end(handle, len(head), min(size, max_bytes)) if newline < 0 else newline + 1
+    end = line_end_after(handle, len(head), min(size, max_bytes)) if newline < 0 else newline + 1
     handle.seek(max(0, end - _META_TAIL))
     suffix = handle.read(min(_META_TAIL, end))
     return meta_from_prefix(head, suffix), end
@@ -105,13 +90,13 @@ def parse_rollout(
         replay = Replay(keep_outputs=keep_outputs, max_content_chars=settings.max_content_chars)
         truncated = size - start > settings.max_file_bytes
         if not truncated:
-            feed_lines(replay, read_range(handle, start, size))
+            feed_lines(replay, lines_in_range(handle, start, size))
         else:
             head_end = start + (head[start:].rfind(b"\n") + 1 if start < len(head) else 0)
-            feed_lines(replay, read_range(handle, start, max(start, head_end)))
+            feed_lines(replay, lines_in_range(handle, start, max(start, head_end)))
             replay.notice("gap", "The middle of this long rollout was not read; showing its "
                           "start and its most recent part.")
-            tail = find_line_end(handle, max(head_end, size - settings.max_file_bytes), size)
-            feed_lines(replay, read_range(handle, tail, size))
+            tail = line_end_after(handle, max(head_end, size - settings.max_file_bytes), size)
+            feed_lines(replay, lines_in_range(handle, tail, size))
     messages = replay.finish()
     return ParsedRollout(summary_from_replay(file, meta, replay, truncated=truncated), messages)

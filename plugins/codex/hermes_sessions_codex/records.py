@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import IO, Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 
 from hermes_sessions_core.times import to_epoch
 
 __all__ = [
-    "LineHead", "head_of", "decode", "epoch_of", "iter_lines", "read_range", "string_prefix",
+    "LineHead", "head_of", "decode", "epoch_of", "string_prefix",
 ]
 
 _HEAD = re.compile(
     rb'\{"timestamp":"(?P<ts>[^"\\]{0,64})","type":"(?P<type>[a-z_]{1,40})","payload":\{'
     rb'(?:"type":"(?P<sub>[a-z_]{1,60})"(?:,"role":"(?P<role>[a-z]{1,20})")?)?'
 )
-_CHUNK = 1024 * 1024
 
 
 class LineHead(NamedTuple):
@@ -71,37 +70,6 @@ def head_of(line: bytes) -> tuple[LineHead, dict[str, Any] | None] | None:
         _text(record.get("timestamp")), _text(record.get("type")),
         _text(payload.get("type")), _text(payload.get("role")),
     ), record
-
-
-def iter_lines(data: bytes) -> Iterator[bytes]:
-    """Non-blank lines of an in-memory window."""
-    for line in data.split(b"\n"):
-        if line.strip():
-            yield line
-
-
-def read_range(handle: IO[bytes], start: int, end: int) -> Iterator[tuple[int, bytes]]:
-    """``(offset, line)`` for the complete lines between ``start`` and ``end``, read in bounded
-    chunks; a last line without its newline is yielded too (it may be cut: decoding says)."""
-    handle.seek(start)
-    remaining = end - start
-    pending = b""
-    offset = start
-    while remaining > 0:
-        block = handle.read(min(_CHUNK, remaining))
-        if not block:
-            break
-        remaining -= len(block)
-        if pending:
-            block = pending + block
-        lines = block.split(b"\n")
-        pending = lines.pop()
-        for line in lines:
-            if line.strip():
-                yield offset, line
-            offset += len(line) + 1
-    if pending.strip():
-        yield offset, pending
 
 
 _ESCAPE_TAIL = re.compile(rb"\\(u[0-9a-fA-F]{0,3})?$")

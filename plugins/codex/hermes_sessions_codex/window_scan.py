@@ -17,13 +17,14 @@ import os
 import re
 from typing import Any
 
+from hermes_sessions_core.jsonl_windows import line_end_after, nonblank_lines
 from hermes_sessions_core.regular_files import open_regular, open_regular_fd
 from hermes_sessions_core.usage import UsageTally
 
 from .discovery import RolloutFile
 from .meta import ThreadMeta, meta_from_prefix
-from .parse import feed_lines, find_line_end
-from .records import decode, epoch_of, iter_lines, string_prefix
+from .parse import feed_lines
+from .records import decode, epoch_of, string_prefix
 from .replay import Replay
 from .settings import CodexSettings
 from .summary import DEFAULT_TITLE, NotARollout, RolloutSummary
@@ -109,7 +110,7 @@ def _meta(path: str, head: bytes, size: int, settings: CodexSettings) -> tuple[T
         suffix = head[max(0, newline - _META_BYTES):newline]
     else:  # a first line longer than the head: its end is searched for, never held
         with open_regular(path) as handle:
-            end = find_line_end(handle, len(head), min(size, settings.max_file_bytes))
+            end = line_end_after(handle, len(head), min(size, settings.max_file_bytes))
             handle.seek(max(0, end - _META_BYTES))
             suffix = handle.read(min(_META_BYTES, end))
     meta = meta_from_prefix(head[:_META_BYTES], suffix)
@@ -175,7 +176,7 @@ def summarise_windows(file: RolloutFile, settings: CodexSettings) -> RolloutSumm
             read += len(more)
         if not found:  # rollouts from before prompt events: the slow, line by line way
             replay = Replay(keep_outputs=False)
-            feed_lines(replay, ((0, line) for line in iter_lines(scanned)))
+            feed_lines(replay, ((0, line) for line in nonblank_lines(scanned)))
             first = replay.counts()[2]
             title = title_from(first) if isinstance(first, str) else None
         tail_start = max(read, size - settings.tail_bytes)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import heapq
 import os
-import stat
 import stat as stat_module
 from dataclasses import dataclass, field
-from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 from typing import Iterable, NamedTuple
 
 from hermes_sessions_core.models import Problem
+from hermes_sessions_core.root_folders import resolve_root_folders
 
 from .settings import SOURCE_NAME
 
@@ -104,30 +103,9 @@ def _from_error(error: OSError, path: str, what: str) -> Problem:
 
 def resolve_roots(roots: Iterable[str | os.PathLike[str]], problems: list[Problem]) -> list[str]:
     """Existing, non-symlinked roots, resolved and each read once (S4.1, S4.2)."""
-    seen: list[str] = []
-    for root in roots:
-        path = Path(os.path.expanduser(os.fspath(root)))
-        try:
-            mode = os.lstat(path).st_mode
-        except (FileNotFoundError, NotADirectoryError):
-            continue  # Claude Code not installed or no projects yet: nothing to report
-        except OSError as error:  # a HOME the process may not enter
-            problems.append(_from_error(error, str(path), "projects root cannot be examined"))
-            continue
-        except ValueError as error:  # a NUL byte in the configured path
-            problems.append(_problem("ValueError", f"projects root skipped: {error}", str(path)))
-            continue
-        if stat.S_ISLNK(mode):
-            problems.append(
-                _problem("SymlinkSkipped", "projects root is a symlink; not followed", str(path))
-            )
-            continue
-        if not stat.S_ISDIR(mode):
-            continue
-        resolved = os.path.realpath(path)
-        if resolved not in seen:
-            seen.append(resolved)
-    return seen
+    return resolve_root_folders(
+        roots, problems, source=SOURCE_NAME, hook=_HOOK, what="projects root"
+    )
 
 
 def discover(roots: Iterable[str | os.PathLike[str]]) -> Discovery:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple
 
 from hermes_sessions_core.models import Problem
+from hermes_sessions_core.root_folders import resolve_root_folders
 
 from .settings import SOURCE_NAME
 
@@ -93,28 +94,10 @@ def _from_error(error: OSError, path: str, what: str) -> Problem:
 
 
 def resolve_roots(roots: Iterable[str | os.PathLike[str]], problems: list[Problem]) -> list[str]:
-    """Existing, non-symlinked root folders, resolved, each once."""
-    seen: list[str] = []
-    for root in roots:
-        path = os.path.expanduser(os.fspath(root))
-        try:
-            mode = os.lstat(path).st_mode
-        except (FileNotFoundError, NotADirectoryError):
-            continue  # Gemini CLI not installed, or never run: nothing to report
-        except OSError as error:
-            problems.append(_from_error(error, path, "Gemini CLI root cannot be examined"))
-            continue
-        except ValueError as error:
-            problems.append(_problem("ValueError", f"Gemini CLI root skipped: {error}", path))
-            continue
-        if stat.S_ISLNK(mode):
-            problems.append(_problem("SymlinkSkipped", "root is a symlink; not followed", path))
-            continue
-        if stat.S_ISDIR(mode):
-            resolved = os.path.realpath(path)
-            if resolved not in seen:
-                seen.append(resolved)
-    return seen
+    """Existing, non-symlinked roots, resolved and each read once."""
+    return resolve_root_folders(
+        roots, problems, source=SOURCE_NAME, hook=_HOOK, what="Gemini CLI root"
+    )
 
 
 def discover(roots: Iterable[str | os.PathLike[str]], *, subagents: bool = True) -> Discovery:

@@ -606,6 +606,7 @@ def prepare(workdir: Path, arguments: argparse.Namespace) -> Workspace:
             shutil.copyfile(arguments.ours, host / "api" / "models.py")
         hosts[variant] = host
     space = Workspace(workdir, hosts, project_dir, cli, arguments)
+    compile_bytecode([*(host / "api" for host in hosts.values()), *library_folders()])
     for variant, host in hosts.items():
         state, home = workdir / "warm-up-state", workdir / "warm-up-home"
         (state / "sessions").mkdir(parents=True)
@@ -615,6 +616,29 @@ def prepare(workdir: Path, arguments: argparse.Namespace) -> Workspace:
         shutil.rmtree(state)
         shutil.rmtree(home)
     return space
+
+
+def library_folders() -> list[Path]:
+    """Where our packages' sources are (a checkout's folders in an editable install)."""
+    import importlib
+
+    from hermes_sessions_core.builtin_plugins import BUILTIN_PLUGINS
+
+    names = ["hermes_sessions_core", *(module for _name, module in BUILTIN_PLUGINS)]
+    return [Path(importlib.import_module(name).__file__).parent for name in names]
+
+
+def compile_bytecode(folders: list[Path]) -> None:
+    """Both sides import from bytecode, as an installed package does (pip compiles at install).
+
+    The warm-up import alone would not write it where ``PYTHONDONTWRITEBYTECODE`` is set, and
+    every child would then compile from source: the larger side would pay more for it.
+    """
+    import compileall
+
+    for folder in folders:
+        if not compileall.compile_dir(str(folder), quiet=1, workers=1):
+            raise RuntimeError(f"could not compile {folder} to bytecode")
 
 
 def generate_state(space: Workspace, size: int, rng: random.Random) -> GeneratedState:

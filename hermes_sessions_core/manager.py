@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 import pluggy
 
+from .builtin_plugins import BUILTIN_PLUGINS
 from .hookspecs import ENTRY_POINT_GROUP, PROJECT_NAME, HermesSessionsSpec
 from .models import Problem
 
@@ -28,17 +29,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: Built-in sources as (plugin name, module). Registered explicitly, in this order.
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
-    ("json_fs", "hermes_sessions_json_fs"),
-    ("agent_state_db", "hermes_sessions_agent_state_db"),
-    ("claude_code", "hermes_sessions_claude_code"),
-    ("codex", "hermes_sessions_codex"),
-    ("gemini_cli", "hermes_sessions_gemini_cli"),
-    ("opencode", "hermes_sessions_opencode"),
-    ("cron_projects", "hermes_sessions_cron_projects"),
-)
 
 #: Comma-separated plugin names to block, in addition to the ``blocked`` argument.
 BLOCK_ENV_VAR = "HERMES_SESSIONS_BLOCKED_PLUGINS"

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, Optional
 
 import typer
 
+from ..builtin_plugins import BUILTIN_PLUGINS
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -45,10 +47,7 @@ def _print_version(value: bool) -> None:
 
 
 #: Loggers of the library and its built-in sources; third-party sources log under their own.
-_LIBRARY_LOGGERS = (
-    "hermes_sessions_core", "hermes_sessions_json_fs", "hermes_sessions_agent_state_db",
-    "hermes_sessions_claude_code", "hermes_sessions_cron_projects",
-)
+_LIBRARY_LOGGERS = ("hermes_sessions_core", *(module for _name, module in BUILTIN_PLUGINS))
 
 
 @app.callback()

@@ -58,7 +58,7 @@ def plugins_command(
     One row per plugin; a failed plugin gets one line per failure below the table.
     `hermes-sessions --verbose plugins` also prints each failure's traceback.
     """
-    from ..manager import BUILTIN_PLUGINS
+    from ..builtin_plugins import BUILTIN_PLUGINS
 
     entry_points = _entry_points()
     known = [name for name, _ in BUILTIN_PLUGINS] + [e.name for e in entry_points]
@@ -111,7 +111,8 @@ def _probed_report(
 
 def _blocked_entries(block: list[str], entry_points: list[EntryPoint]) -> list[dict[str, Any]]:
     """Blocked plugins never load, so the store cannot name them: they come from the names."""
-    from ..manager import BUILTIN_PLUGINS, blocked_names
+    from ..builtin_plugins import BUILTIN_PLUGINS
+    from ..manager import blocked_names
 
     blocked = blocked_names(block)
     entries: list[dict[str, Any]] = [

@@ -151,3 +151,26 @@ def test_json_has_one_entry_per_plugin_in_one_shape(site: Path) -> None:
     assert broken["status"] == "failed" and "label" not in broken
     assert broken["hook"] == "import" and "fastcodec" in broken["error"]
     assert broken["distribution"] == "fake-broken 0.1"
+
+
+def test_quiet_logging_covers_every_built_in_source():
+    """Without --verbose a command reports each problem once, as its own warning line; the
+    library's log of the same failure stays quiet for every built-in source, not only the
+    first ones (codex, gemini_cli and opencode were once missing from a hand-kept list)."""
+    import importlib
+    import logging
+
+    from hermes_sessions_core.builtin_plugins import BUILTIN_PLUGINS
+
+    app_module = importlib.import_module("hermes_sessions_core.cli.app")  # not the Typer app
+
+    loggers = {name: logging.getLogger(name) for name in
+               ["hermes_sessions_core", *(module for _name, module in BUILTIN_PLUGINS)]}
+    levels = {name: logger.level for name, logger in loggers.items()}
+    try:
+        app_module._configure_logging(verbose=False)
+        assert {name: logger.level for name, logger in loggers.items()} == dict.fromkeys(
+            loggers, logging.ERROR)
+    finally:
+        for name, level in levels.items():
+            loggers[name].setLevel(level)

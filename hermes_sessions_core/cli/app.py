@@ -31,6 +31,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    # Click's own help layout: rich's panels cost every `--help` about 190 ms of imports
+    # (markdown, syntax, pretty), three times the start-up budget of issue 14.
+    rich_markup_mode=None,
 )
 
 def _print_version(value: bool) -> None:

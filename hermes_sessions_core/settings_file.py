@@ -45,10 +45,6 @@ def settings_file_path(state_dir: Path, environ: Mapping[str, str]) -> Path:
 
 def read_settings_file(path: Path) -> dict[str, dict[str, Any]]:
     """The file's settings by source; ``{}`` when there is no file."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on Python 3.10 only
-        import tomli as tomllib
     from .regular_files import FileTooLarge, NotARegularFile, read_regular
 
     try:
@@ -62,6 +58,11 @@ def read_settings_file(path: Path) -> dict[str, dict[str, Any]]:
         raise SettingsFileError(
             f"settings file {path} cannot be read: {error.strerror or error}"
         ) from None
+    # Only now: most homes have no settings file, and tomllib costs every process a few ms.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         parsed = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as error:

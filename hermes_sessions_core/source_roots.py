@@ -31,7 +31,6 @@ from .machines import (
     validate_machine_label,
 )
 from .problems import Problem
-from .remote_mirror import mirror_for
 
 if TYPE_CHECKING:
     from .hookspecs import SourceContext
@@ -80,6 +79,8 @@ def folders_by_machine(
             group.folders.append(folder)
             group.origins[folder] = folder
             continue
+        from .remote_mirror import mirror_for  # only a remote root needs the mirror (and hashlib)
+
         mirror = mirror_for(context, source, root)
         if sync:
             problems.extend(mirror.sync(patterns=patterns, max_files=max_files))

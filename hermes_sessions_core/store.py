@@ -11,7 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from .aggregate import SidebarOptions, build_sidebar
 from .dispatch import Dispatcher, Source
@@ -38,7 +38,9 @@ from .models import (
     require_valid_session_id,
 )
 from .pending_repair import needs_repair, repair_interrupted_turn
-from .search import SearchResults
+
+if TYPE_CHECKING:
+    from .search import SearchResults
 
 __all__ = ["SessionStore", "SAVE_MODES", "DEFAULT_CACHE_SIZE"]
 

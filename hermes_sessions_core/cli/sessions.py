@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, Callable, List, Optional
 import typer
 
 from ..errors import HermesSessionsError, SessionNotFound
-from ..records import ROLE_AGENT_STORE
 from .app import (
     ClaudeDirOption,
     HomeOption,
@@ -56,6 +55,8 @@ def _looked_in(store: Any, profile: str, no_agent: bool = False) -> list[str]:
     if store.source_enabled("claude_code"):
         roots = ", ".join(str(r) for r in locations.claude_projects_roots())
         places.append(f"Claude Code: {roots}")
+    from ..records import ROLE_AGENT_STORE
+
     # Every other reading source says where it reads in its own description.
     shown = {"claude_code", *(s.info.name for s in (store.dispatcher.writable_source(),) if s)}
     for name, entry in store.dispatcher.sources.items():

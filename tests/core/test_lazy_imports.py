@@ -73,3 +73,40 @@ def test_json_output_loads_no_rich(tmp_path) -> None:
     loaded = _modules_after(_after_command("list", "--json"), tmp_path)
     assert "hermes_sessions_core.store" in loaded  # the command did run
     assert not {name for name in loaded if name.split(".")[0] == "rich"}
+
+
+#: What a source reads with: none of it is needed where its agent never ran.
+_READERS = {
+    "sqlite3", "importlib.metadata", "tomllib", "hermes_sessions_core.remote_mirror",
+    "hermes_sessions_core.source_roots", "hermes_sessions_core.search",
+    "hermes_sessions_claude_code.parse", "hermes_sessions_claude_code.listing",
+    "hermes_sessions_codex.parse", "hermes_sessions_codex.listing",
+    "hermes_sessions_gemini_cli.listing", "hermes_sessions_gemini_cli.reading",
+    "hermes_sessions_opencode.listing", "hermes_sessions_opencode.database",
+    "hermes_sessions_agent_state_db.connection", "hermes_sessions_agent_state_db.listing",
+    "hermes_sessions_agent_state_db.lineage", "hermes_sessions_cron_projects.projects_file",
+}
+
+
+def test_a_listing_where_no_agent_ran_loads_no_reader(tmp_path) -> None:
+    """The Web UI's case on most machines: its own sessions, no state.db, no other agent, no
+    third-party plugin, no settings file. Every source answers from path checks (issue 14)."""
+    code = (
+        "from hermes_sessions_core.store import SessionStore\n"
+        "listing = SessionStore().list_sessions(all_profiles=True)\n"
+        "assert [p.source for p in listing.problems] == ['agent_state_db'], listing.problems\n"
+        f"{_LOADED}"
+    )
+    loaded = _modules_after(code, tmp_path)
+    assert "hermes_sessions_codex" in loaded  # every built-in source was asked
+    assert not loaded & _READERS, sorted(loaded & _READERS)
+
+
+def test_the_drop_in_sidebar_where_no_agent_ran_loads_no_reader(tmp_path) -> None:
+    code = (
+        "from hermes_sessions_core import compat\n"
+        "assert compat.all_sessions() == []\n"
+        f"{_LOADED}"
+    )
+    loaded = _modules_after(code, tmp_path)
+    assert not loaded & _READERS, sorted(loaded & _READERS)

@@ -13,9 +13,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+from .essentials import DEFAULT_TTL
+
 __all__ = ["DEFAULT_TTL", "MAX_KEYS", "TtlLruCache"]
 
-DEFAULT_TTL = 5.0
 MAX_KEYS = 8
 
 V = TypeVar("V")

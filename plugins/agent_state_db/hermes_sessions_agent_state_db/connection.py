@@ -29,6 +29,14 @@ from urllib.parse import quote
 
 from hermes_sessions_core.errors import StorageError
 
+from .essentials import (
+    DEFAULT_BUSY_TIMEOUT,
+    DEFAULT_LOCK_WAIT,
+    AgentDatabaseMissing,
+    LockWait,
+    lock_wait,
+)
+
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
     "DEFAULT_LOCK_WAIT",
@@ -45,23 +53,11 @@ __all__ = [
     "writable",
 ]
 
-#: Seconds a write (delete, S3.21) waits for a writer's lock before giving up.
-DEFAULT_BUSY_TIMEOUT = 5.0
-#: Seconds one read call may wait for writers' locks in total, across every store it opens.
-DEFAULT_LOCK_WAIT = 0.75  # with the rest of a listing, a locked store answers within 1 s
 #: Seconds after a read found a store locked during which reads of it try once, without waiting.
 LOCKED_GRACE = 5.0
 
 _SIDE_SUFFIXES = ("-journal", "-wal", "-shm")
 _MAX_REMEMBERED = 64
-
-
-class AgentDatabaseMissing(FileNotFoundError):
-    """The profile has no ``state.db``: the agent has not run there (or the path is wrong)."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"no agent database at {path}: the agent has not run for this profile")
-        self.path = path
 
 
 class AgentStoreLocked(StorageError):
@@ -98,25 +94,6 @@ def _kind(mode: int) -> str:
         if test(mode):
             return name
     return "a special file"
-
-
-class LockWait:
-    """What is left of one call's allowance for waiting on writers' locks; every connection
-    the call opens takes its wait from here, so N stores never wait N times."""
-
-    def __init__(self, seconds: float = DEFAULT_LOCK_WAIT) -> None:
-        self.seconds = max(0.0, float(seconds))
-        self._deadline = time.monotonic() + self.seconds
-
-    def remaining(self) -> float:
-        return max(0.0, self._deadline - time.monotonic())
-
-
-def lock_wait(value: float | LockWait | None) -> LockWait:
-    """``value`` as a :class:`LockWait` (a number of seconds starts a fresh allowance)."""
-    if isinstance(value, LockWait):
-        return value
-    return LockWait(DEFAULT_LOCK_WAIT if value is None else value)
 
 
 _locked_since: dict[str, float] = {}

@@ -39,6 +39,7 @@ from .connection import (
 )
 from .continuation import MAX_HOPS
 from .cron_jobs import read_cron_job_names
+from .essentials import DEFAULT_LIMIT
 from .graph import LineageGraph
 from .message_stats import MessageStats, message_stats
 from .projects import cron_project_id
@@ -60,7 +61,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LIMIT = 20
 WINDOW_FACTOR = 8
 #: Seconds a locked store is still listed from the last successful read of it.
 STALE_ROWS_MAX_AGE = 600.0

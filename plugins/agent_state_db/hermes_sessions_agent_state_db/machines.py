@@ -25,12 +25,10 @@ from hermes_sessions_core.locations import Locations
 from hermes_sessions_core.models import Problem
 from hermes_sessions_core.source_roots import MachineFolders, folders_by_machine
 
-from .sources import SOURCE_NAME
+from .essentials import ID_PREFIX, SOURCE_NAME
 
 __all__ = ["ID_PREFIX", "SNAPSHOT_PATTERNS", "other_machines", "snapshot_locations"]
 
-#: Agent ids have no prefix of their own; scoped ids are ``<machine>__<id>``.
-ID_PREFIX = ""
 SNAPSHOT_PATTERNS = ("state.db", "state.db-wal", "cron/jobs.json")
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hermes_sessions_core.hookspecs import SourceContext, hookimpl
+from hermes_sessions_core.hookspecs import SourceContext
 from hermes_sessions_core.models import Problem
 from hermes_sessions_core.search import (
     MATCH_CONTENT,
@@ -42,6 +42,7 @@ from hermes_sessions_core.times import to_epoch
 
 from .connection import DEFAULT_LOCK_WAIT, AgentDatabaseMissing, LockWait, read_only
 from .continuation import MAX_HOPS
+from .essentials import DEFAULT_SCAN_LIMIT, SearchPlan
 from .field_caps import TITLE_READ_CHARS
 from .graph import LineageGraph, chunked
 from .message_stats import message_stats
@@ -51,43 +52,36 @@ from .sources import SOURCE_NAME
 from .titles import clean_title
 from .transcript import MULTIMODAL_PREFIX, chain_segments, message_rows
 
-__all__ = ["hermes_sessions_search", "search_agent_database", "DEFAULT_SCAN_LIMIT"]
+__all__ = [
+    "DEFAULT_SCAN_LIMIT", "hermes_sessions_search", "search_agent_database", "search_databases",
+]
 
 logger = logging.getLogger(__name__)
 
 _HOOK = "hermes_sessions_search"
-#: Without an FTS table, at most this many of the newest messages are scanned per database.
-DEFAULT_SCAN_LIMIT = 200_000
 #: FTS candidates fetched per wanted hit at first; more are fetched until the cut is certain.
 _CANDIDATES_PER_HIT = 4
 #: bm25 as a score in [0, 1), computed by SQLite so candidates arrive in score order exactly.
 _SCORE_SQL = "max(0.0, -bm25({table})) / (1.0 + max(0.0, -bm25({table})))"
 
 
-@hookimpl
 def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> SearchResults | None:
+    """The search hook's answer. The package's hook does the same, and imports this module
+    only when :class:`~.essentials.SearchPlan` found a ``state.db`` to search."""
     if query.project_id is not None:
         return None  # agent sessions belong to no Web UI project
-    locations = context.locations
-    names = list(query.profiles) or locations.known_profiles()
-    wait = LockWait(float(context.setting(SOURCE_NAME, "lock_wait", DEFAULT_LOCK_WAIT)))
-    scan_limit = int(context.setting(SOURCE_NAME, "search_scan_limit", DEFAULT_SCAN_LIMIT))
-    excluded = frozenset(
-        str(name).strip().lower() for name in context.setting(SOURCE_NAME, "exclude_sources", ())
-    )
+    return search_databases(query, SearchPlan(context, query))
+
+
+def search_databases(query: SearchQuery, plan: SearchPlan) -> SearchResults:
+    """Hits in every database of ``plan``, cut to the query's limits."""
     hits: list[SearchHit] = []
     problems: list[Problem] = []
-    seen: set[Path] = set()
-    for profile in names:
+    for profile, path in plan.databases:
         try:
-            path = locations.state_db(profile)
-        except ValueError:
-            continue
-        if path in seen or not path.is_file():
-            continue
-        seen.add(path)
-        try:
-            found, notes = search_agent_database(path, profile, query, wait, scan_limit, excluded)
+            found, notes = search_agent_database(
+                path, profile, query, plan.wait, plan.scan_limit, plan.excluded
+            )
         except (AgentDatabaseMissing, sqlite3.Error, OSError) as error:
             problems.append(Problem.from_exception(SOURCE_NAME, _HOOK, error, path=str(path)))
             continue

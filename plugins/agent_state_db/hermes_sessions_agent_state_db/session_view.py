@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from hermes_sessions_core.hookspecs import ProjectFacts
@@ -17,6 +16,7 @@ from hermes_sessions_core.models import Session, Transcript
 
 from .connection import DEFAULT_LOCK_WAIT, AgentStoreLocked, LockWait, lock_wait, read_only
 from .cron_jobs import read_cron_job_names
+from .essentials import profiles_to_search
 from .graph import LineageGraph
 from .message_stats import message_stats
 from .projects import cron_project_id
@@ -71,23 +71,6 @@ def transcript_of(session_id: str, messages: list[dict[str, Any]], limit: int | 
         total_count=len(messages),
         truncated=len(window) < len(messages),
     )
-
-
-def profiles_to_search(locations: Locations, every_profile: bool = True) -> list[str]:
-    """The active profile first, then (``every_profile``) every other profile with its own
-    database; a host that keeps requests inside one profile passes False."""
-    seen: set[Path] = set()
-    ordered: list[str] = []
-    others = locations.known_profiles() if every_profile else []
-    for name in [locations.active_profile(), *others]:
-        try:
-            path = locations.state_db(name)
-        except ValueError:
-            continue
-        if path not in seen:
-            seen.add(path)
-            ordered.append(name)
-    return ordered
 
 
 def _read_view(

@@ -6,9 +6,9 @@ reads; ``raw_source`` keeps the lower-cased original so nothing is lost.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .essentials import DEFAULT_MESSAGING_SOURCES, SOURCE_NAME, messaging_sources_from
 from .field_caps import LABEL_MAX_CHARS, capped
 
 __all__ = [
@@ -18,11 +18,6 @@ __all__ = [
     "messaging_sources_from",
     "source_fields",
 ]
-
-SOURCE_NAME = "agent_state_db"
-
-#: Raw sources shown as messaging; ``whatsapp`` and the like stay ``other`` unless configured.
-DEFAULT_MESSAGING_SOURCES: frozenset[str] = frozenset({"discord", "slack", "telegram", "weixin"})
 
 _KINDS = {"webui": "webui", "cli": "cli", "cron": "cron", "tool": "tool", "api_server": "api"}
 _LABELS = {
@@ -43,13 +38,6 @@ class SourceFields:
     @property
     def is_messaging(self) -> bool:
         return self.session_source == "messaging"
-
-
-def messaging_sources_from(value: object) -> frozenset[str]:
-    """A configured messaging set (any iterable of names), else the default."""
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        return DEFAULT_MESSAGING_SOURCES
-    return frozenset(str(item).strip().lower() for item in value if str(item).strip())
 
 
 def source_fields(

@@ -1,33 +1,39 @@
 """Claude Code transcripts (``~/.claude/projects``) as a read-only source (S4).
 
 This module holds only the hook implementations; the work lives in modules named for their
-concern: :mod:`.discovery`, :mod:`.records`, :mod:`.classify` (what each record is, for every
-reader), :mod:`.legacy`, :mod:`.blocks`, :mod:`.messages`, :mod:`.markup`,
-:mod:`.titles`, :mod:`.tokens`, :mod:`.summary`, :mod:`.window_scan`, :mod:`.parse`,
-:mod:`.counts`, :mod:`.cache`, :mod:`.persist`, :mod:`.listing`, :mod:`.transcripts`,
-:mod:`.sessions`, :mod:`.rows`.
+concern: :mod:`.names`, :mod:`.settings`, :mod:`.machines`, :mod:`.discovery`, :mod:`.records`,
+:mod:`.classify` (what each record is, for every reader), :mod:`.legacy`, :mod:`.blocks`,
+:mod:`.messages`, :mod:`.markup`, :mod:`.titles`, :mod:`.tokens`, :mod:`.summary`,
+:mod:`.window_scan`, :mod:`.parse`, :mod:`.counts`, :mod:`.cache`, :mod:`.persist`,
+:mod:`.listing`, :mod:`.transcripts`, :mod:`.sessions`, :mod:`.rows`, :mod:`.search`.
+
+Start-up (issue 14): a store, and so this module, is built in every Web UI process, and most
+users have no Claude Code. So this module imports only the names it registers under, each hook
+imports what it uses when it runs, a listing or search on a machine without a projects root
+answers from :mod:`.machines` (path checks only), and the public names below load on first use.
 """
 
 from __future__ import annotations
 
-from hermes_sessions_core.hookspecs import ListRequest, SourceContext, hookimpl
-from hermes_sessions_core.models import Problem, Session, SourceInfo, SourceListing, Transcript
-from hermes_sessions_core.source_roots import (
-    MachineFolders,
-    folders_by_machine,
-    list_by_machine,
-    load_by_machine,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Callable
 
-from .cache import SummaryCache, clear_default_cache, default_cache
-from .ids import claude_code_session_id, owns_session_id
-from .listing import list_claude_code_rows
-from .machines import MIRRORED_PATTERNS
-from .persist import STATE_FILE_NAME
-from .search import hermes_sessions_rebuild_search_index, hermes_sessions_search  # noqa: F401
-from .sessions import import_view, load_claude_code_session
-from .settings import ID_PREFIX, SOURCE_LABEL, SOURCE_NAME, ClaudeCodeSettings
-from .transcripts import claude_code_messages, read_transcript
+from hermes_sessions_core.hookspecs import hookimpl
+from hermes_sessions_core.models import SourceInfo, SourceListing
+
+from .names import ID_PREFIX, SOURCE_LABEL, SOURCE_NAME
+
+if TYPE_CHECKING:
+    from hermes_sessions_core.hookspecs import ListRequest, SourceContext
+    from hermes_sessions_core.models import Session, Transcript
+    from hermes_sessions_core.search import SearchQuery, SearchResults
+
+    from .cache import SummaryCache, clear_default_cache
+    from .ids import claude_code_session_id
+    from .listing import list_claude_code_rows
+    from .sessions import import_view, load_claude_code_session
+    from .settings import ClaudeCodeSettings
+    from .transcripts import claude_code_messages, read_transcript
 
 __all__ = [
     "ClaudeCodeSettings",
@@ -40,6 +46,29 @@ __all__ = [
     "load_claude_code_session",
     "read_transcript",
 ]
+
+#: Public name → the module defining it, imported on first use (PEP 562); besides ``__all__``,
+#: the plugin's names this module used to import. No ``__dir__``: pluggy reads every name
+#: ``dir()`` gives when it registers this module.
+_EXPORTS = {
+    "ClaudeCodeSettings": "settings",
+    "MIRRORED_PATTERNS": "machines",
+    "STATE_FILE_NAME": "persist",
+    **dict.fromkeys(("SummaryCache", "clear_default_cache", "default_cache"), "cache"),
+    **dict.fromkeys(("claude_code_messages", "read_transcript"), "transcripts"),
+    **dict.fromkeys(("claude_code_session_id", "owns_session_id"), "ids"),
+    **dict.fromkeys(("import_view", "load_claude_code_session"), "sessions"),
+    "list_claude_code_rows": "listing",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _EXPORTS.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
 
 
 @hookimpl
@@ -56,25 +85,28 @@ def hermes_sessions_source_info() -> SourceInfo:
     )
 
 
-def _machines(
-    context: SourceContext, settings: ClaudeCodeSettings, sync: bool
-) -> tuple[list[MachineFolders], list[Problem]]:
-    """This machine's projects roots and each configured remote one (as a mirror)."""
-    return folders_by_machine(
-        context, SOURCE_NAME, context.locations.claude_projects_roots(),
-        patterns=MIRRORED_PATTERNS, max_files=settings.remote_max_files, sync=sync,
-    )
-
-
 @hookimpl
 def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> SourceListing:
+    from .machines import no_claude_code_here
+
+    roots = context.locations.claude_projects_roots()
+    if no_claude_code_here(context, roots):
+        return SourceListing(SOURCE_NAME, (), ())  # what listing missing roots gives
+    from hermes_sessions_core.source_roots import list_by_machine
+
+    from .cache import default_cache
+    from .listing import list_claude_code_rows
+    from .machines import claude_code_folders
+    from .persist import STATE_FILE_NAME
+    from .settings import ClaudeCodeSettings
+
     settings = ClaudeCodeSettings.from_context(context)
     # Read-only commands ask for no cache file (core.persist_caches: False).
     state_file = (
         context.locations.state_dir / "cache" / STATE_FILE_NAME
         if context.setting("core", "persist_caches", True) else None
     )
-    groups, problems = _machines(context, settings, sync=True)
+    groups, problems = claude_code_folders(context, roots, settings, sync=True)
     local = next((group.folders for group in groups if group.machine is None), None)
     return list_by_machine(
         groups, problems, ID_PREFIX,
@@ -90,10 +122,22 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
 def hermes_sessions_load_session(
     context: SourceContext, session_id: str, metadata_only: bool
 ) -> Session | None:
+    if not isinstance(session_id, str) or not session_id.startswith(ID_PREFIX):
+        return None  # not ours (owns_session_id says the same), known before any import
+    from .ids import owns_session_id
+
     if not owns_session_id(session_id):
         return None
+    from hermes_sessions_core.source_roots import load_by_machine
+
+    from .cache import default_cache
+    from .machines import claude_code_folders
+    from .sessions import load_claude_code_session
+    from .settings import ClaudeCodeSettings
+
     settings = ClaudeCodeSettings.from_context(context)
-    groups, _ = _machines(context, settings, sync=False)
+    groups, _ = claude_code_folders(
+        context, context.locations.claude_projects_roots(), settings, sync=False)
     session: Session | None = load_by_machine(
         groups, ID_PREFIX, session_id,
         lambda native_id, folders: load_claude_code_session(
@@ -109,10 +153,22 @@ def hermes_sessions_load_session(
 def hermes_sessions_read_messages(
     context: SourceContext, session_id: str, limit: int | None
 ) -> Transcript | None:
+    if not isinstance(session_id, str) or not session_id.startswith(ID_PREFIX):
+        return None  # not ours (owns_session_id says the same), known before any import
+    from .ids import owns_session_id
+
     if not owns_session_id(session_id):
         return None
+    from hermes_sessions_core.source_roots import load_by_machine
+
+    from .cache import default_cache
+    from .machines import claude_code_folders
+    from .settings import ClaudeCodeSettings
+    from .transcripts import read_transcript
+
     settings = ClaudeCodeSettings.from_context(context)
-    groups, _ = _machines(context, settings, sync=False)
+    groups, _ = claude_code_folders(
+        context, context.locations.claude_projects_roots(), settings, sync=False)
     transcript: Transcript | None = load_by_machine(
         groups, ID_PREFIX, session_id,
         lambda native_id, folders: read_transcript(
@@ -120,3 +176,25 @@ def hermes_sessions_read_messages(
         ),
     )
     return transcript
+
+
+@hookimpl
+def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> SearchResults | None:
+    if query.project_id is None:  # else the search module answers None
+        from .machines import empty_search
+
+        answer = empty_search(context)
+        if answer is not None:
+            return answer
+    from . import search
+
+    return search.hermes_sessions_search(context, query)
+
+
+@hookimpl
+def hermes_sessions_rebuild_search_index(
+    context: SourceContext, progress: Callable[[int, int], None]
+) -> int:
+    from . import search
+
+    return search.hermes_sessions_rebuild_search_index(context, progress)

@@ -5,7 +5,8 @@ Transcripts are large JSONL files we may not change, so we keep our own
 ``<state dir>/search/claude_code.sqlite`` (``claude_code@<machine>.sqlite`` beside it for
 another machine); it re-reads only transcripts that changed, rebuilds itself when unusable and
 counts positions in the transcript as the host shows it. This module says which files are
-transcripts and what of each is searched.
+transcripts and what of each is searched. Its two hook functions are plain functions: the
+package registers thin wrappers that import this module only when a search needs it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from hermes_sessions_core.file_search_index import (
     IndexedSource,
     IndexedTranscript,
 )
-from hermes_sessions_core.hookspecs import SourceContext, hookimpl
+from hermes_sessions_core.hookspecs import SourceContext
 from hermes_sessions_core.models import Problem
 from hermes_sessions_core.search import SearchQuery, SearchResults, index_progress
 from hermes_sessions_core.search_files import search_index_path
@@ -68,7 +69,6 @@ def _index(context: SourceContext, folders: list[str], machine: str | None) -> T
     )
 
 
-@hookimpl
 def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> SearchResults | None:
     if query.project_id is not None:
         return None  # Claude Code sessions belong to no Web UI project
@@ -79,7 +79,6 @@ def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> Search
     )
 
 
-@hookimpl
 def hermes_sessions_rebuild_search_index(
     context: SourceContext, progress: Callable[[int, int], None]
 ) -> int:

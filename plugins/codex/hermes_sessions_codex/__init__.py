@@ -1,28 +1,60 @@
 """OpenAI Codex CLI rollouts (``$CODEX_HOME/sessions``) as a read-only source (issue 17).
 
 This module holds only the hook implementations; the work lives in modules named for their
-concern: :mod:`.settings`, :mod:`.machines` (roots on every machine), :mod:`.ids`,
+concern: :mod:`.names`, :mod:`.settings`, :mod:`.machines` (roots on every machine), :mod:`.ids`,
 :mod:`.discovery`, :mod:`.records`, :mod:`.meta`, :mod:`.summary_fields`, :mod:`.text`,
 :mod:`.tokens`, :mod:`.replay` (records → the transcript the user saw), :mod:`.parse`,
 :mod:`.window_scan` (a listing's view of a large file), :mod:`.summary`, :mod:`.counts`,
 :mod:`.cache`, :mod:`.listing`, :mod:`.rows`, :mod:`.sessions` and :mod:`.search`.
+
+Start-up (issue 14): a store, and so this module, is built in every Web UI process, and most
+users have no Codex. So this module imports only the names it registers under, each hook
+imports what it uses when it runs, a listing or search on a machine without a Codex home
+answers from :mod:`.machines` (path checks only), and the public names below load on first use.
 """
 
 from __future__ import annotations
 
-from hermes_sessions_core.hookspecs import ListRequest, SourceContext, hookimpl
-from hermes_sessions_core.models import Session, SourceInfo, SourceListing, Transcript
-from hermes_sessions_core.source_roots import list_by_machine, load_by_machine
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Callable
 
-from .cache import cache_for
-from .ids import thread_id_of
-from .listing import list_codex_rows
-from .machines import codex_folders
-from .search import hermes_sessions_rebuild_search_index, hermes_sessions_search  # noqa: F401
-from .sessions import load_codex_session, read_codex_transcript
-from .settings import ID_PREFIX, SOURCE_LABEL, SOURCE_NAME, CodexSettings
+from hermes_sessions_core.hookspecs import hookimpl
+from hermes_sessions_core.models import SourceInfo, SourceListing
+
+from .names import ID_PREFIX, SOURCE_LABEL, SOURCE_NAME
+
+if TYPE_CHECKING:
+    from hermes_sessions_core.hookspecs import ListRequest, SourceContext
+    from hermes_sessions_core.models import Session, Transcript
+    from hermes_sessions_core.search import SearchQuery, SearchResults
+
+    from .listing import list_codex_rows
+    from .sessions import load_codex_session, read_codex_transcript
+    from .settings import CodexSettings
 
 __all__ = ["CodexSettings", "list_codex_rows", "load_codex_session", "read_codex_transcript"]
+
+#: Public name → the module defining it, imported on first use (PEP 562); besides ``__all__``,
+#: the plugin's names this module used to import. No ``__dir__``: pluggy reads every name
+#: ``dir()`` gives when it registers this module.
+_EXPORTS = {
+    "CodexSettings": "settings",
+    "cache_for": "cache",
+    "codex_folders": "machines",
+    "list_codex_rows": "listing",
+    "load_codex_session": "sessions",
+    "read_codex_transcript": "sessions",
+    "thread_id_of": "ids",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _EXPORTS.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
 
 
 @hookimpl
@@ -40,6 +72,17 @@ def hermes_sessions_source_info() -> SourceInfo:
 
 @hookimpl
 def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> SourceListing:
+    from .machines import no_codex_here
+
+    if no_codex_here(context):
+        return SourceListing(SOURCE_NAME, (), ())  # what listing a missing home gives
+    from hermes_sessions_core.source_roots import list_by_machine
+
+    from .cache import cache_for
+    from .listing import list_codex_rows
+    from .machines import codex_folders
+    from .settings import CodexSettings
+
     settings = CodexSettings.from_context(context)
     groups, problems = codex_folders(context, settings, sync=True)
     cache = cache_for(context)
@@ -51,6 +94,16 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
 def hermes_sessions_load_session(
     context: SourceContext, session_id: str, metadata_only: bool
 ) -> Session | None:
+    if not isinstance(session_id, str) or not session_id.startswith(ID_PREFIX):
+        return None  # not ours (load_by_machine says the same), known before any import
+    from hermes_sessions_core.source_roots import load_by_machine
+
+    from .cache import cache_for
+    from .ids import thread_id_of
+    from .machines import codex_folders
+    from .sessions import load_codex_session
+    from .settings import CodexSettings
+
     settings = CodexSettings.from_context(context)
     groups, _problems = codex_folders(context, settings, sync=False)
     session: Session | None = load_by_machine(groups, ID_PREFIX, session_id, lambda native, homes: (
@@ -65,6 +118,16 @@ def hermes_sessions_load_session(
 def hermes_sessions_read_messages(
     context: SourceContext, session_id: str, limit: int | None
 ) -> Transcript | None:
+    if not isinstance(session_id, str) or not session_id.startswith(ID_PREFIX):
+        return None  # not ours (load_by_machine says the same), known before any import
+    from hermes_sessions_core.source_roots import load_by_machine
+
+    from .cache import cache_for
+    from .ids import thread_id_of
+    from .machines import codex_folders
+    from .sessions import read_codex_transcript
+    from .settings import CodexSettings
+
     settings = CodexSettings.from_context(context)
     groups, _problems = codex_folders(context, settings, sync=False)
     transcript: Transcript | None = load_by_machine(
@@ -73,3 +136,25 @@ def hermes_sessions_read_messages(
                               limit=limit)
         if (thread := thread_id_of(native)) is not None else None))
     return transcript
+
+
+@hookimpl
+def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> SearchResults | None:
+    if query.project_id is None:  # else the search module answers None
+        from .machines import empty_search
+
+        answer = empty_search(context)
+        if answer is not None:
+            return answer
+    from . import search
+
+    return search.hermes_sessions_search(context, query)
+
+
+@hookimpl
+def hermes_sessions_rebuild_search_index(
+    context: SourceContext, progress: Callable[[int, int], None]
+) -> int:
+    from . import search
+
+    return search.hermes_sessions_rebuild_search_index(context, progress)

@@ -5,7 +5,8 @@ Rollouts are large files we may not change, so we keep our own
 (``<state dir>/search/codex.sqlite``, ``codex@<machine>.sqlite``); it re-reads only rollouts
 that changed, rebuilds itself when unusable and counts positions in the transcript as the host
 shows it. This module says which files are rollouts and what of each is searched: sub-agent
-threads are not (they are not rows).
+threads are not (they are not rows). Its two hook functions are plain functions: the package
+registers thin wrappers that import this module only when a search needs it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from hermes_sessions_core.file_search_index import (
     IndexedSource,
     IndexedTranscript,
 )
-from hermes_sessions_core.hookspecs import SourceContext, hookimpl
+from hermes_sessions_core.hookspecs import SourceContext
 from hermes_sessions_core.models import Problem, message_timestamp
 from hermes_sessions_core.search import SearchQuery, SearchResults, index_progress
 from hermes_sessions_core.search_files import search_index_path
@@ -52,7 +53,6 @@ def _indexes(context: SourceContext) -> Iterator[tuple[RolloutIndex, str | None]
                            settings), group.machine
 
 
-@hookimpl
 def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> SearchResults | None:
     if query.project_id is not None:
         return None  # Codex threads belong to no Web UI project
@@ -63,7 +63,6 @@ def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> Search
         index_path_for(context, machine), folders, settings).search(query, progress))
 
 
-@hookimpl
 def hermes_sessions_rebuild_search_index(
     context: SourceContext, progress: Callable[[int, int], None]
 ) -> int:

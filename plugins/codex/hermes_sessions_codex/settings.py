@@ -1,17 +1,18 @@
-"""Where Codex keeps its rollouts, and this source's limits (``context.setting("codex", …)``).
-
-A root is a Codex home (``$CODEX_HOME``, ``~/.codex`` by default; ``settings["codex"]["home"]``
-wins over the environment). It holds ``sessions/YYYY/MM/DD/rollout-*.jsonl`` and, for archived
-threads, ``archived_sessions/``. Extra roots (other machines) are Codex homes too.
+"""This source's limits (``context.setting("codex", …)``), and its names and where Codex keeps
+its rollouts as they were imported from here (they live in :mod:`.names` and :mod:`.machines`).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hermes_sessions_core.source_settings import positive_int_settings
+
+# In light modules (registering the plugin and listing a machine without Codex need nothing
+# else); imported here so these import paths keep working.
+from .machines import ROOT_PATTERNS, codex_home
+from .names import ID_PREFIX, SOURCE_LABEL, SOURCE_NAME
 
 if TYPE_CHECKING:
     from hermes_sessions_core.hookspecs import SourceContext
@@ -19,26 +20,6 @@ if TYPE_CHECKING:
 __all__ = [
     "SOURCE_NAME", "SOURCE_LABEL", "ID_PREFIX", "ROOT_PATTERNS", "CodexSettings", "codex_home",
 ]
-
-SOURCE_NAME = "codex"
-SOURCE_LABEL = "Codex"
-ID_PREFIX = "codex_"
-#: What a remote mirror copies from a Codex home (relative glob patterns).
-ROOT_PATTERNS = (
-    "sessions/*/*/*/rollout-*.jsonl",
-    "archived_sessions/rollout-*.jsonl",
-    "archived_sessions/*/*/*/rollout-*.jsonl",
-)
-
-
-def codex_home(context: SourceContext) -> str:
-    """``settings["codex"]["home"]``, else ``$CODEX_HOME``, else ``~/.codex``."""
-    configured = context.setting(SOURCE_NAME, "home", None)
-    if isinstance(configured, (str, os.PathLike)) and os.fspath(configured):
-        home = str(os.fspath(configured))
-    else:
-        home = str(context.locations.env.get("CODEX_HOME") or "~/.codex")
-    return os.path.expanduser(home)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ where :func:`~hermes_sessions_core.search_files.search_index_path` says (``gemin
 changed, rebuilds itself when unusable and counts positions in the transcript as the host shows
 it. This module says which files are chats and what of each is searched: sub-agent chats are
 not, and where two files hold one ``sessionId``, only the one the listing shows is searched.
+Its two hook functions are plain functions: the package registers thin wrappers that import
+this module only when a search needs it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from hermes_sessions_core.file_search_index import (
     IndexedSource,
     IndexedTranscript,
 )
-from hermes_sessions_core.hookspecs import SourceContext, hookimpl
+from hermes_sessions_core.hookspecs import SourceContext
 from hermes_sessions_core.models import Problem
 from hermes_sessions_core.search import SearchQuery, SearchResults, index_progress
 from hermes_sessions_core.search_files import search_index_path
@@ -53,7 +55,6 @@ def _groups(context: SourceContext) -> Any:
     return machine_folders(context, GeminiSettings.from_context(context), sync=False)
 
 
-@hookimpl
 def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> SearchResults | None:
     if query.project_id is not None:
         return None  # Gemini chats belong to no Web UI project
@@ -68,7 +69,6 @@ def hermes_sessions_search(context: SourceContext, query: SearchQuery) -> Search
     return replace(results, problems=(*problems, *results.problems), sources=(SOURCE_NAME,))
 
 
-@hookimpl
 def hermes_sessions_rebuild_search_index(
     context: SourceContext, progress: Callable[[int, int], None]
 ) -> int:

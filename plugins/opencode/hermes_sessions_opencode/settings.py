@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from hermes_sessions_core.source_settings import positive_int_settings
 
+# In a module of their own (registering the plugin needs nothing else); imported here so this
+# import path keeps working.
+from .names import ID_PREFIX, SOURCE_LABEL, SOURCE_NAME
+
 if TYPE_CHECKING:
     from hermes_sessions_core.hookspecs import SourceContext
 
 __all__ = ["SOURCE_NAME", "SOURCE_LABEL", "ID_PREFIX", "OpenCodeSettings"]
-
-SOURCE_NAME = "opencode"
-SOURCE_LABEL = "OpenCode"
-ID_PREFIX = "opencode_"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ import functools
 import logging
 import os
 import re
-import socket
 import threading
 import time
 import zlib
@@ -418,10 +417,11 @@ class SessionFiles:
         process that no longer runs means it was killed mid-save, so recovery rebuilds."""
         if self._writer_marker is not None or self._marker_failed:
             return
-        name = f"{WRITERS_FOLDER}/{socket.gethostname()}.{os.getpid()}.json"
+        host = _host_name()
+        name = f"{WRITERS_FOLDER}/{host}.{os.getpid()}.json"
         try:
             self.folder.write(name, jsoncodec.dumps_line(
-                {"host": socket.gethostname(), "pid": os.getpid(), "started_at": time.time()}))
+                {"host": host, "pid": os.getpid(), "started_at": time.time()}))
         except StorageError as error:
             # Only crash detection is lost (recovery then cannot tell this process was killed
             # mid-save); a damaged _writers entry must not block every save.
@@ -432,7 +432,7 @@ class SessionFiles:
 
     def dead_writers(self) -> list[str]:
         """Markers of processes on this host that stopped without closing their store."""
-        host = socket.gethostname()
+        host = _host_name()
         dead = []
         try:
             names = self.folder.names(WRITERS_FOLDER)
@@ -1049,3 +1049,11 @@ def _is_blank(value: object) -> bool:
     if isinstance(value, (str, list, dict)):
         return not value
     return type(value) in (int, float) and value == 0
+
+
+def _host_name() -> str:
+    """This machine's name, for writer markers; socket loads only for a process that writes or
+    recovers (a listing needs neither)."""
+    import socket
+
+    return socket.gethostname()

@@ -23,7 +23,6 @@ from __future__ import annotations
 import abc
 import errno
 import os
-import random
 import stat
 import threading
 import time
@@ -696,6 +695,8 @@ def _mtime_of(details: Mapping[str, Any]) -> float:
 
 def pause_after_conflict(attempt: int) -> None:
     """Back off with jitter so writers that collided do not collide again in step."""
+    import random  # only after a conflict
+
     time.sleep(random.uniform(0, min(0.5, 0.005 * (2 ** min(attempt, 7)))))
 
 

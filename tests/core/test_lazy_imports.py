@@ -110,3 +110,17 @@ def test_the_drop_in_sidebar_where_no_agent_ran_loads_no_reader(tmp_path) -> Non
     )
     loaded = _modules_after(code, tmp_path)
     assert not loaded & _READERS, sorted(loaded & _READERS)
+
+
+def test_a_source_package_imports_what_it_re_exports_on_first_use(tmp_path) -> None:
+    code = (
+        "import sys, hermes_sessions_codex as codex\n"
+        "assert 'hermes_sessions_codex.listing' not in sys.modules\n"
+        "rows = codex.list_codex_rows\n"
+        "assert rows.__module__ == 'hermes_sessions_codex.listing'\n"
+        "assert vars(codex)['list_codex_rows'] is rows  # kept: no second lookup\n"
+        "try:\n    codex.no_such_name\nexcept AttributeError as error:\n"
+        "    assert 'hermes_sessions_codex' in str(error)\nelse:\n    raise SystemExit(1)\n"
+        f"{_LOADED}"
+    )
+    assert "hermes_sessions_codex.listing" in _modules_after(code, tmp_path)

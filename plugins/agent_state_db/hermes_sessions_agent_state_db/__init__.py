@@ -19,12 +19,12 @@ from __future__ import annotations
 # .essentials; a hook imports the readers (sqlite3, a dozen modules of dataclasses) once a
 # stat says there is a store to read, and the public functions load on first use
 # (``__getattr__`` below).
-import importlib
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from hermes_sessions_core.hookspecs import hookimpl
+from hermes_sessions_core.lazy_names import names_on_first_use
 from hermes_sessions_core.models import ROLE_AGENT_STORE, Problem, SourceInfo, SourceListing
 
 from .essentials import (
@@ -93,13 +93,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _LAZY.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = names_on_first_use(__name__, _LAZY, globals())
 
 
 # No ``__dir__``: pluggy registers a plugin by reading every name ``dir()`` lists, which

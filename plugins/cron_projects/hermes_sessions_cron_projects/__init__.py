@@ -13,12 +13,12 @@ from __future__ import annotations
 # machines have no projects.json. It imports only the hook marker; each hook imports the
 # readers and writers when it needs them (after a stat, for the read-only ones), and the
 # public functions load on first use (``__getattr__`` below).
-import importlib
 import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hermes_sessions_core.hookspecs import hookimpl
+from hermes_sessions_core.lazy_names import names_on_first_use
 
 if TYPE_CHECKING:
     from hermes_sessions_core.hookspecs import Project, SourceContext, StoredSession
@@ -101,13 +101,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _LAZY.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = names_on_first_use(__name__, _LAZY, globals())
 
 
 # No ``__dir__``: pluggy registers a plugin by reading every name ``dir()`` lists, which

@@ -15,10 +15,10 @@ use.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hermes_sessions_core.hookspecs import hookimpl
+from hermes_sessions_core.lazy_names import names_on_first_use
 from hermes_sessions_core.models import SourceInfo, SourceListing
 
 from .names import ID_PREFIX, SOURCE_LABEL, SOURCE_NAME
@@ -47,13 +47,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _EXPORTS.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = names_on_first_use(__name__, _EXPORTS, globals())
 
 
 @hookimpl

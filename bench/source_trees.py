@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hermes_sessions_core.builtin_plugins import BUILTIN_PLUGINS
+
 REPO = Path(__file__).resolve().parent.parent
-#: The import roots of the one distribution: the core and each built-in plugin.
-PACKAGES = ("", "plugins/json_fs", "plugins/agent_state_db", "plugins/claude_code",
-            "plugins/cron_projects")
+#: The import roots of the one distribution: the core and each built-in plugin (a folder
+#: an older revision lacks is harmless on the path).
+PACKAGES = ("", *(f"plugins/{name}" for name, _module in BUILTIN_PLUGINS))
 
 
 @dataclass(frozen=True)

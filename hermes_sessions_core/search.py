@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
 
 from .errors import HermesSessionsError
 from .models import Problem
+from .progress_reports import INDEXING, progress_for
 
 if TYPE_CHECKING:
     from typing import MutableMapping, Protocol
@@ -77,7 +78,7 @@ IndexProgress = Callable[[int, int], None]
 UNRANKED_SCORE = 0.5
 #: Where ``SessionStore.reporting_index_progress`` leaves the caller's callback in
 #: ``SourceContext.state``, for :func:`index_progress`.
-INDEX_PROGRESS_KEY = "hermes_sessions_core.search:index_progress"
+INDEX_PROGRESS_KEY = INDEXING
 
 #: Written between CJK characters in our own indexes so each one is a token (a phrase query
 #: then finds words inside unsegmented text). Invisible, and a separator for unicode61.
@@ -581,11 +582,4 @@ def limit_results(
 def index_progress(context: _WithState, source: str) -> IndexProgress | None:
     """The callback a source calls as it (re)indexes during a search, or None if nobody
     asked: ``progress = index_progress(context, "my_source"); progress(done, total)``."""
-    callback = context.state.get(INDEX_PROGRESS_KEY)
-    if not callable(callback):
-        return None
-
-    def report(done: int, total: int) -> None:
-        callback(source, done, total)
-
-    return report
+    return progress_for(context, INDEXING, source)

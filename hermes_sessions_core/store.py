@@ -759,14 +759,31 @@ class SessionStore:
         """While the block runs, a source that builds or catches up its index during a search
         reports ``progress(source, done, total)`` (the first search of a large store takes
         seconds; the CLI shows a bar). Hosts that never ask see no change."""
-        from .search import INDEX_PROGRESS_KEY
+        from .progress_reports import INDEXING
 
+        with self._reporting(INDEXING, progress):
+            yield
+
+    @contextmanager
+    def reporting_read_progress(
+        self, progress: Callable[[str, int, int], None]
+    ) -> Iterator[None]:
+        """While the block runs, a source that reads its files whole during a listing (the
+        exact counts of :meth:`every_source_row` under ``hermes-sessions usage``, seconds per
+        gigabyte) reports ``progress(source, files done, files to read)``."""
+        from .progress_reports import READING
+
+        with self._reporting(READING, progress):
+            yield
+
+    @contextmanager
+    def _reporting(self, kind: str, progress: Callable[[str, int, int], None]) -> Iterator[None]:
         state = self.context().state
-        state[INDEX_PROGRESS_KEY] = progress
+        state[kind] = progress
         try:
             yield
         finally:
-            state.pop(INDEX_PROGRESS_KEY, None)
+            state.pop(kind, None)
 
     def search(
         self,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, List, Optional
 
 import typer
 from typer.core import TyperCommand
@@ -29,6 +28,7 @@ from .app import (
     safe,
     when,
 )
+from .progress import source_progress_bars
 
 __all__ = ["search_command", "reindex_command"]
 
@@ -111,7 +111,7 @@ def search_command(
         store = open_store(home, state_dir, sessions_url, claude_dir, profile)
         require_known_profile(store, profile)
         require_known("--source", tuple(source or ()), list(store.dispatcher.sources))
-        with _index_progress_bar(disable=as_json) as progress, \
+        with source_progress_bars(lambda name: f"indexing {name}", disable=as_json) as progress, \
                 store.reporting_index_progress(progress):
             results = store.search(
                 query, profile=profile, all_profiles=all_profiles, sources=tuple(source or ()),
@@ -139,30 +139,6 @@ def search_command(
         _print_hit(hit)
     for problem in results.problems:
         err().print(f"[yellow]warning:[/yellow] {safe(problem.describe())}", highlight=False)
-
-
-@contextmanager
-def _index_progress_bar(disable: bool) -> Iterator[Callable[[str, int, int], None]]:
-    """A bar on stderr while a source builds or catches up its index during a search (the
-    first search of a large store reads every session): shown only in a terminal, gone when
-    the search ends, so stdout (and --json) is never touched."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = err()
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, disable=disable or not console.is_terminal, transient=True,
-    ) as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(name: str, done: int, total: int) -> None:
-            if not total:
-                return  # nothing to catch up: no bar at all
-            if name not in tasks:
-                tasks[name] = bar.add_task(f"indexing {name}", total=total)
-            bar.update(tasks[name], completed=done, total=total)
-
-        yield progress
 
 
 def _one_letter_prefixes(query: str) -> list[str]:
@@ -203,31 +179,14 @@ def reindex_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Rebuild the search indexes from the session data (safe at any time)."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
     try:
         store = open_store(home, state_dir, sessions_url, claude_dir)
     except HermesSessionsError as error:
         fail(str(error))
         return
     require_known("--source", tuple(source or ()), list(store.dispatcher.sources))
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err(), disable=as_json, transient=False,
-    ) as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(name: str, done: int, total: int) -> None:
-            if name not in tasks:
-                tasks[name] = bar.add_task(f"indexing {name}", total=total or None)
-            bar.update(tasks[name], completed=done, total=total or None)
-
+    with source_progress_bars(lambda name: f"indexing {name}", disable=as_json,
+                              transient=False, show_unknown=True) as progress:
         counts, problems = store.rebuild_search_indexes(progress, tuple(source or ()))
     close_quietly(store)
     if as_json:

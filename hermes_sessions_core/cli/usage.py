@@ -32,6 +32,7 @@ from .app import (
     safe,
 )
 from .completion import complete_machines, complete_sources
+from .progress import source_progress_bars
 
 __all__ = ["usage_command", "UsageKey"]
 
@@ -164,7 +165,13 @@ def usage_command(
         store = open_store(home, state_dir, claude_dir=claude_dir, cli_row_limit=-1,
                            extra_settings=_WHOLE_HISTORY)
         require_known("--source", tuple(source or ()), list(store.dispatcher.sources))
-        source_rows, problems = store.every_source_row()
+        labels = {name: entry.info.label for name, entry in store.dispatcher.sources.items()}
+        # Every transcript is read whole for exact counts: seconds per gigabyte.
+        # A file is summarised, then read whole for exact counts: the bar shows a percentage.
+        with source_progress_bars(lambda name: f"reading {labels.get(name, name)}",
+                                  disable=as_json, percent=True) as progress, \
+                store.reporting_read_progress(progress):
+            source_rows, problems = store.every_source_row()
     except HermesSessionsError as error:
         fail(str(error))
         return
@@ -172,7 +179,6 @@ def usage_command(
         require_known("--machine", tuple(machine),
                       known_machines(store, (row for _, row in source_rows)))
     close_quietly(store)
-    labels = {name: entry.info.label for name, entry in store.dispatcher.sources.items()}
     lines, silent = usage_lines(source_rows, keys, since_at, until_at, source, machine, labels)
     if as_json:
         print_json({

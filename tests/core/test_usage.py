@@ -303,3 +303,55 @@ def test_gemini_usage_counts_each_message_once(agents_home):
     assert line["output_tokens"] == sum(t.get("output", 0) for t in last.values())
     assert line["cache_read_tokens"] == sum(t.get("cached", 0) for t in last.values())
     assert line["cost"] is None
+
+
+def test_reading_every_transcript_whole_reports_its_progress(agents_home):
+    """`usage` reads every transcript whole (seconds per gigabyte): each file-based agent
+    reports how far it has got, so the command can draw a bar instead of looking hung."""
+    from hermes_sessions_core.cli.usage import _WHOLE_HISTORY
+
+    store = SessionStore(Locations.from_environment(), settings=_WHOLE_HISTORY)
+    reports: dict[str, list[tuple[int, int]]] = {}
+    try:
+        with store.reporting_read_progress(
+                lambda source, done, total: reports.setdefault(source, []).append((done, total))):
+            rows, _problems = store.every_source_row()
+        after = store.context().state
+    finally:
+        store.close()
+    files = {"claude_code": len([path for path in (agents_home / ".claude" / "projects").glob(
+                 "*/*.jsonl") if not path.name.startswith("agent-")]),  # subagents: no rows
+             "codex": len(list((agents_home / ".codex").rglob("rollout-*.jsonl")))}
+    assert {"claude_code", "codex", "gemini_cli"} <= set(reports)
+    for source, seen in reports.items():
+        dones = [done for done, _ in seen]
+        assert dones == sorted(dones), source  # never goes back
+        assert seen[-1][0] == seen[-1][1] > 0, source  # ends complete
+    for source, count in files.items():
+        # each file summarised, then each one the quick pass only estimated read whole
+        assert count <= reports[source][-1][1] <= 2 * count, source
+    assert any(name == "codex" for name, _row in rows)
+    assert not any(callable(value) for value in after.values())  # the callback is gone
+
+
+def test_steps_report_a_growing_total_and_nothing_without_a_listener():
+    from hermes_sessions_core.progress_reports import Steps
+
+    heard: list[tuple[int, int]] = []
+    steps = Steps(lambda done, total: heard.append((done, total)), 2)
+    steps.step()
+    steps.step()
+    steps.add(1)
+    steps.add(0)  # nothing found: nothing said
+    steps.step()
+    assert heard == [(0, 2), (1, 2), (2, 2), (2, 3), (3, 3)]
+    quiet = Steps(None, 5)
+    quiet.step()
+    quiet.add(2)
+    assert (quiet.done, quiet.total) == (1, 7)
+
+
+def test_usage_draws_no_bar_when_stderr_is_not_a_terminal(agents_home):
+    result = CliRunner().invoke(app, ["usage", "--by", "source"])
+    assert result.exit_code == 0, result.output
+    assert "reading" not in result.stderr and "━" not in result.stderr

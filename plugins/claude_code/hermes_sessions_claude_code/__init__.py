@@ -86,6 +86,7 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
     roots = context.locations.claude_projects_roots()
     if no_claude_code_here(context, roots):
         return SourceListing(SOURCE_NAME, (), ())  # what listing missing roots gives
+    from hermes_sessions_core.progress_reports import READING, progress_for
     from hermes_sessions_core.source_roots import list_by_machine
 
     from .cache import default_cache
@@ -95,6 +96,7 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
     from .settings import ClaudeCodeSettings
 
     settings = ClaudeCodeSettings.from_context(context)
+    progress = progress_for(context, READING, SOURCE_NAME)
     # Read-only commands ask for no cache file (core.persist_caches: False).
     state_file = (
         context.locations.state_dir / "cache" / STATE_FILE_NAME
@@ -107,7 +109,7 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
         lambda folders: list_claude_code_rows(
             folders, settings=settings, cache=default_cache(), limit=request.limit,
             # The state file keeps this machine's summaries; a mirror is re-read cheaply.
-            state_file=state_file if folders == local else None,
+            state_file=state_file if folders == local else None, progress=progress,
         ),
     )
 

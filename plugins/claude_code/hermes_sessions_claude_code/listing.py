@@ -19,6 +19,7 @@ import os
 from typing import Any, Iterable
 
 from hermes_sessions_core.models import Problem, SessionRow, SourceListing
+from hermes_sessions_core.progress_reports import Progress, Steps
 
 from .cache import NOT_A_SESSION, SummaryCache, default_cache
 from .counts import MAX_LINE_BYTES, CountState, advance_counts, usage_records_of
@@ -116,12 +117,14 @@ def list_claude_code_rows(
     cache: SummaryCache | None = None,
     limit: int | None = None,
     state_file: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
     **overrides: Any,
 ) -> SourceListing:
     """Rows for the transcripts under ``roots``, newest first, plus the problems met.
 
     ``overrides`` take setting names (``max_files=50``); ``limit`` cuts the sorted rows;
-    ``state_file`` keeps the cache on disk between processes.
+    ``state_file`` keeps the cache on disk between processes; ``progress(done, total)`` hears
+    of each file summarised, then of each file counted exactly.
     """
     settings = settings or ClaudeCodeSettings.from_context(None, **overrides)
     cache = cache if cache is not None else default_cache()
@@ -139,7 +142,9 @@ def list_claude_code_rows(
     get_cached = cache.summaries.get
     full_scan = settings.row_full_scan_bytes
     window = settings.head_bytes + settings.row_tail_bytes
+    steps = Steps(progress, len(chosen))
     for file in chosen:
+        steps.step()
         summary = get_cached(file.path, file.key)
         if summary is None:
             learned = True
@@ -149,8 +154,10 @@ def list_claude_code_rows(
                 problems.append(problem)
         if summary is not None and summary != NOT_A_SESSION:
             summaries.append((file, summary))
+    steps.add(sum(1 for _, summary in summaries if summary.estimated))
     for index, (file, summary) in enumerate(summaries):
         if summary.estimated:  # a count already complete applies even with no budget left
+            steps.step()
             summary, used = with_exact_counts(
                 file, summary, cache, budget, settings.max_file_bytes
             )

@@ -70,6 +70,7 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
 
     if no_codex_here(context):
         return SourceListing(SOURCE_NAME, (), ())  # what listing a missing home gives
+    from hermes_sessions_core.progress_reports import READING, progress_for
     from hermes_sessions_core.source_roots import list_by_machine
 
     from .cache import cache_for
@@ -80,8 +81,9 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
     settings = CodexSettings.from_context(context)
     groups, problems = codex_folders(context, settings, sync=True)
     cache = cache_for(context)
+    progress = progress_for(context, READING, SOURCE_NAME)
     return list_by_machine(groups, problems, ID_PREFIX, lambda homes: list_codex_rows(
-        homes, settings=settings, cache=cache, limit=request.limit))
+        homes, settings=settings, cache=cache, limit=request.limit, progress=progress))
 
 
 @hookimpl

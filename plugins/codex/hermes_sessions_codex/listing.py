@@ -15,6 +15,7 @@ import os
 from typing import Iterable
 
 from hermes_sessions_core.models import Problem, SessionRow, SourceListing
+from hermes_sessions_core.progress_reports import Progress, Steps
 
 from .cache import NOT_A_ROLLOUT, CodexCache
 from .counts import CountState, advance_counts, exact_summary
@@ -136,8 +137,10 @@ def list_codex_rows(
     settings: CodexSettings | None = None,
     cache: CodexCache | None = None,
     limit: int | None = None,
+    progress: Progress | None = None,
 ) -> SourceListing:
-    """Rows for the rollouts under the Codex ``homes``, newest first, and the problems met."""
+    """Rows for the rollouts under the Codex ``homes``, newest first, and the problems met;
+    ``progress(done, total)`` hears of each rollout summarised, then of each counted exactly."""
     settings = settings or CodexSettings()
     cache = cache if cache is not None else CodexCache(settings.cache_entries)
     found = discover(homes)
@@ -151,7 +154,9 @@ def list_codex_rows(
     budget = settings.count_scan_bytes
     window = settings.head_bytes + settings.tail_bytes
     get_cached = cache.summaries.get
+    steps = Steps(progress, len(chosen))
     for file in chosen:
+        steps.step()
         summary = get_cached(file.path, file.key)
         if summary is None:
             budget -= file.size if file.size <= settings.full_scan_bytes else window
@@ -160,8 +165,10 @@ def list_codex_rows(
                 problems.append(problem)
         if summary is not None and summary is not NOT_A_ROLLOUT:
             pairs.append((file, summary))
+    steps.add(sum(1 for _, summary in pairs if summary.estimated and not summary.truncated))
     for index, (file, summary) in enumerate(pairs):
         if summary.estimated and not summary.truncated:
+            steps.step()
             summary, used = with_exact_counts(file, summary, cache, budget, settings)
             budget -= used
             pairs[index] = (file, summary)

@@ -70,6 +70,7 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
 
     if no_gemini_here(context):
         return SourceListing(SOURCE_NAME, (), ())  # what listing a missing root gives
+    from hermes_sessions_core.progress_reports import READING, progress_for
     from hermes_sessions_core.source_roots import list_by_machine
 
     from .cache import default_cache
@@ -79,8 +80,10 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
 
     settings = GeminiSettings.from_context(context)
     groups, problems = machine_folders(context, settings, sync=True)
+    progress = progress_for(context, READING, SOURCE_NAME)
     return list_by_machine(groups, problems, ID_PREFIX, lambda folders: list_gemini_rows(
-        folders, settings=settings, cache=default_cache(), limit=request.limit))
+        folders, settings=settings, cache=default_cache(), limit=request.limit,
+        progress=progress))
 
 
 @hookimpl

@@ -19,6 +19,7 @@ import re
 from typing import Iterable
 
 from hermes_sessions_core.models import Problem, SessionRow, SourceListing
+from hermes_sessions_core.progress_reports import Progress, Steps
 
 from .cache import NOT_A_SESSION, SourceCache, default_cache
 from .discovery import ChatFile, Discovery, SubagentFile, discover
@@ -130,10 +131,12 @@ def list_gemini_rows(
     settings: GeminiSettings | None = None,
     cache: SourceCache | None = None,
     limit: int | None = None,
+    progress: Progress | None = None,
     **overrides: int,
 ) -> SourceListing:
     """Rows for the chats under ``roots`` (``<.gemini>/tmp`` folders), newest first, plus the
-    problems met. ``overrides`` take setting names (``max_files=50``)."""
+    problems met. ``overrides`` take setting names (``max_files=50``); ``progress(done,
+    total)`` hears of each chat summarised, then of each read whole for exact counts."""
     settings = settings or GeminiSettings.from_context(None, **overrides)
     cache = cache if cache is not None else default_cache()
     found = discover(roots)
@@ -142,7 +145,9 @@ def list_gemini_rows(
     budget = settings.exact_scan_bytes
     pairs: list[tuple[ChatFile, ChatSummary]] = []
     get_cached = cache.summaries.get
+    steps = Steps(progress, len(chosen))
     for file in chosen:
+        steps.step()
         summary = get_cached(file.path, file.key)
         if summary is None:
             summary, problem, used = summary_for(file, settings, cache)
@@ -151,12 +156,14 @@ def list_gemini_rows(
                 problems.append(problem)
         if summary is not None and summary != NOT_A_SESSION:
             pairs.append((file, summary))
+    steps.add(sum(1 for _, summary in pairs if summary.estimated and not summary.truncated))
     for index, (file, summary) in enumerate(pairs):
         if budget <= 0:
             break
         # A file larger than the whole budget is parsed by a listing that read nothing else.
         fits = file.size <= budget or budget == settings.exact_scan_bytes
         if summary.estimated and fits and not summary.truncated:
+            steps.step()
             exact, problem, used = summary_for(file, settings, cache, exact=True)
             budget -= used
             if problem is not None:

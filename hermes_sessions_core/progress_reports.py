@@ -21,12 +21,15 @@ READING = "hermes_sessions_core.progress:reading"
 Progress = Callable[[int, int], None]
 
 
-class _WithState(Protocol):
+class WithState(Protocol):
+    """A ``SourceContext``, as far as reporting reads it (this module sits below the hook
+    contract, which names its records)."""
+
     @property
     def state(self) -> Mapping[str, Any]: ...
 
 
-def progress_for(context: _WithState, kind: str, source: str) -> Progress | None:
+def progress_for(context: WithState, kind: str, source: str) -> Progress | None:
     """The callback ``source`` reports ``kind`` of work to, or None if nobody asked:
     ``progress = progress_for(context, READING, "my_source"); progress(done, total)``."""
     callback = context.state.get(kind)

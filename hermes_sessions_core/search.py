@@ -24,14 +24,7 @@ from .models import Problem
 from .progress_reports import INDEXING, progress_for
 
 if TYPE_CHECKING:
-    from typing import MutableMapping, Protocol
-
-    class _WithState(Protocol):
-        """A ``SourceContext``, as far as :func:`index_progress` reads it (this module sits
-        below the hook contract, which names its records)."""
-
-        @property
-        def state(self) -> MutableMapping[str, Any]: ...
+    from .progress_reports import WithState
 
 __all__ = [
     "MAX_QUERY_LENGTH",
@@ -579,7 +572,7 @@ def limit_results(
     return replace(merged, sources=(source,))
 
 
-def index_progress(context: _WithState, source: str) -> IndexProgress | None:
+def index_progress(context: WithState, source: str) -> IndexProgress | None:
     """The callback a source calls as it (re)indexes during a search, or None if nobody
     asked: ``progress = index_progress(context, "my_source"); progress(done, total)``."""
     return progress_for(context, INDEXING, source)

@@ -118,8 +118,6 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
 def hermes_sessions_load_session(
     context: SourceContext, session_id: str, metadata_only: bool
 ) -> Session | None:
-    if not isinstance(session_id, str) or not session_id.startswith(ID_PREFIX):
-        return None  # not ours (owns_session_id says the same), known before any import
     from .ids import owns_session_id
 
     if not owns_session_id(session_id):
@@ -149,8 +147,6 @@ def hermes_sessions_load_session(
 def hermes_sessions_read_messages(
     context: SourceContext, session_id: str, limit: int | None
 ) -> Transcript | None:
-    if not isinstance(session_id, str) or not session_id.startswith(ID_PREFIX):
-        return None  # not ours (owns_session_id says the same), known before any import
     from .ids import owns_session_id
 
     if not owns_session_id(session_id):

@@ -90,8 +90,6 @@ def hermes_sessions_list_rows(context: SourceContext, request: ListRequest) -> S
 def hermes_sessions_load_session(
     context: SourceContext, session_id: str, metadata_only: bool
 ) -> Session | None:
-    if not isinstance(session_id, str) or not session_id.startswith(ID_PREFIX):
-        return None  # not ours (load_by_machine says the same), known before any import
     from hermes_sessions_core.source_roots import load_by_machine
 
     from .cache import cache_for
@@ -114,8 +112,6 @@ def hermes_sessions_load_session(
 def hermes_sessions_read_messages(
     context: SourceContext, session_id: str, limit: int | None
 ) -> Transcript | None:
-    if not isinstance(session_id, str) or not session_id.startswith(ID_PREFIX):
-        return None  # not ours (load_by_machine says the same), known before any import
     from hermes_sessions_core.source_roots import load_by_machine
 
     from .cache import cache_for

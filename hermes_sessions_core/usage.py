@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping
 
 __all__ = [
     "USAGE_KEY", "TOKEN_FIELDS", "UsageTally", "merge_records", "usage_day", "usage_records_of",
+    "add_usage_records",
 ]
 
 #: The row key holding a list of per-(day, model) records (see :meth:`UsageTally.records`).
@@ -149,6 +150,15 @@ def usage_records_of(row: Mapping[str, Any]) -> list[dict[str, Any]]:
         else row.get("estimated_cost"),
     )
     return tally.records()
+
+
+def add_usage_records(row: dict[str, Any], records: Iterable[Mapping[str, Any]]) -> None:
+    """Add usage recorded for this session elsewhere (its subagents' transcripts) to the row's
+    ``usage`` list. The row's own usage stays whole: its list, or, when it had none, the one
+    entry its totals make (see :func:`usage_records_of`), so adding never hides its tokens."""
+    extra = [dict(record) for record in records]
+    if extra:
+        row[USAGE_KEY] = [*usage_records_of(row), *extra]
 
 
 def merge_records(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -37,13 +37,15 @@ from .progress import source_progress_bars
 __all__ = ["usage_command", "UsageKey"]
 
 #: Every source lists all of its sessions for a usage count, not the sidebar's newest few,
-#: with exact counts rather than the estimates a quick listing may start from.
+#: with exact counts rather than the estimates a quick listing may start from, and with what
+#: subagents spent on each session's behalf.
 _WHOLE_HISTORY: dict[str, dict[str, Any]] = {
     "agent_state_db": {"limit": 1_000_000},
     "claude_code": {"max_files": 1_000_000, "remote_max_files": 1_000_000,
-                    "count_scan_bytes": 1 << 40},
+                    "count_scan_bytes": 1 << 40, "subagent_usage": True},
     "codex": {"max_files": 1_000_000, "count_scan_bytes": 1 << 40},
-    "gemini_cli": {"max_files": 1_000_000, "exact_scan_bytes": 1 << 40},
+    "gemini_cli": {"max_files": 1_000_000, "exact_scan_bytes": 1 << 40,
+                   "subagent_usage": True},
     "opencode": {"max_sessions": 1_000_000},
 }
 #: Token fields and their (short: the table must fit 80 columns) terminal headers.

@@ -123,12 +123,15 @@ def _agent_hand_count() -> dict[str, float]:
 
 
 def _claude_responses() -> dict[tuple[str, str], tuple[str, dict]]:
-    """The last line's (timestamp, usage) of each (message id, request id) of the main
-    conversations (S4.14: neither sidechain lines nor subagent files count towards a row)."""
+    """The last line's (timestamp, usage) of each (message id, request id): the main
+    conversations' responses (S4.14: not their inline sidechain lines) and every response of
+    the subagent transcripts (2.0.x ``agent-*.jsonl``, 2.1.x ``<session>/subagents/``)."""
     last: dict[tuple[str, str], tuple[str, dict]] = {}
-    for path in CLAUDE.glob("*/*.jsonl"):
-        if path.name.startswith("agent-"):
-            continue
+    agents = [*CLAUDE.glob("*/agent-*.jsonl"), *CLAUDE.glob("*/*/subagents/agent-*.jsonl")]
+    assert len(agents) == 7  # the fixtures' subagents: each is linked to its parent
+    sessions = [path for path in CLAUDE.glob("*/*.jsonl") if not path.name.startswith("agent-")]
+    for path in [*sessions, *agents]:
+        subagent = path.name.startswith("agent-")
         for line in path.read_bytes().splitlines():
             try:
                 record = json.loads(line)
@@ -137,7 +140,9 @@ def _claude_responses() -> dict[tuple[str, str], tuple[str, dict]]:
             message = record.get("message") if isinstance(record, dict) else None
             if not isinstance(message, dict) or not isinstance(message.get("usage"), dict):
                 continue
-            if message.get("model") == "<synthetic>" or record.get("isSidechain"):
+            if message.get("model") == "<synthetic>" or (
+                record.get("isSidechain") and not subagent
+            ):
                 continue
             key = (str(message.get("id")), str(record.get("requestId")))
             last[key] = (record["timestamp"], message["usage"])
@@ -319,9 +324,12 @@ def test_reading_every_transcript_whole_reports_its_progress(agents_home):
         after = store.context().state
     finally:
         store.close()
-    files = {"claude_code": len([path for path in (agents_home / ".claude" / "projects").glob(
-                 "*/*.jsonl") if not path.name.startswith("agent-")]),  # subagents: no rows
+    projects = agents_home / ".claude" / "projects"
+    files = {"claude_code": len([path for path in projects.glob("*/*.jsonl")
+                                 if not path.name.startswith("agent-")]),  # subagents: no rows
              "codex": len(list((agents_home / ".codex").rglob("rollout-*.jsonl")))}
+    # ... but each subagent transcript is read whole for its usage, one more step each
+    subagents = {"claude_code": len(list(projects.rglob("agent-*.jsonl"))), "codex": 0}
     assert {"claude_code", "codex", "gemini_cli"} <= set(reports)
     for source, seen in reports.items():
         dones = [done for done, _ in seen]
@@ -329,7 +337,7 @@ def test_reading_every_transcript_whole_reports_its_progress(agents_home):
         assert seen[-1][0] == seen[-1][1] > 0, source  # ends complete
     for source, count in files.items():
         # each file summarised, then each one the quick pass only estimated read whole
-        assert count <= reports[source][-1][1] <= 2 * count, source
+        assert count <= reports[source][-1][1] <= 2 * count + subagents[source], source
     assert any(name == "codex" for name, _row in rows)
     assert not any(callable(value) for value in after.values())  # the callback is gone
 

@@ -58,6 +58,27 @@ def test_subagent_chats_are_linked_and_never_listed(gemini_home, cache):
     assert [a["agent_id"] for a in rows[PARENT]["subagents"]] == ["agent-one", "agent-two"]
 
 
+def test_what_sub_agents_spent_joins_the_parent_row_when_asked(gemini_home, cache):
+    """Sub-agents are no rows, so ``hermes-sessions usage`` (``subagent_usage``) counts their
+    recorded tokens on the parent's usage entries; the parent's own totals stay its own, and
+    a sidebar listing, which never asks, reads no sub-agent chat."""
+    from hermes_sessions_core.usage import merge_records, usage_records_of
+
+    gemini_home.jsonl(PARENT, [user("u1", "delegate it"), gemini("g1", "on it")])
+    gemini_home.subagent(PARENT, "agent-one")
+    gemini_home.subagent(PARENT, "agent-two")
+    (plain,) = list_gemini_rows([gemini_home.root], cache=cache).rows
+    (asked,) = list_gemini_rows([gemini_home.root], cache=cache, subagent_usage=True).rows
+    assert merge_records(usage_records_of(plain))["messages"] == 1
+    total = merge_records(usage_records_of(asked))
+    # each chat's one answer: 100 input of which 40 cached, 10 output, 5 thoughts
+    assert (total["messages"], total["output_tokens"], total["cache_read_tokens"]) == (3, 30, 120)
+    for name in ("input_tokens", "output_tokens", "cache_read_input_tokens"):
+        assert asked[name] == plain[name], name
+    (again,) = list_gemini_rows([gemini_home.root], cache=cache).rows
+    assert usage_records_of(again) == usage_records_of(plain)  # the cached row is not reused
+
+
 def test_subagent_kind_chat_without_a_parent_is_not_listed(gemini_home, cache):
     """A session-* chat whose record says kind: subagent names no parent: left out."""
     gemini_home.jsonl(PARENT, [user("u1", "main")])

@@ -31,7 +31,7 @@ _EDGE_BYTES = 64
 MAX_LINE_BYTES = 10 * 1024 * 1024
 _NO_DIVIDER, _OPEN_DIVIDER, _SUMMARISED_DIVIDER = 0, 1, 2
 # Kinds compared on every line; a module name is found faster than an Enum attribute (< 3.12).
-_ASSISTANT = RecordKind.ASSISTANT
+_ASSISTANT, _SIDECHAIN = RecordKind.ASSISTANT, RecordKind.SIDECHAIN
 _PROMPT, _COMMAND = RecordKind.PROMPT, RecordKind.COMMAND
 
 
@@ -120,9 +120,11 @@ class MessageCounter:
     tests compare on every fixture and at every line boundary.
     """
 
-    __slots__ = ("_divider", "_open", "messages", "tally", "users")
+    __slots__ = ("_divider", "_open", "messages", "sidechains", "tally", "users")
 
-    def __init__(self, state: CountState | None = None) -> None:
+    def __init__(self, state: CountState | None = None, *, sidechains: bool = False) -> None:
+        #: Also tally sidechain responses: a subagent's transcript is nothing but sidechain.
+        self.sidechains = sidechains
         self.messages = state.base_messages if state else 0
         self.users = state.base_users if state else 0
         self._open: dict[str, bool] = dict(state.open_responses) if state else {}
@@ -140,6 +142,9 @@ class MessageCounter:
         if kind is _ASSISTANT:
             self.tally.add(record)
             self._add_assistant(record)
+        elif kind is _SIDECHAIN:
+            if self.sidechains and record.get("type") == "assistant":
+                self.tally.add(record)
         elif kind in USER_CONTENT_KINDS:
             self._add_user_line(found)
         elif kind is RecordKind.COMPACT_SUMMARY:
@@ -209,7 +214,7 @@ def _edge_at(fd: int, offset: int) -> str:
 
 def advance_counts(
     path: str, inode: int, size: int, state: CountState | None, budget: int,
-    max_line_bytes: int = MAX_LINE_BYTES,
+    max_line_bytes: int = MAX_LINE_BYTES, *, sidechains: bool = False,
 ) -> tuple[CountState, int]:
     """Count ``path`` from where ``state`` stopped towards ``size``; returns the new state and
     the bytes read.
@@ -219,7 +224,8 @@ def advance_counts(
     belong to this file any more. A line longer than ``max_line_bytes`` (the transcript's
     tail window) counts as nothing, as no transcript shows it; a line longer than one read is
     not buffered but read again once its end is known, so an overlong one is never held
-    (issue 13). Raises OSError if the file cannot be read.
+    (issue 13). ``sidechains`` tallies sidechain responses too (a subagent's transcript).
+    Raises OSError if the file cannot be read.
     """
     with open_regular(path) as handle:
         fd = handle.fileno()
@@ -231,7 +237,7 @@ def advance_counts(
             state = None
         if state is not None and state.size == size:
             return state, 0
-        counter = MessageCounter(state)
+        counter = MessageCounter(state, sidechains=sidechains)
         offset = state.offset if state else 0  # a line boundary: where ``pending`` starts
         start = offset
         stop = size if budget <= 0 else min(size, offset + max(budget, 1))
@@ -280,7 +286,7 @@ def advance_counts(
         record = decode_line(fragment) if fragment else None
         if record is None:
             return _with_size(resumable, size), position - start
-        finished = MessageCounter(resumable)
+        finished = MessageCounter(resumable, sidechains=sidechains)
         finished.add(record)
         return _with_totals(resumable, size, finished), position - start
     return _with_size(resumable, None), position - start

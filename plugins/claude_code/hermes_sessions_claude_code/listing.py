@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from hermes_sessions_core.models import Problem, SessionRow, SourceListing
 from hermes_sessions_core.progress_reports import Progress, Steps
+from hermes_sessions_core.usage import add_usage_records
 
 from .cache import NOT_A_SESSION, SummaryCache, default_cache
 from .counts import MAX_LINE_BYTES, CountState, advance_counts, usage_records_of
-from .discovery import TranscriptFile, discover
+from .discovery import SubagentFile, TranscriptFile, discover
 from .parse import parse_transcript
 from .persist import load_state, save_state
 from .rows import row_from_summary
 from .settings import SOURCE_NAME, ClaudeCodeSettings
+from .subagent_usage import usage_of_subagents
 from .subagents import link_subagents
 from .summary import FileSummary
 from .window_scan import summarise_windows
@@ -110,6 +112,18 @@ def with_exact_counts(
     return exact, used
 
 
+def _row(
+    summary: FileSummary, agents: Sequence[SubagentFile], settings: ClaudeCodeSettings,
+    cache: SummaryCache, steps: Steps,
+) -> dict[str, Any]:
+    row = row_from_summary(summary, agents)
+    if settings.subagent_usage and agents:
+        add_usage_records(
+            row, usage_of_subagents(agents, cache, settings.max_file_bytes, steps.step)
+        )
+    return row
+
+
 def list_claude_code_rows(
     roots: Iterable[str | os.PathLike[str]],
     *,
@@ -171,11 +185,15 @@ def list_claude_code_rows(
     summaries.sort(key=lambda pair: (-(pair[1].last_at or 0.0), pair[1].session_id))
     if limit is not None and limit >= 0:
         summaries = summaries[:limit]
+    if settings.subagent_usage:
+        steps.add(sum(len(linked.get(file.path, ())) for file, _ in summaries))
     rows = tuple(
-        SessionRow.adopt(row_from_summary(summary, linked.get(file.path, ())))
+        SessionRow.adopt(_row(summary, linked.get(file.path, ()), settings, cache, steps))
         for file, summary in summaries
     )
-    cache.forget_missing(found.roots, found.paths())
+    present = found.paths()
+    present.update(agent.path for agents in linked.values() for agent in agents)
+    cache.forget_missing(found.roots, present)
     if state_file is not None and learned:
         try:
             agents = (agent for files in found.flat_agents.values() for agent in files)

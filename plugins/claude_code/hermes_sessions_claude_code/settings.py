@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hermes_sessions_core.source_settings import positive_int_settings
+from hermes_sessions_core.source_settings import read_source_settings
 
 # In a module of their own (registering the plugin needs nothing else); imported here so this
 # import path keeps working.
@@ -35,7 +35,10 @@ class ClaudeCodeSettings:
     longer than ``max_file_bytes``, how far before the tail window its start is searched for
     (issue 13); no line longer than ``max_file_bytes`` is ever decoded. ``remote_max_files``:
     how many of a remote root's most recently modified transcripts (subagents included) its
-    mirror keeps (see :mod:`hermes_sessions_core.remote_mirror`).
+    mirror keeps (see :mod:`hermes_sessions_core.remote_mirror`). ``subagent_usage``: read
+    each listed session's subagent transcripts whole and add what they recorded to its
+    ``usage`` entries (see :mod:`.subagent_usage`); off for the sidebar, on for
+    ``hermes-sessions usage``.
     """
 
     max_files: int = 200
@@ -49,8 +52,9 @@ class ClaudeCodeSettings:
     cache_entries: int = 4096
     line_scan_bytes: int = 64 * 1024 * 1024
     remote_max_files: int = 1000
+    subagent_usage: bool = False
 
     @classmethod
     def from_context(cls, context: SourceContext | None, **overrides: Any) -> ClaudeCodeSettings:
         """Defaults, then the store's settings, then explicit ``overrides``; bad values ignored."""
-        return positive_int_settings(cls, SOURCE_NAME, context, overrides)
+        return read_source_settings(cls, SOURCE_NAME, context, overrides)

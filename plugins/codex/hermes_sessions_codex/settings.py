@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hermes_sessions_core.source_settings import positive_int_settings
+from hermes_sessions_core.source_settings import read_source_settings
 
 # In light modules (registering the plugin and listing a machine without Codex need nothing
 # else); imported here so these import paths keep working.
@@ -49,4 +49,4 @@ class CodexSettings:
     @classmethod
     def from_context(cls, context: SourceContext | None, **overrides: Any) -> CodexSettings:
         """Defaults, then the store's settings, then ``overrides``; bad values are ignored."""
-        return positive_int_settings(cls, SOURCE_NAME, context, overrides)
+        return read_source_settings(cls, SOURCE_NAME, context, overrides)

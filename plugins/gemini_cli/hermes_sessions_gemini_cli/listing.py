@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterable
+from typing import Any, Iterable
 
 from hermes_sessions_core.models import Problem, SessionRow, SourceListing
 from hermes_sessions_core.progress_reports import Progress, Steps
+from hermes_sessions_core.usage import add_usage_records
 
 from .cache import NOT_A_SESSION, SourceCache, default_cache
 from .discovery import ChatFile, Discovery, SubagentFile, discover
@@ -32,6 +33,7 @@ from .workspace import workspace_for
 
 __all__ = [
     "list_gemini_rows", "summary_for", "exact_summary", "preferred", "subagents_of", "row_for",
+    "usage_of_subagents",
 ]
 
 _HOOK = "hermes_sessions_list_rows"
@@ -108,21 +110,46 @@ def subagents_of(found: Discovery, file: ChatFile, native_id: str) -> list[Subag
 
 
 def row_for(
-    found: Discovery, file: ChatFile, summary: ChatSummary, cache: SourceCache
+    found: Discovery, file: ChatFile, summary: ChatSummary, cache: SourceCache,
+    subagent_usage: tuple[dict[str, Any], ...] | None = None,
 ) -> SessionRow:
     """The row of one chat: the one built last time while nothing it shows changed, so a warm
-    listing builds no row (rows are ``SessionRow.kept``: no caller can change them)."""
+    listing builds no row (rows are ``SessionRow.kept``: no caller can change them).
+    ``subagent_usage``, when given, joins the row's usage entries (see
+    :func:`usage_of_subagents`)."""
     workspace = workspace_for(summary, file.project_dir, found.project_roots.get(file.project_dir),
                               cache)
     subagents = tuple(subagents_of(found, file, summary.native_id))
     built = cache.rows.get(file.path, file.key)
     if built is not None and built[0] is summary and built[1] == workspace \
-            and built[2] == subagents:
+            and built[2] == subagents and built[4] == subagent_usage:
         row: SessionRow = built[3]
         return row
-    row = SessionRow.kept(row_from_summary(summary, workspace, file.project, subagents))
-    cache.rows.put(file.path, file.key, (summary, workspace, subagents, row))
+    values = row_from_summary(summary, workspace, file.project, subagents)
+    if subagent_usage:
+        add_usage_records(values, subagent_usage)
+    row = SessionRow.kept(values)
+    cache.rows.put(file.path, file.key, (summary, workspace, subagents, row, subagent_usage))
     return row
+
+
+def usage_of_subagents(
+    found: Discovery, file: ChatFile, summary: ChatSummary, settings: GeminiSettings,
+    cache: SourceCache, problems: list[Problem], steps: Steps,
+) -> tuple[dict[str, Any], ...]:
+    """What the chat's sub-agents recorded using: each sub-agent chat parsed whole (cached per
+    file version) for its usage entries. Sub-agents are never rows, and a row's own token
+    totals stay its own, so this is for ``hermes-sessions usage`` (``subagent_usage``)."""
+    records: list[dict[str, Any]] = []
+    for agent in subagents_of(found, file, summary.native_id):
+        chat = ChatFile(agent.path, file.project_dir, agent.mtime_ns, agent.size)
+        spent, problem, _used = summary_for(chat, settings, cache, exact=True)
+        if problem is not None:
+            problems.append(problem)
+        elif spent is not None:
+            records.extend(spent.usage_records())
+        steps.step()
+    return tuple(records)
 
 
 def list_gemini_rows(
@@ -174,6 +201,16 @@ def list_gemini_rows(
                   key=lambda pair: (-(pair[1].last_at or 0.0), pair[1].native_id))
     if limit is not None and limit >= 0:
         kept = kept[:limit]
-    rows = tuple(row_for(found, file, summary, cache) for file, summary in kept)
-    cache.forget_missing(found.roots, found.paths())
+    if settings.subagent_usage:
+        steps.add(sum(len(subagents_of(found, file, summary.native_id)) for file, summary in kept))
+        rows = tuple(
+            row_for(found, file, summary, cache, usage_of_subagents(
+                found, file, summary, settings, cache, problems, steps))
+            for file, summary in kept
+        )
+    else:
+        rows = tuple(row_for(found, file, summary, cache) for file, summary in kept)
+    present = found.paths()
+    present.update(agent.path for agents in found.subagents.values() for agent in agents)
+    cache.forget_missing(found.roots, present)
     return SourceListing(SOURCE_NAME, rows, tuple(problems))

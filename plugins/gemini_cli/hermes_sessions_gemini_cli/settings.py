@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hermes_sessions_core.source_settings import positive_int_settings
+from hermes_sessions_core.source_settings import read_source_settings
 
 # In a module of their own (registering the plugin needs nothing else); imported here so this
 # import path keeps working.
@@ -35,6 +35,8 @@ class GeminiSettings:
     its row stays estimated and ``truncated``, and its transcript is a notice saying so.
     ``max_jsonl_bytes``: a ``.jsonl`` chat larger than this is replayed from its head and its
     last ``max_jsonl_bytes`` only (``truncated``). ``max_line_bytes``: longer lines are skipped.
+    ``subagent_usage``: parse each listed chat's sub-agent chats whole and add what they
+    recorded to its ``usage`` entries; off for the sidebar, on for ``hermes-sessions usage``.
     """
 
     max_files: int = 500
@@ -48,8 +50,9 @@ class GeminiSettings:
     max_messages: int = 1000
     max_content_chars: int = 200_000
     cache_entries: int = 8192
+    subagent_usage: bool = False
 
     @classmethod
     def from_context(cls, context: SourceContext | None, **overrides: Any) -> GeminiSettings:
         """Defaults, then the store's settings, then explicit ``overrides``; bad values ignored."""
-        return positive_int_settings(cls, SOURCE_NAME, context, overrides)
+        return read_source_settings(cls, SOURCE_NAME, context, overrides)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hermes_sessions_core.source_settings import positive_int_settings
+from hermes_sessions_core.source_settings import read_source_settings
 
 # In a module of their own (registering the plugin needs nothing else); imported here so this
 # import path keeps working.
@@ -47,4 +47,4 @@ class OpenCodeSettings:
     @classmethod
     def from_context(cls, context: SourceContext | None, **overrides: Any) -> OpenCodeSettings:
         """Defaults, then the store's settings, then explicit ``overrides``; bad values ignored."""
-        return positive_int_settings(cls, SOURCE_NAME, context, overrides)
+        return read_source_settings(cls, SOURCE_NAME, context, overrides)

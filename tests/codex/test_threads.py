@@ -50,6 +50,86 @@ def test_subagents_are_linked_never_listed(locations: Locations, family: Path) -
     assert (entry["agent_nickname"], entry["agent_role"]) == ("Ada", "explorer")
 
 
+def test_what_a_subagent_spent_joins_its_parent_row(locations: Locations,
+                                                   codex_home: Path) -> None:
+    """A sub-agent is no row, so its recorded usage is counted on its parent's; the parent's
+    own token totals stay its own."""
+    from hermes_sessions_core.usage import merge_records, usage_records_of
+
+    Rollout(PARENT).context().prompt("parent work").tokens((10, 0, 4, 0), (10, 0, 4, 0)) \
+        .answer("spawning").write(codex_home)
+    Rollout(CHILD, source={"subagent": {"thread_spawn": {"parent_thread_id": PARENT}}}) \
+        .context("gpt-5.5-mini").prompt("explore").tokens((30, 20, 6, 1), (30, 20, 6, 1)) \
+        .tokens((70, 20, 9, 1), (40, 0, 3, 0)).answer("found").write(codex_home)
+    rows = {sid: row.to_dict() for sid, row in _harness(locations, codex_home).listed_rows().items()}
+    parent = rows[f"codex_{PARENT}"]
+    assert (parent["input_tokens"], parent["output_tokens"]) == (10, 4)
+    records = usage_records_of(parent)
+    assert {record["model"] for record in records} == {"gpt-5.5", "gpt-5.5-mini"}
+    total = merge_records(records)
+    # the child's two requests: input 30 (20 of it cached) then 40; Codex's input includes
+    # the cached part, our input is the rest
+    assert (total["messages"], total["output_tokens"]) == (3, 4 + 6 + 3)
+    assert (total["input_tokens"], total["cache_read_tokens"]) == (10 + 10 + 40, 20)
+
+
+def _forked(thread: str, copied: Rollout, **meta) -> Rollout:
+    """A fork as Codex writes one: its own session_meta, then the source's records copied."""
+    fork = Rollout(thread, forked_from_id=copied.thread, **meta)
+    fork.lines.extend(copied.lines)
+    fork.clock = copied.clock
+    return fork
+
+
+def _usage(row: dict) -> dict:
+    from hermes_sessions_core.usage import merge_records, usage_records_of
+
+    return merge_records(usage_records_of(row))
+
+
+def test_a_fork_counts_only_its_own_requests(locations: Locations, codex_home: Path) -> None:
+    """The requests a fork copied from its source thread count once, in the source's row;
+    a fork of that fork copies both and counts only its own too."""
+    source = Rollout(PARENT).context().prompt("first").tokens((10, 0, 1, 0), (10, 0, 1, 0)) \
+        .answer("one").prompt("second").tokens((30, 0, 3, 0), (20, 0, 2, 0)).answer("two")
+    source.write(codex_home)
+    fork = _forked(FORK, source).prompt("another way") \
+        .tokens((70, 0, 7, 0), (40, 0, 4, 0)).answer("other")
+    fork.write(codex_home)
+    _forked(OLD, fork).prompt("third way").tokens((150, 0, 15, 0), (80, 0, 8, 0)) \
+        .answer("third").write(codex_home)
+    rows = {sid: row.to_dict() for sid, row in _harness(locations, codex_home).listed_rows().items()}
+    assert _usage(rows[f"codex_{PARENT}"])["input_tokens"] == 30
+    own = rows[f"codex_{FORK}"]
+    assert (_usage(own)["messages"], _usage(own)["input_tokens"]) == (1, 40)
+    assert own["copied_requests"] == 2
+    assert (_usage(rows[f"codex_{OLD}"])["input_tokens"], rows[f"codex_{OLD}"]["copied_requests"]) \
+        == (80, 3)
+    assert sum(_usage(row)["input_tokens"] for row in rows.values()) == 150  # Codex's total
+
+
+def test_a_fork_whose_source_is_gone_counts_whole(locations: Locations,
+                                                  codex_home: Path) -> None:
+    source = Rollout(PARENT).context().prompt("first").tokens((10, 0, 1, 0), (10, 0, 1, 0)) \
+        .answer("one")
+    _forked(FORK, source).prompt("again").tokens((25, 0, 3, 0), (15, 0, 2, 0)).answer("two") \
+        .write(codex_home)
+    (row,) = [row.to_dict() for row in _harness(locations, codex_home).listed_rows().values()]
+    assert (_usage(row)["input_tokens"], row.get("copied_requests")) == (25, None)
+
+
+def test_a_subagent_forked_with_its_parents_context_adds_only_its_own(
+        locations: Locations, codex_home: Path) -> None:
+    parent = Rollout(PARENT).context().prompt("parent work") \
+        .tokens((100, 0, 10, 0), (100, 0, 10, 0)).answer("spawning")
+    parent.write(codex_home)
+    _forked(CHILD, parent, source={"subagent": {"thread_spawn": {"parent_thread_id": PARENT}}}) \
+        .prompt("explore").tokens((130, 0, 12, 0), (30, 0, 2, 0)).answer("found") \
+        .write(codex_home)
+    (row,) = [row.to_dict() for row in _harness(locations, codex_home).listed_rows().values()]
+    assert (_usage(row)["messages"], _usage(row)["input_tokens"]) == (2, 130)
+
+
 def test_a_subagent_opens_by_id_with_its_parent(locations: Locations, family: Path) -> None:
     harness = _harness(locations, family)
     child = harness.call_load(f"codex_{CHILD}")

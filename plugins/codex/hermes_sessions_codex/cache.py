@@ -32,6 +32,8 @@ class CodexCache:
         self.counts: StatCache[Any] = StatCache(max_entries)
         self._paths: dict[str, tuple[str, bool]] = {}
         self._rows: dict[str, tuple[Any, tuple[int, ...], Any]] = {}
+        #: forks' summaries with their own usage only (see :mod:`.forks`)
+        self.forks: dict[str, Any] = {}
         #: How many rollouts the last listing found (an unchanged count skips the forgetting;
         #: a file replaced by another leaves an entry the bounded cache ages out).
         self.files_seen = -1

@@ -20,6 +20,7 @@ from hermes_sessions_core.progress_reports import Progress, Steps
 from .cache import NOT_A_ROLLOUT, CodexCache
 from .counts import CountState, advance_counts, exact_summary
 from .discovery import RolloutFile, discover
+from .forks import forks_without_copies
 from .parse import parse_rollout
 from .rows import row_from_summary
 from .settings import SOURCE_NAME, CodexSettings
@@ -172,7 +173,8 @@ def list_codex_rows(
             summary, used = with_exact_counts(file, summary, cache, budget, settings)
             budget -= used
             pairs[index] = (file, summary)
-    summaries, children = link_children(summary for _, summary in pairs)
+    summaries, children = link_children(
+        forks_without_copies((summary for _, summary in pairs), cache.forks))
     summaries.sort(key=lambda s: (-(s.last_at or 0.0), s.thread_id))
     if limit is not None and limit >= 0:
         summaries = summaries[:limit]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from hermes_sessions_core.read_only_rows import external_source_fields, read_only_row
-from hermes_sessions_core.usage import USAGE_KEY
+from hermes_sessions_core.usage import USAGE_KEY, add_usage_records
 
 from .ids import session_id_for
 from .settings import SOURCE_LABEL, SOURCE_NAME
@@ -79,6 +79,9 @@ def row_from_summary(
         row["parent_session_id"] = session_id_for(parent)
     if meta.forked_from_id is not None:
         row["forked_from_thread_id"] = meta.forked_from_id
+    if summary.copied_requests:
+        # copied with the source thread's records: counted there, not in this row's usage
+        row["copied_requests"] = summary.copied_requests
     if meta.is_subagent:
         row["is_subagent"] = True
         row["agent_nickname"] = meta.agent_nickname
@@ -87,4 +90,7 @@ def row_from_summary(
         row["truncated"] = True
     if summary.estimated:
         row["stats_estimated"] = True
+    # What sub-agents spent for this thread: they are never rows, so their usage is counted
+    # here (the row's own token totals stay the thread's own).
+    add_usage_records(row, (record for child in subagents for record in child.usage_records()))
     return row

@@ -11,6 +11,7 @@ from .discovery import RolloutFile
 from .meta import ThreadMeta
 from .replay import Replay
 from .text import title_from
+from .tokens import Request
 
 __all__ = ["RolloutSummary", "NotARollout", "summary_from_replay", "DEFAULT_TITLE"]
 
@@ -25,7 +26,10 @@ class NotARollout(ValueError):
 class RolloutSummary:
     """One rollout's row facts. ``estimated``: counts and usage come from a head and tail
     window (made exact by a later listing); ``truncated``: the file is over the size cap and
-    only its head and tail were read."""
+    only its head and tail were read. ``request_digests``: each counted request's cumulative
+    total, digested, in order; a fork also keeps its ``requests`` whole, so the ones copied
+    from its source thread can be left out of its usage (``copied_requests``, see
+    :mod:`.forks`)."""
 
     path: str
     thread_id: str
@@ -44,6 +48,9 @@ class RolloutSummary:
     bad_lines: int = 0
     estimated: bool = False
     truncated: bool = False
+    request_digests: tuple[int, ...] = ()
+    requests: tuple[Request, ...] = ()
+    copied_requests: int = 0
 
     def usage_records(self) -> list[dict[str, Any]]:
         """Fresh usage records (``row["usage"]``), one per (day, model)."""
@@ -63,6 +70,7 @@ def summary_from_replay(
     if title is None and isinstance(first, str):
         title = title_from(first)
     records = usage if usage is not None else replay.tokens.tally.records()
+    requests = replay.tokens.requests if usage is None else []  # a window's are partial
     started = to_epoch(meta.started_at) if meta.started_at else None
     first_at = started if started is not None else replay.first_at
     last_at = replay.last_at if replay.last_at is not None else first_at
@@ -78,4 +86,6 @@ def summary_from_replay(
         totals=tuple(replay.tokens.totals().items()),
         usage=tuple(tuple(record.items()) for record in records),
         bad_lines=replay.bad_lines, estimated=estimated, truncated=truncated,
+        request_digests=tuple(request[0] for request in requests),
+        requests=tuple(requests) if meta.forked_from_id is not None else (),
     )

@@ -10,6 +10,11 @@ Codex's ``input_tokens`` INCLUDES ``cached_input_tokens`` (the OpenAI usage shap
 rows use, so totals add up across sources. ``reasoning_tokens`` is
 ``reasoning_output_tokens``, which OpenAI counts inside ``output_tokens`` (it is the part of
 the output spent reasoning, not more output). Codex records no cost: cost stays None.
+
+A fork (Codex's backtrack, or a sub-agent spawned with its parent's context) starts with a
+copy of its source thread's records, ``token_count`` events included, so each request is also
+kept in order with a digest of its cumulative total: the copied ones are the fork's first
+requests whose digests run equal to its source's (see :mod:`.forks`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ from typing import Any
 
 from hermes_sessions_core.usage import UsageTally
 
-__all__ = ["TokenTracker", "usage_values"]
+__all__ = ["TokenTracker", "Request", "usage_values"]
+
+#: One counted request: (digest of the cumulative total, time, model, input (uncached),
+#: output, cache read, reasoning).
+Request = tuple[int, "float | None", "str | None", int, int, int, int]
 
 _FIELDS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens",
            "total_tokens")
@@ -44,6 +53,7 @@ class TokenTracker:
     def __init__(self) -> None:
         self.tally = UsageTally()
         self.total: tuple[int, int, int, int, int] | None = None
+        self.requests: list[Request] = []
 
     def add(self, payload: dict[str, Any], at: float | None, model: str | None) -> None:
         info = payload.get("info")
@@ -59,11 +69,13 @@ class TokenTracker:
         assert last is not None
         self.total = total
         given, cached, output, reasoning, _ = last
+        counts = (max(0, given - cached), output, cached, reasoning)
         self.tally.add(
             f"total:{total[4]}:{total[0]}:{total[2]}", at, model,
-            input_tokens=max(0, given - cached), output_tokens=output,
+            input_tokens=counts[0], output_tokens=output,
             cache_read_tokens=cached, reasoning_tokens=reasoning,
         )
+        self.requests.append((hash(total), at, model, *counts))
 
     def totals(self) -> dict[str, int]:
         """Row totals from the last cumulative report (zeros when Codex recorded none)."""

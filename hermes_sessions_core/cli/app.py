@@ -27,7 +27,10 @@ __all__ = [
 
 app = typer.Typer(
     name="hermes-sessions",
-    help="Browse Hermes sessions from every source: Web UI, agent state.db, Claude Code, plugins.",
+    help=(
+        "Browse Hermes sessions from every source: the Web UI, the agent's state.db, Claude "
+        "Code, Codex, Gemini CLI, OpenCode and plugins, on this machine and others."
+    ),
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
@@ -63,7 +66,7 @@ def _options(
         False, "--verbose", "-v", help="Also print the library's log, with tracebacks."
     ),
 ) -> None:
-    """Browse Hermes sessions from every source: Web UI, agent state.db, Claude Code, plugins."""
+    """The options every command takes (the app's help text is the Typer's ``help``)."""
     # A console reads the terminal's width (and $COLUMNS) when it is built: each command gets
     # its own, so one invoking the app again (a host, a test runner) sees its own terminal.
     out.cache_clear()

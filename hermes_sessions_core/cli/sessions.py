@@ -350,21 +350,38 @@ def show_command(
         if key.endswith("_at"):
             value = when(value)
         out().print(f"  {key}: {safe(value)}", highlight=False)
-    import json
+    from ..export.parts import entries_of
 
     shown = transcript[-messages:] if messages else []
     if len(transcript) > len(shown):
         out().print(f"  … {len(transcript) - len(shown)} earlier messages (--messages N)")
-    for message in shown:
-        if not isinstance(message, dict):
-            continue
-        content = message.get("content")
-        if not isinstance(content, str):
-            content = json.dumps(content, ensure_ascii=False, default=str)
-        out().print(
-            f"[bold]{safe(message.get('role', '?'))}[/bold]: {safe(content[:2000])}",
-            highlight=False,
-        )
+    for entry in entries_of(shown):
+        text = " ".join(filter(None, (_part_text(part) for part in entry.parts)))
+        out().print(f"[bold]{safe(entry.role)}[/bold]: {safe(text[:2000])}", highlight=False)
+
+
+def _part_text(part: Any) -> str:
+    """One part of a message as the text view shows it: text and tool output as written,
+    what cannot be printed (images, files, calls) named in brackets, thinking left to
+    ``export``."""
+    from ..export import parts
+
+    if isinstance(part, parts.ToolResult) and part.language == "json":
+        import json
+
+        try:  # one line, as the tool wrote it: the export indents it for reading
+            return json.dumps(json.loads(part.text), ensure_ascii=False)
+        except (ValueError, RecursionError):
+            return part.text
+    if isinstance(part, (parts.Text, parts.ToolResult, parts.Other)):
+        return part.text
+    if isinstance(part, parts.Image):
+        return f"[image: {part.media_type}]" if part.media_type else "[image]"
+    if isinstance(part, parts.ToolCall):
+        return f"[calls {part.name}]"
+    if isinstance(part, parts.Attachment):
+        return f"[file: {part.name}]"
+    return ""  # thinking: `export` shows it, folded
 
 
 def stored_session_or_exit(

@@ -92,6 +92,34 @@ def test_show_prints_metadata_and_transcript(home):
     assert data["session"]["message_count"] == 2 and len(data["messages"]) == 2
 
 
+def test_show_prints_parts_as_text_and_names_what_it_cannot_print(tmp_path, monkeypatch):
+    """A message of content parts reads as its text, not as JSON; images, files and tool
+    calls are named in brackets; a JSON tool result is one line; thinking is left out."""
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path / "hermes"))
+    store = SessionStore(Locations.from_environment(claude_projects_dir=tmp_path / "none"),
+                         plugin_manager=make_plugin_manager(builtins=["json_fs"], entry_points=False))
+    store.save(Session(session_id="partsparts01", title="Parts", messages=[
+        {"role": "user", "timestamp": 1.7e9, "content": [
+            {"type": "text", "text": "what is in this picture?"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]},
+        {"role": "assistant", "timestamp": 1.7e9 + 1, "content": "Let me look.",
+         "reasoning": "secret musing",
+         "tool_calls": [{"id": "c1", "type": "function",
+                         "function": {"name": "describe_image", "arguments": "{}"}}]},
+        {"role": "tool", "timestamp": 1.7e9 + 2, "tool_call_id": "c1",
+         "content": '{\n  "label": "a cat"\n}'},
+    ]))
+    store.close()
+    registry.forget_all()
+    shown = run("show", "partsparts01")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert "user: what is in this picture? [image: image/png]" in lines
+    assert "assistant: Let me look. [calls describe_image]" in lines
+    assert 'tool: {"label": "a cat"}' in lines
+    assert "secret musing" not in shown.stdout and '"type"' not in shown.stdout
+
+
 @pytest.mark.parametrize("session_id", ["nope00000000", "../etc/passwd"])
 def test_show_unknown_id_fails_clearly(home, session_id):
     result = run("show", session_id)

@@ -347,6 +347,8 @@ def show_command(
     for key in ("source_label", "model", "workspace", "profile", "message_count", "created_at",
                 "last_message_at"):
         value = row.get(key)
+        if value is None:
+            continue  # not recorded (an external session has no profile: it shows in all)
         if key.endswith("_at"):
             value = when(value)
         out().print(f"  {key}: {safe(value)}", highlight=False)

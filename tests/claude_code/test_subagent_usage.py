@@ -120,3 +120,26 @@ def test_a_subagent_response_without_a_time_still_counts(projects: Path, cache) 
     untimed = [record for record in records if record["model"] is None]
     assert len(untimed) == 1 and untimed[0]["messages"] == 1
     assert untimed[0]["output_tokens"] == 7 + sum(u["output_tokens"] for u in spent.values())
+
+
+def test_an_unreadable_subagent_transcript_is_a_problem(projects: Path, cache,
+                                                       monkeypatch) -> None:
+    """Its spending would be missing from the totals: the listing says so, and the rest of
+    the row's usage stands. (Refused by the OS: file modes do not bind root, so the refusal
+    is made where the file is opened.)"""
+    agents = sorted((projects / SUBAGENTS_DIR[: -len(".jsonl")] / "subagents").glob("*.jsonl"))
+    real = counts_module.advance_counts
+
+    def refusing(path, *args, **kwargs):
+        if path == str(agents[0]):
+            raise PermissionError(13, "Permission denied", path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr("hermes_sessions_claude_code.subagent_usage.advance_counts", refusing)
+    listing = list_claude_code_rows([projects], cache=cache, subagent_usage=True)
+    assert [(problem.path, problem.error_type) for problem in listing.problems] == [
+        (str(agents[0]), "PermissionError")]
+    spent = _responses(agents[1:])
+    own = usage_records_of(row_for(list_claude_code_rows([projects]), "0ccf1a04"))
+    assert merge_records(usage_records_of(row_for(listing, "0ccf1a04")))["messages"] == (
+        merge_records(own)["messages"] + len(spent))

@@ -114,13 +114,12 @@ def with_exact_counts(
 
 def _row(
     summary: FileSummary, agents: Sequence[SubagentFile], settings: ClaudeCodeSettings,
-    cache: SummaryCache, steps: Steps,
+    cache: SummaryCache, steps: Steps, problems: list[Problem],
 ) -> dict[str, Any]:
     row = row_from_summary(summary, agents)
     if settings.subagent_usage and agents:
-        add_usage_records(
-            row, usage_of_subagents(agents, cache, settings.max_file_bytes, steps.step)
-        )
+        add_usage_records(row, usage_of_subagents(
+            agents, cache, settings.max_file_bytes, problems, steps.step))
     return row
 
 
@@ -188,7 +187,8 @@ def list_claude_code_rows(
     if settings.subagent_usage:
         steps.add(sum(len(linked.get(file.path, ())) for file, _ in summaries))
     rows = tuple(
-        SessionRow.adopt(_row(summary, linked.get(file.path, ()), settings, cache, steps))
+        SessionRow.adopt(
+            _row(summary, linked.get(file.path, ()), settings, cache, steps, problems))
         for file, summary in summaries
     )
     present = found.paths()

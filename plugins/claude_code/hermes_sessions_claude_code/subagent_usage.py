@@ -11,16 +11,20 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from hermes_sessions_core.models import Problem
 from hermes_sessions_core.usage import UsageTally
 
 from .cache import SummaryCache
 from .counts import advance_counts, usage_records_of
 from .discovery import SubagentFile
+from .settings import SOURCE_NAME
 
 __all__ = ["usage_of_subagents"]
 
 
-def _usage_of(agent: SubagentFile, cache: SummaryCache, max_line_bytes: int) -> tuple[Any, ...]:
+def _usage_of(
+    agent: SubagentFile, cache: SummaryCache, max_line_bytes: int, problems: list[Problem]
+) -> tuple[Any, ...]:
     key = (agent.mtime_ns, agent.size)
     known: tuple[Any, ...] | None = cache.agent_usage.get(agent.path, key)
     if known is not None:
@@ -30,8 +34,12 @@ def _usage_of(agent: SubagentFile, cache: SummaryCache, max_line_bytes: int) -> 
         state, _read = advance_counts(
             agent.path, 0, agent.size, None, 0, max_line_bytes, sidechains=True
         )
-    except OSError:
-        return ()  # vanished or unreadable: it recorded nothing we can read
+    except FileNotFoundError:
+        return ()  # Claude Code removed it since the scan: a race, not damage
+    except OSError as error:  # its usage is missing from the totals: say so
+        problems.append(Problem.from_exception(
+            SOURCE_NAME, "hermes_sessions_list_rows", error, path=agent.path))
+        return ()
     records = usage_records_of(state)
     if not records and any(state.tokens):
         # A response without a time: the transcript's totals are one entry, on the day the
@@ -47,13 +55,15 @@ def _usage_of(agent: SubagentFile, cache: SummaryCache, max_line_bytes: int) -> 
 
 def usage_of_subagents(
     agents: Sequence[SubagentFile], cache: SummaryCache, max_line_bytes: int,
-    each: Callable[[], None] | None = None,
+    problems: list[Problem], each: Callable[[], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Usage records (per day and model) of every response in these subagent transcripts;
-    ``each()`` is called as each transcript is done (a progress bar's step)."""
+    a transcript that cannot be read is a problem; ``each()`` is called as each transcript
+    is done (a progress bar's step)."""
     records: list[dict[str, Any]] = []
     for agent in agents:
-        records.extend(dict(record) for record in _usage_of(agent, cache, max_line_bytes))
+        records.extend(
+            dict(record) for record in _usage_of(agent, cache, max_line_bytes, problems))
         if each is not None:
             each()
     return records

@@ -10,7 +10,7 @@ from hermes_sessions_claude_code import list_claude_code_rows
 
 from hermes_sessions_core.usage import merge_records, usage_records_of
 
-from .conftest import SUBAGENTS_DIR, row_for
+from .conftest import INLINE, SUBAGENTS_DIR, row_for
 
 
 def _responses(paths: list[Path]) -> dict[tuple[str, str], dict]:
@@ -55,6 +55,28 @@ def test_flat_subagents_of_the_2_0_layout_count_too(projects: Path, cache) -> No
     spent = _responses(sorted((projects / "-tmp-private").glob("agent-*.jsonl")))
     own = usage_records_of(row_for(list_claude_code_rows([projects]), "4c2ddfdc"))
     assert _summed(usage_records_of(row), "messages") == _summed(own, "messages") + len(spent)
+
+
+def test_inline_sidechain_turns_of_1_0_count_as_subagents(projects: Path, cache) -> None:
+    """A 1.0.x transcript keeps its subagents' turns inline (isSidechain): they are not the
+    row's tokens (S4.14), and they join its usage entries when asked, each response once."""
+    plain = row_for(list_claude_code_rows([projects], cache=cache), "5c0375b4")
+    asked = row_for(list_claude_code_rows([projects], cache=cache, subagent_usage=True),
+                    "5c0375b4")
+    lines = [json.loads(line) for line in (projects / INLINE).read_bytes().splitlines()]
+    sidechain = {}
+    for record in lines:
+        message = record.get("message")
+        if record.get("isSidechain") and record.get("type") == "assistant" and isinstance(
+                message, dict) and isinstance(message.get("usage"), dict):
+            sidechain[message["id"]] = message["usage"]
+    assert sidechain and plain["inline_subagent_count"] == 2
+    own, with_agents = merge_records(usage_records_of(plain)), merge_records(
+        usage_records_of(asked))
+    assert with_agents["messages"] == own["messages"] + len(sidechain)
+    assert with_agents["output_tokens"] == own["output_tokens"] + sum(
+        usage["output_tokens"] for usage in sidechain.values())
+    assert asked["output_tokens"] == plain["output_tokens"]
 
 
 def test_a_parent_without_its_own_entries_keeps_its_totals(projects: Path, cache) -> None:

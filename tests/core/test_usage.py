@@ -123,15 +123,14 @@ def _agent_hand_count() -> dict[str, float]:
 
 
 def _claude_responses() -> dict[tuple[str, str], tuple[str, dict]]:
-    """The last line's (timestamp, usage) of each (message id, request id): the main
-    conversations' responses (S4.14: not their inline sidechain lines) and every response of
-    the subagent transcripts (2.0.x ``agent-*.jsonl``, 2.1.x ``<session>/subagents/``)."""
+    """The last line's (timestamp, usage) of each (message id, request id) of every response
+    recorded: the conversations' own, their inline sidechain turns (1.0.x) and the subagent
+    transcripts' (2.0.x ``agent-*.jsonl``, 2.1.x ``<session>/subagents/``)."""
     last: dict[tuple[str, str], tuple[str, dict]] = {}
     agents = [*CLAUDE.glob("*/agent-*.jsonl"), *CLAUDE.glob("*/*/subagents/agent-*.jsonl")]
     assert len(agents) == 7  # the fixtures' subagents: each is linked to its parent
     sessions = [path for path in CLAUDE.glob("*/*.jsonl") if not path.name.startswith("agent-")]
     for path in [*sessions, *agents]:
-        subagent = path.name.startswith("agent-")
         for line in path.read_bytes().splitlines():
             try:
                 record = json.loads(line)
@@ -140,9 +139,7 @@ def _claude_responses() -> dict[tuple[str, str], tuple[str, dict]]:
             message = record.get("message") if isinstance(record, dict) else None
             if not isinstance(message, dict) or not isinstance(message.get("usage"), dict):
                 continue
-            if message.get("model") == "<synthetic>" or (
-                record.get("isSidechain") and not subagent
-            ):
+            if message.get("model") == "<synthetic>":
                 continue
             key = (str(message.get("id")), str(record.get("requestId")))
             last[key] = (record["timestamp"], message["usage"])

@@ -30,8 +30,8 @@ class SummaryCache:
         self.agent_parents: StatCache[str] = StatCache(max_entries)
         # Exact running counts (CountState) by path; they outlive file versions (append-only).
         self.counts: StatCache[Any] = StatCache(max_entries)
-        # Usage records of a subagent transcript version (see :mod:`.subagent_usage`).
-        self.agent_usage: StatCache[Any] = StatCache(max_entries)
+        # Usage records of a file version's subagent responses (see :mod:`.subagent_usage`).
+        self.subagent_usage: StatCache[Any] = StatCache(max_entries)
         self.loaded_state_files: set[str] = set()
         self._paths: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -51,7 +51,7 @@ class SummaryCache:
         self.summaries.forget_missing(roots, present)
         self.agent_parents.forget_missing(roots, present)
         self.counts.forget_missing(roots, present)
-        self.agent_usage.forget_missing(roots, present)
+        self.subagent_usage.forget_missing(roots, present)
         with self._lock:
             prefixes = tuple(root.rstrip("/") + "/" for root in roots)
             stale = [
@@ -65,7 +65,7 @@ class SummaryCache:
         self.summaries.clear()
         self.agent_parents.clear()
         self.counts.clear()
-        self.agent_usage.clear()
+        self.subagent_usage.clear()
         self.loaded_state_files.clear()
         with self._lock:
             self._paths.clear()

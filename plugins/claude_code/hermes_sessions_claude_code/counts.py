@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from .classify import USER_CONTENT_KINDS, Classified, RecordKind, assistant_shows, classify
 from .legacy import typed_records
@@ -33,6 +33,10 @@ _NO_DIVIDER, _OPEN_DIVIDER, _SUMMARISED_DIVIDER = 0, 1, 2
 # Kinds compared on every line; a module name is found faster than an Enum attribute (< 3.12).
 _ASSISTANT, _SIDECHAIN = RecordKind.ASSISTANT, RecordKind.SIDECHAIN
 _PROMPT, _COMMAND = RecordKind.PROMPT, RecordKind.COMMAND
+#: Whose responses a count tallies: the conversation's ``own`` (S4.14, the row's tokens),
+#: ``all`` (a subagent's transcript, every line of it its own), or only the ``sidechain``
+#: turns a 1.0.x transcript holds inline (its subagents').
+Responses = Literal["own", "all", "sidechain"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +124,11 @@ class MessageCounter:
     tests compare on every fixture and at every line boundary.
     """
 
-    __slots__ = ("_divider", "_open", "messages", "sidechains", "tally", "users")
+    __slots__ = ("_divider", "_open", "messages", "responses", "tally", "users")
 
-    def __init__(self, state: CountState | None = None, *, sidechains: bool = False) -> None:
-        #: Also tally sidechain responses: a subagent's transcript is nothing but sidechain.
-        self.sidechains = sidechains
+    def __init__(self, state: CountState | None = None, *, responses: Responses = "own") -> None:
+        #: Whose responses the tally counts (see :data:`Responses`).
+        self.responses = responses
         self.messages = state.base_messages if state else 0
         self.users = state.base_users if state else 0
         self._open: dict[str, bool] = dict(state.open_responses) if state else {}
@@ -140,10 +144,11 @@ class MessageCounter:
         found = classify(record)
         kind = found.kind
         if kind is _ASSISTANT:
-            self.tally.add(record)
+            if self.responses != "sidechain":
+                self.tally.add(record)
             self._add_assistant(record)
         elif kind is _SIDECHAIN:
-            if self.sidechains and record.get("type") == "assistant":
+            if self.responses != "own" and record.get("type") == "assistant":
                 self.tally.add(record)
         elif kind in USER_CONTENT_KINDS:
             self._add_user_line(found)
@@ -214,7 +219,7 @@ def _edge_at(fd: int, offset: int) -> str:
 
 def advance_counts(
     path: str, inode: int, size: int, state: CountState | None, budget: int,
-    max_line_bytes: int = MAX_LINE_BYTES, *, sidechains: bool = False,
+    max_line_bytes: int = MAX_LINE_BYTES, *, responses: Responses = "own",
 ) -> tuple[CountState, int]:
     """Count ``path`` from where ``state`` stopped towards ``size``; returns the new state and
     the bytes read.
@@ -224,7 +229,7 @@ def advance_counts(
     belong to this file any more. A line longer than ``max_line_bytes`` (the transcript's
     tail window) counts as nothing, as no transcript shows it; a line longer than one read is
     not buffered but read again once its end is known, so an overlong one is never held
-    (issue 13). ``sidechains`` tallies sidechain responses too (a subagent's transcript).
+    (issue 13). ``responses`` says whose responses the usage tally counts.
     Raises OSError if the file cannot be read.
     """
     with open_regular(path) as handle:
@@ -237,7 +242,7 @@ def advance_counts(
             state = None
         if state is not None and state.size == size:
             return state, 0
-        counter = MessageCounter(state, sidechains=sidechains)
+        counter = MessageCounter(state, responses=responses)
         offset = state.offset if state else 0  # a line boundary: where ``pending`` starts
         start = offset
         stop = size if budget <= 0 else min(size, offset + max(budget, 1))
@@ -286,7 +291,7 @@ def advance_counts(
         record = decode_line(fragment) if fragment else None
         if record is None:
             return _with_size(resumable, size), position - start
-        finished = MessageCounter(resumable, sidechains=sidechains)
+        finished = MessageCounter(resumable, responses=responses)
         finished.add(record)
         return _with_totals(resumable, size, finished), position - start
     return _with_size(resumable, None), position - start

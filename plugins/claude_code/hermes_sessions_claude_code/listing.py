@@ -113,13 +113,14 @@ def with_exact_counts(
 
 
 def _row(
-    summary: FileSummary, agents: Sequence[SubagentFile], settings: ClaudeCodeSettings,
-    cache: SummaryCache, steps: Steps, problems: list[Problem],
+    file: TranscriptFile, summary: FileSummary, agents: Sequence[SubagentFile],
+    settings: ClaudeCodeSettings, cache: SummaryCache, steps: Steps, problems: list[Problem],
 ) -> dict[str, Any]:
     row = row_from_summary(summary, agents)
-    if settings.subagent_usage and agents:
+    if settings.subagent_usage and (agents or summary.inline_subagents):
         add_usage_records(row, usage_of_subagents(
-            agents, cache, settings.max_file_bytes, problems, steps.step))
+            file, bool(summary.inline_subagents), agents, cache, settings.max_file_bytes,
+            problems, steps.step))
     return row
 
 
@@ -188,7 +189,7 @@ def list_claude_code_rows(
         steps.add(sum(len(linked.get(file.path, ())) for file, _ in summaries))
     rows = tuple(
         SessionRow.adopt(
-            _row(summary, linked.get(file.path, ()), settings, cache, steps, problems))
+            _row(file, summary, linked.get(file.path, ()), settings, cache, steps, problems))
         for file, summary in summaries
     )
     present = found.paths()

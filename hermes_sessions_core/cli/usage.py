@@ -196,15 +196,18 @@ def usage_command(
     else:
         _print_table(lines, keys)
         note = out() if out().is_terminal else err()
+        one_line_each = not note.is_terminal  # a terminal wraps prose between words
         unrecorded = sum(line["messages_without_cost"] for line in lines)
         if unrecorded:
             note.print(
                 f"Cost: {unrecorded} of {sum(line['messages'] for line in lines)} entries "
                 "recorded none (an entry is one API message, or one session where the agent "
                 "keeps only totals); no price is estimated.", highlight=False,
+                soft_wrap=one_line_each,
             )
         if silent:
-            note.print(f"{silent} sessions recorded no tokens or cost.", highlight=False)
+            note.print(f"{silent} sessions recorded no tokens or cost.", highlight=False,
+                       soft_wrap=one_line_each)
     for problem in problems:
         if problem.error_type != "AgentDatabaseMissing":
             err().print(f"[yellow]warning:[/yellow] {safe(problem.describe())}", highlight=False)
@@ -256,5 +259,5 @@ def _print_table(lines: list[dict[str, Any]], keys: list[UsageKey]) -> None:
             *(_number(line[name]) for name, _ in tokens), cost,
         )
     out().print(table)
-    out().print("Tokens: in, out, cache read, cache write, reasoning. Cost: - none recorded, "
-                "* some entries recorded none.", highlight=False)
+    out().print("Tokens: in, out, cache read, cache write, reasoning.", highlight=False)
+    out().print("Cost: - none recorded, * some entries recorded none.", highlight=False)

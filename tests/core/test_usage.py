@@ -226,6 +226,27 @@ def test_the_terminal_table_shows_only_recorded_costs(home):
     assert fields[-2] == ""  # no cost recorded: an empty cell, never 0.0
 
 
+def test_an_80_column_terminal_shows_every_line_whole(home, monkeypatch):
+    """The table and the notes under it fit 80 columns, the notes wrapped between words."""
+    import io
+
+    from rich.console import Console
+
+    from hermes_sessions_core.cli import usage as usage_command
+
+    screen = io.StringIO()
+    console = Console(file=screen, width=80, force_terminal=True, color_system=None)
+    monkeypatch.setattr(usage_command, "out", lambda: console)
+    result = CliRunner().invoke(app, ["usage", "--by", "source", "--by", "model"])
+    assert result.exit_code == 0, result.output
+    lines = screen.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]
+    assert "Cost: - none recorded, * some entries recorded none." in lines
+    words = " ".join(lines[lines.index("Cost: - none recorded, * some entries recorded none.")
+                           + 1:]).split()
+    assert "no price is estimated." in " ".join(words)
+
+
 @pytest.fixture
 def agents_home(home, monkeypatch):
     """The same home plus the Codex, Gemini CLI and OpenCode fixtures in their places."""

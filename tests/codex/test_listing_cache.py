@@ -59,8 +59,32 @@ def test_a_warm_listing_opens_no_file(codex_home: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(parse_module, "open_regular", refuse)
     monkeypatch.setattr(counts_module, "open_regular", refuse)
+    from hermes_sessions_core import read_ahead
+
+    monkeypatch.setattr(read_ahead, "start_reading", refuse)  # nor asks the OS to read one
     rows = list_codex_rows([codex_home], cache=cache).rows
     assert len(rows) == 2
+
+
+def test_a_cold_listing_reads_each_rollout_ahead_once(codex_home: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The OS is asked to read each new rollout's windows ahead of its summary: the whole of
+    a small one, the head and tail of a large one."""
+    from hermes_sessions_core import read_ahead
+
+    big = _big(codex_home)
+    small = Rollout("0199cccc-0000-7000-8000-000000000002").prompt("small").answer("ok") \
+        .write(codex_home)
+    asked: dict[str, list[tuple[int, int]]] = {}
+    monkeypatch.setattr(read_ahead, "start_reading",
+                        lambda path, ranges: asked.setdefault(path, list(ranges)))
+    settings = CodexSettings()
+    list_codex_rows([codex_home], settings=settings, cache=CodexCache())
+    size = big.stat().st_size
+    assert asked == {
+        str(small): [(0, small.stat().st_size)],
+        str(big): [(0, settings.head_bytes), (size - settings.tail_bytes, settings.tail_bytes)],
+    }
 
 
 def test_a_grown_rollout_resumes_its_count(codex_home: Path) -> None:

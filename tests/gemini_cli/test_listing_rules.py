@@ -39,6 +39,19 @@ def test_warm_listing_opens_no_chat(real_home, cache, reads):
     assert again.rows[0] is first.rows[0]  # the kept row itself: nothing was rebuilt
 
 
+def test_only_chats_to_summarise_are_read_ahead(real_home, cache, monkeypatch):
+    """A cold listing asks the OS to read each chat's windows ahead; a warm one, nothing."""
+    from hermes_sessions_core import read_ahead
+
+    asked: list[str] = []
+    monkeypatch.setattr(read_ahead, "start_reading", lambda path, ranges: asked.append(path))
+    first = list_gemini_rows([real_home.root], cache=cache)
+    assert first.rows and len(asked) == len(set(asked)) >= len(first.rows)
+    asked.clear()
+    list_gemini_rows([real_home.root], cache=cache)
+    assert asked == []
+
+
 def test_changed_chat_is_read_again_and_vanished_one_forgotten(gemini_home, cache):
     """A chat whose size or mtime changed is summarised again; a deleted one leaves the cache."""
     path = gemini_home.jsonl(SESSION, [user("u1", "first")])

@@ -16,9 +16,10 @@ from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .regular_files import open_regular_fd
 
-__all__ = ["start_reading", "reading_ahead", "head_and_tail"]
+__all__ = ["start_reading", "reading_ahead", "head_and_tail", "cached_or_read_ahead"]
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 _WILLNEED = getattr(os, "POSIX_FADV_WILLNEED", None)
 #: Files asked for ahead of the one being summarised: enough to keep a disk's queue busy.
@@ -66,3 +67,19 @@ def head_and_tail(
     if size <= whole_up_to:
         return path, [(0, size)]
     return path, [(0, head), (max(0, size - tail), tail)]
+
+
+def cached_or_read_ahead(
+    files: Sequence[T], cached: Callable[[T], V | None],
+    where: Callable[[T], tuple[str, Iterable[tuple[int, int]]]], depth: int = DEPTH,
+) -> Iterator[tuple[T, V | None]]:
+    """Each file with what a listing's cache holds for it (``cached(file)``, looked up once);
+    before a file the cache lacks is yielded, the OS was asked to read it and the next
+    ``depth - 1`` such files (:func:`reading_ahead`). A warm listing asks for nothing."""
+    known = [cached(file) for file in files]
+    ahead = reading_ahead([file for file, value in zip(files, known) if value is None],
+                          where, depth)
+    for file, value in zip(files, known):
+        if value is None:
+            next(ahead, None)
+        yield file, value

@@ -60,3 +60,24 @@ def test_a_refused_advice_is_ignored(tmp_path: Path, monkeypatch):
 def test_head_and_tail_are_what_a_windowed_summary_reads():
     assert head_and_tail("p", 100, 256, 64, 16) == ("p", [(0, 100)])
     assert head_and_tail("p", 1000, 256, 64, 16) == ("p", [(0, 64), (984, 16)])
+
+
+def test_a_listing_loop_asks_only_for_what_its_cache_lacks(monkeypatch):
+    from hermes_sessions_core.read_ahead import cached_or_read_ahead
+
+    asked: list[str] = []
+    monkeypatch.setattr(read_ahead, "start_reading", lambda path, ranges: asked.append(path))
+    cache = {"b": "summary of b"}
+    looked_up: list[str] = []
+
+    def cached(name):
+        looked_up.append(name)
+        return cache.get(name)
+
+    pairs = list(cached_or_read_ahead(["a", "b", "c"], cached, lambda name: (name, [(0, 1)])))
+    assert pairs == [("a", None), ("b", "summary of b"), ("c", None)]
+    assert asked == ["a", "c"] and looked_up == ["a", "b", "c"]  # each looked up once
+    asked.clear()
+    assert [value for _, value in cached_or_read_ahead(["b"], cached, lambda n: (n, []))] == [
+        "summary of b"]
+    assert asked == []

@@ -16,7 +16,7 @@ from typing import Iterable
 
 from hermes_sessions_core.models import Problem, SessionRow, SourceListing
 from hermes_sessions_core.progress_reports import Progress, Steps
-from hermes_sessions_core.read_ahead import head_and_tail, reading_ahead
+from hermes_sessions_core.read_ahead import cached_or_read_ahead, head_and_tail
 
 from .cache import NOT_A_ROLLOUT, CodexCache
 from .counts import CountState, advance_counts, exact_summary
@@ -157,16 +157,14 @@ def list_codex_rows(
     window = settings.head_bytes + settings.tail_bytes
     get_cached = cache.summaries.get
     steps = Steps(progress, len(chosen))
-    known = [get_cached(file.path, file.key) for file in chosen]
-    ahead = reading_ahead(
-        [file for file, summary in zip(chosen, known) if summary is None],
+    # The OS reads the next new files' windows while one is summarised (a cold disk).
+    for file, summary in cached_or_read_ahead(
+        chosen, lambda file: get_cached(file.path, file.key),
         lambda file: head_and_tail(file.path, file.size, settings.full_scan_bytes,
                                    settings.head_bytes, settings.tail_bytes),
-    )
-    for file, summary in zip(chosen, known):
+    ):
         steps.step()
         if summary is None:
-            next(ahead, None)  # the OS reads the next files' windows meanwhile
             budget -= file.size if file.size <= settings.full_scan_bytes else window
             summary, problem = summary_for(file, settings, cache)
             if problem is not None:

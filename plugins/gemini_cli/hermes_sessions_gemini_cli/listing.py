@@ -20,7 +20,7 @@ from typing import Any, Iterable
 
 from hermes_sessions_core.models import Problem, SessionRow, SourceListing
 from hermes_sessions_core.progress_reports import Progress, Steps
-from hermes_sessions_core.read_ahead import head_and_tail, reading_ahead
+from hermes_sessions_core.read_ahead import cached_or_read_ahead, head_and_tail
 from hermes_sessions_core.usage import add_usage_records
 
 from .cache import NOT_A_SESSION, SourceCache, default_cache
@@ -174,16 +174,14 @@ def list_gemini_rows(
     pairs: list[tuple[ChatFile, ChatSummary]] = []
     get_cached = cache.summaries.get
     steps = Steps(progress, len(chosen))
-    known = [get_cached(file.path, file.key) for file in chosen]
-    ahead = reading_ahead(
-        [file for file, summary in zip(chosen, known) if summary is None],
+    # The OS reads the next new files' windows while one is summarised (a cold disk).
+    for file, summary in cached_or_read_ahead(
+        chosen, lambda file: get_cached(file.path, file.key),
         lambda file: head_and_tail(file.path, file.size, settings.row_full_scan_bytes,
                                    settings.head_bytes, settings.tail_bytes),
-    )
-    for file, summary in zip(chosen, known):
+    ):
         steps.step()
         if summary is None:
-            next(ahead, None)  # the OS reads the next files' windows meanwhile
             summary, problem, used = summary_for(file, settings, cache)
             budget -= used
             if problem is not None:
